@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * udp_responder: a tern app that answers UDP requests, for tests and
+ * benchmarks. Modes (arg mode=):
+ *   echo      reply with the payload unchanged (default)
+ *   sockperf  answer sockperf ping-pong clients (see sockperf.h)
+ *   fixed     reply with size=N bytes, each a copy of the request's first
+ *             byte (zeros if the request is empty); dropped if N > cap
+ * and a synthetic service time per request (service_ns=N, dist=fixed|exp),
+ * spent spinning on the TSC.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_common.h>
+#include <rte_cycles.h>
+#include <rte_pause.h>
+
+#include <tern/app.h>
+
+#include "service_time.h"
+#include "sockperf.h"
+
+#define RESP_MAX_SIZE 65507u           /* largest UDP payload over IPv4 */
+#define RESP_MAX_SERVICE_NS 1000000000ull /* 1 s: anything longer is a typo */
+#define RESP_CALIBRATE_NS 20000000ll   /* TSC calibration without EAL: 20 ms */
+
+enum resp_mode {
+	RESP_MODE_ECHO,
+	RESP_MODE_SOCKPERF,
+	RESP_MODE_FIXED,
+};
+
+enum resp_dist {
+	RESP_DIST_FIXED,
+	RESP_DIST_EXP,
+};
+
+/** Why a request got no reply. */
+enum resp_drop {
+	RESP_DROP_SHORT,            /**< sockperf: shorter than its header */
+	RESP_DROP_BAD_LENGTH,       /**< sockperf: length field != payload length */
+	RESP_DROP_NOT_PONG_REQUEST, /**< sockperf: no answer wanted */
+	RESP_DROP_TOO_BIG,          /**< fixed: size > the request's cap */
+	RESP_DROP_MAX
+};
+
+static const char *const resp_drop_names[RESP_DROP_MAX] = {
+	[RESP_DROP_SHORT] = "short",
+	[RESP_DROP_BAD_LENGTH] = "bad_length",
+	[RESP_DROP_NOT_PONG_REQUEST] = "not_pong_request",
+	[RESP_DROP_TOO_BIG] = "too_big",
+};
+
+/** One worker's counters and generator, on its own cache lines. */
+struct resp_worker {
+	uint64_t requests;
+	uint64_t replies;
+	uint64_t drops[RESP_DROP_MAX];
+	struct svc_rng rng;
+} __rte_cache_aligned;
+
+struct responder {
+	char name[32];
+	enum resp_mode mode;
+	enum resp_dist dist;
+	uint16_t fixed_size;
+	uint64_t service_cycles;   /**< mean service time in TSC cycles; 0: none */
+	unsigned n_workers;
+	struct resp_worker *workers;
+};
+
+struct resp_config {
+	enum resp_mode mode;
+	enum resp_dist dist;
+	uint16_t fixed_size;
+	uint64_t service_ns;
+};
+
+static int fail(const struct tern_app_init *ia, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Write init's one-line reason and return -errnum. */
+static int
+fail(const struct tern_app_init *ia, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ia->err != NULL && ia->err_len > 0) {
+		va_start(ap, fmt);
+		vsnprintf(ia->err, ia->err_len, fmt, ap);
+		va_end(ap);
+	}
+	return -errnum;
+}
+
+static int
+parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int
+parse_mode(const struct tern_app_init *ia, const char *v, struct resp_config *c)
+{
+	if (strcmp(v, "echo") == 0)
+		c->mode = RESP_MODE_ECHO;
+	else if (strcmp(v, "sockperf") == 0)
+		c->mode = RESP_MODE_SOCKPERF;
+	else if (strcmp(v, "fixed") == 0)
+		c->mode = RESP_MODE_FIXED;
+	else
+		return fail(ia, EINVAL, "mode must be echo, sockperf or fixed, not '%s'", v);
+	return 0;
+}
+
+static int
+parse_dist(const struct tern_app_init *ia, const char *v, struct resp_config *c)
+{
+	if (strcmp(v, "fixed") == 0)
+		c->dist = RESP_DIST_FIXED;
+	else if (strcmp(v, "exp") == 0)
+		c->dist = RESP_DIST_EXP;
+	else
+		return fail(ia, EINVAL, "dist must be fixed or exp, not '%s'", v);
+	return 0;
+}
+
+static int
+parse_one(const struct tern_app_init *ia, const struct tern_app_kv *kv,
+	  struct resp_config *c, int *have_size)
+{
+	uint64_t v;
+
+	if (strcmp(kv->key, "mode") == 0)
+		return parse_mode(ia, kv->value, c);
+	if (strcmp(kv->key, "dist") == 0)
+		return parse_dist(ia, kv->value, c);
+	if (strcmp(kv->key, "size") == 0) {
+		if (parse_u64(kv->value, RESP_MAX_SIZE, &v) != 0)
+			return fail(ia, EINVAL, "size must be a byte count from 0 to 65507, not '%s'",
+				    kv->value);
+		c->fixed_size = (uint16_t)v;
+		*have_size = 1;
+		return 0;
+	}
+	if (strcmp(kv->key, "service_ns") == 0) {
+		if (parse_u64(kv->value, RESP_MAX_SERVICE_NS, &v) != 0)
+			return fail(ia, EINVAL,
+				    "service_ns must be nanoseconds from 0 to 1000000000, not '%s'",
+				    kv->value);
+		c->service_ns = v;
+		return 0;
+	}
+	return fail(ia, EINVAL,
+		    "unknown argument '%s' (known: mode, size, service_ns, dist)", kv->key);
+}
+
+static int
+parse_config(const struct tern_app_init *ia, struct resp_config *c)
+{
+	int have_size = 0;
+	int ret;
+
+	memset(c, 0, sizeof(*c));
+	c->mode = RESP_MODE_ECHO;
+	c->dist = RESP_DIST_FIXED;
+	for (unsigned i = 0; i < ia->n_kv; i++) {
+		ret = parse_one(ia, &ia->kv[i], c, &have_size);
+		if (ret != 0)
+			return ret;
+	}
+	if (c->mode == RESP_MODE_FIXED && !have_size)
+		return fail(ia, EINVAL, "mode=fixed needs size=N (reply bytes)");
+	if (c->mode != RESP_MODE_FIXED && have_size)
+		return fail(ia, EINVAL, "size= only applies to mode=fixed");
+	return 0;
+}
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* The TSC frequency: EAL's if it is up, else measured against the clock. */
+static uint64_t
+tsc_hz(void)
+{
+	uint64_t hz = rte_get_tsc_hz();
+	uint64_t t0, c0, t1, c1;
+
+	if (hz != 0)
+		return hz;
+	t0 = now_ns();
+	c0 = rte_rdtsc();
+	do {
+		t1 = now_ns();
+	} while (t1 - t0 < RESP_CALIBRATE_NS);
+	c1 = rte_rdtsc();
+	return (uint64_t)((double)(c1 - c0) * 1e9 / (double)(t1 - t0));
+}
+
+static int
+responder_init(const struct tern_app_init *ia, void **state)
+{
+	struct resp_config c;
+	struct responder *r;
+	int ret;
+
+	ret = parse_config(ia, &c);
+	if (ret != 0)
+		return ret;
+	if (ia->n_workers == 0)
+		return fail(ia, EINVAL, "needs at least one worker");
+	r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return fail(ia, ENOMEM, "out of memory");
+	r->workers = aligned_alloc(RTE_CACHE_LINE_SIZE,
+				   sizeof(*r->workers) * ia->n_workers);
+	if (r->workers == NULL) {
+		free(r);
+		return fail(ia, ENOMEM, "out of memory");
+	}
+	memset(r->workers, 0, sizeof(*r->workers) * ia->n_workers);
+	for (unsigned i = 0; i < ia->n_workers; i++)
+		svc_rng_seed(&r->workers[i].rng, i);
+	snprintf(r->name, sizeof(r->name), "%s", ia->name);
+	r->mode = c.mode;
+	r->dist = c.dist;
+	r->fixed_size = c.fixed_size;
+	r->n_workers = ia->n_workers;
+	if (c.service_ns != 0) {
+		r->service_cycles = (uint64_t)((double)c.service_ns * (double)tsc_hz() / 1e9);
+		if (r->service_cycles == 0)
+			r->service_cycles = 1;
+	}
+	*state = r;
+	return 0;
+}
+
+/* Print the counters summed over workers: the grace period has passed. */
+static void
+responder_fini(void *state)
+{
+	struct responder *r = state;
+	uint64_t req = 0, rep = 0, drops[RESP_DROP_MAX] = { 0 };
+
+	for (unsigned i = 0; i < r->n_workers; i++) {
+		req += r->workers[i].requests;
+		rep += r->workers[i].replies;
+		for (unsigned d = 0; d < RESP_DROP_MAX; d++)
+			drops[d] += r->workers[i].drops[d];
+	}
+	fprintf(stderr, "udp_responder '%s': %" PRIu64 " requests, %" PRIu64 " replies",
+		r->name, req, rep);
+	for (unsigned d = 0; d < RESP_DROP_MAX; d++)
+		if (drops[d] != 0)
+			fprintf(stderr, ", %" PRIu64 " dropped %s", drops[d], resp_drop_names[d]);
+	fputc('\n', stderr);
+	free(r->workers);
+	free(r);
+}
+
+/* Spend this request's synthetic service time (deliberately a busy wait). */
+static inline void
+spend_service(const struct responder *r, struct resp_worker *w)
+{
+	uint64_t cycles = r->service_cycles;
+	uint64_t end;
+
+	if (cycles == 0)
+		return;
+	if (r->dist == RESP_DIST_EXP)
+		cycles = svc_exp_draw(&w->rng, cycles);
+	end = rte_rdtsc() + cycles;
+	while (rte_rdtsc() < end)
+		rte_pause();
+}
+
+static uint8_t
+answer_sockperf(struct resp_worker *w, struct tern_udp_req *req)
+{
+	static const uint8_t drop_of[SOCKPERF_VERDICT_MAX] = {
+		[SOCKPERF_SHORT] = RESP_DROP_SHORT,
+		[SOCKPERF_BAD_LENGTH] = RESP_DROP_BAD_LENGTH,
+		[SOCKPERF_NOT_PONG_REQUEST] = RESP_DROP_NOT_PONG_REQUEST,
+	};
+	enum sockperf_verdict v = sockperf_answer(req->payload, req->len);
+
+	if (v != SOCKPERF_REPLY) {
+		w->drops[drop_of[v]]++;
+		return TERN_VERDICT_DROP;
+	}
+	return TERN_VERDICT_REPLY;
+}
+
+static uint8_t
+answer_fixed(const struct responder *r, struct resp_worker *w, struct tern_udp_req *req)
+{
+	uint8_t fill = req->len > 0 ? req->payload[0] : 0;
+
+	if (r->fixed_size > req->cap) {
+		w->drops[RESP_DROP_TOO_BIG]++;
+		return TERN_VERDICT_DROP;
+	}
+	memset(req->payload, fill, r->fixed_size);
+	req->len = r->fixed_size;
+	return TERN_VERDICT_REPLY;
+}
+
+static uint8_t
+answer(const struct responder *r, struct resp_worker *w, struct tern_udp_req *req)
+{
+	switch (r->mode) {
+	case RESP_MODE_SOCKPERF:
+		return answer_sockperf(w, req);
+	case RESP_MODE_FIXED:
+		return answer_fixed(r, w, req);
+	case RESP_MODE_ECHO:
+	default:
+		return TERN_VERDICT_REPLY;
+	}
+}
+
+static void
+responder_burst(void *state, unsigned worker, struct tern_udp_req *reqs, uint16_t n)
+{
+	const struct responder *r = state;
+	struct resp_worker *w;
+
+	if (unlikely(worker >= r->n_workers))	/* engine bug: leave all as DROP */
+		return;
+	w = &r->workers[worker];
+	for (uint16_t i = 0; i < n; i++) {
+		w->requests++;
+		spend_service(r, w);
+		reqs[i].verdict = answer(r, w, &reqs[i]);
+		if (reqs[i].verdict == TERN_VERDICT_REPLY)
+			w->replies++;
+	}
+}
+
+const struct tern_app_descriptor tern_app_descriptor = {
+	.abi_version = TERN_APP_ABI_VERSION,
+	.size = sizeof(struct tern_app_descriptor),
+	.name = "udp_responder",
+	.init = responder_init,
+	.fini = responder_fini,
+	.udp_burst = responder_burst,
+};

@@ -1,0 +1,912 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The command language (see command.h and docs/commands.md): a tokenizer, one
+ * dispatch table, one function per command, and a small emitter that writes
+ * each `show` row either as key=value text or as JSON.
+ *
+ * Nothing here prints or exits: answers go to a struct tern_out and errors to
+ * a struct tern_err, so --exec files and a control socket share this code.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_ether.h>
+
+#include "command.h"
+
+/* Words per line: verb (2) + the most arguments any command takes (app load). */
+#define CMD_WORDS_MAX (4 + TERN_APP_MAX_KV)
+#define OUT_MIN_CAP 256
+
+/* ---------------------------------------------------------------- output */
+
+void
+tern_out_init(struct tern_out *o)
+{
+	memset(o, 0, sizeof(*o));
+}
+
+void
+tern_out_free(struct tern_out *o)
+{
+	free(o->buf);
+	tern_out_init(o);
+}
+
+/* Make room for need more bytes plus the NUL. False (and oom set) if not possible. */
+static bool
+out_reserve(struct tern_out *o, size_t need)
+{
+	size_t cap = o->cap < OUT_MIN_CAP ? OUT_MIN_CAP : o->cap;
+	char *nb;
+
+	if (o->len + need + 1 <= o->cap)
+		return true;
+	while (cap < o->len + need + 1)
+		cap *= 2;
+	nb = realloc(o->buf, cap);
+	if (nb == NULL) {
+		o->oom = true;
+		return false;
+	}
+	o->buf = nb;
+	o->cap = cap;
+	return true;
+}
+
+void
+tern_out_printf(struct tern_out *o, const char *fmt, ...)
+{
+	va_list ap;
+	size_t room;
+	int n;
+
+	if (o->oom)
+		return;
+	/* First try: format into the room left; most calls fit. */
+	room = o->buf != NULL ? o->cap - o->len : 0;
+	va_start(ap, fmt);
+	n = vsnprintf(o->buf != NULL ? o->buf + o->len : NULL, room, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		o->oom = true;
+		return;
+	}
+	if ((size_t)n < room) {
+		o->len += n;
+		return;
+	}
+	/* Second try: grow to the size vsnprintf asked for and format again. */
+	if (!out_reserve(o, (size_t)n)) {
+		if (o->buf != NULL)
+			o->buf[o->len] = '\0';
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
+	va_end(ap);
+	o->len += n;
+}
+
+/* ------------------------------------------------------ row emitter (show) */
+
+/*
+ * Every show answer is a list of rows, each row a list of fields. In text a
+ * row is "PREFIX key=value key=value\n"; in JSON it is {"key":value,...} in a
+ * list. Lists of values inside a field are "a,b,c" in text, [a,b,c] in JSON.
+ */
+struct emit {
+	struct tern_out *o;
+	bool json;
+	unsigned rows;   /* rows in the current list */
+	unsigned fields; /* fields in the current row */
+	unsigned items;  /* items in the current field list */
+};
+
+static void
+json_str(struct tern_out *o, const char *s)
+{
+	const unsigned char *p;
+
+	tern_out_printf(o, "\"");
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			tern_out_printf(o, "\\%c", *p);
+		else if (*p == '\n')
+			tern_out_printf(o, "\\n");
+		else if (*p == '\t')
+			tern_out_printf(o, "\\t");
+		else if (*p < 0x20 || *p == 0x7f)
+			tern_out_printf(o, "\\u%04x", *p);
+		else
+			tern_out_printf(o, "%c", *p);
+	}
+	tern_out_printf(o, "\"");
+}
+
+/* Text values are bare unless empty or holding blanks, quotes, '=' or controls. */
+static bool
+text_needs_quotes(const char *s)
+{
+	const unsigned char *p;
+
+	if (*s == '\0')
+		return true;
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if (*p <= ' ' || *p == '"' || *p == '\\' || *p == '=' || *p == 0x7f)
+			return true;
+	return false;
+}
+
+static void
+text_str(struct tern_out *o, const char *s)
+{
+	if (text_needs_quotes(s))
+		json_str(o, s); /* the same escaping reads well in text */
+	else
+		tern_out_printf(o, "%s", s);
+}
+
+/* Start a list; name is its JSON key inside an object, or NULL for a bare list. */
+static void
+list_begin(struct emit *em, const char *name)
+{
+	em->rows = 0;
+	if (!em->json)
+		return;
+	if (name != NULL)
+		tern_out_printf(em->o, "\"%s\":", name);
+	tern_out_printf(em->o, "[");
+}
+
+/* End a list; in text an empty list says so with empty_msg. */
+static void
+list_end(struct emit *em, const char *empty_msg)
+{
+	if (em->json)
+		tern_out_printf(em->o, "]");
+	else if (em->rows == 0 && empty_msg != NULL)
+		tern_out_printf(em->o, "%s\n", empty_msg);
+}
+
+/* Start a row; prefix (printf-style) is its text head, unused in JSON. */
+static void __attribute__((format(printf, 2, 3)))
+row_begin(struct emit *em, const char *fmt, ...)
+{
+	va_list ap;
+	char head[TERN_CMD_LINE_MAX];
+
+	em->fields = 0;
+	if (em->json) {
+		tern_out_printf(em->o, "%s{", em->rows > 0 ? "," : "");
+	} else {
+		va_start(ap, fmt);
+		vsnprintf(head, sizeof(head), fmt, ap);
+		va_end(ap);
+		tern_out_printf(em->o, "%s", head);
+	}
+	em->rows++;
+}
+
+static void
+row_end(struct emit *em)
+{
+	tern_out_printf(em->o, em->json ? "}" : "\n");
+}
+
+static void
+field_key(struct emit *em, const char *key)
+{
+	if (em->json)
+		tern_out_printf(em->o, "%s\"%s\":", em->fields > 0 ? "," : "", key);
+	else
+		tern_out_printf(em->o, " %s=", key);
+	em->fields++;
+}
+
+static void
+field_u64(struct emit *em, const char *key, uint64_t v)
+{
+	field_key(em, key);
+	tern_out_printf(em->o, "%" PRIu64, v);
+}
+
+static void
+field_str(struct emit *em, const char *key, const char *s)
+{
+	field_key(em, key);
+	if (em->json)
+		json_str(em->o, s);
+	else
+		text_str(em->o, s);
+}
+
+/* A field that is a list: field_list_begin, items, field_list_end. */
+static void
+field_list_begin(struct emit *em, const char *key)
+{
+	field_key(em, key);
+	em->items = 0;
+	if (em->json)
+		tern_out_printf(em->o, "[");
+}
+
+static void
+field_list_end(struct emit *em)
+{
+	if (em->json)
+		tern_out_printf(em->o, "]");
+	else if (em->items == 0)
+		tern_out_printf(em->o, "none");
+}
+
+static void
+item_sep(struct emit *em)
+{
+	if (em->items++ > 0)
+		tern_out_printf(em->o, ",");
+}
+
+static void
+item_u64(struct emit *em, uint64_t v)
+{
+	item_sep(em);
+	tern_out_printf(em->o, "%" PRIu64, v);
+}
+
+static void
+item_str(struct emit *em, const char *s)
+{
+	item_sep(em);
+	if (em->json)
+		json_str(em->o, s);
+	else
+		tern_out_printf(em->o, "%s", s);
+}
+
+/* A pair item: "a:b" in text, {"ka":a,"kb":b} in JSON. */
+static void
+item_pair(struct emit *em, const char *ka, uint64_t a, const char *kb, uint64_t b)
+{
+	item_sep(em);
+	if (em->json)
+		tern_out_printf(em->o, "{\"%s\":%" PRIu64 ",\"%s\":%" PRIu64 "}",
+				ka, a, kb, b);
+	else
+		tern_out_printf(em->o, "%" PRIu64 ":%" PRIu64, a, b);
+}
+
+/* All counters of v as fields named by tern_ctr_names. */
+static void
+fields_ctrs(struct emit *em, const uint64_t *v)
+{
+	for (unsigned i = 0; i < TERN_CTR_MAX; i++)
+		field_u64(em, tern_ctr_names[i], v[i]);
+}
+
+/* --------------------------------------------------------------- commands */
+
+struct cmd_ctx;
+
+struct cmd_def {
+	const char *words[2];  /* verb: one or two words (words[1] NULL for one) */
+	unsigned min_args;
+	unsigned max_args;
+	int (*fn)(struct cmd_ctx *c, unsigned argc, char **argv);
+	const char *usage;
+};
+
+struct cmd_ctx {
+	struct tern_engine *e;
+	struct tern_out *out;
+	struct tern_err *err;
+	const struct cmd_def *def;
+};
+
+static const char *
+cmd_verb(const struct cmd_def *d, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s", d->words[0], d->words[1] != NULL ? " " : "",
+		 d->words[1] != NULL ? d->words[1] : "");
+	return buf;
+}
+
+/* A syntax error: "VERB: problem; usage: USAGE". Returns -errnum. */
+static int __attribute__((format(printf, 3, 4)))
+cmd_usage_err(struct cmd_ctx *c, int errnum, const char *fmt, ...)
+{
+	char msg[TERN_ERR_MSG_MAX];
+	char verb[32];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return tern_err_set(c->err, errnum, "%s: %s; usage: %s",
+			    cmd_verb(c->def, verb, sizeof(verb)), msg, c->def->usage);
+}
+
+/* The engine refused (rc < 0): "VERB: engine's message". Returns rc. */
+static int
+cmd_engine_err(struct cmd_ctx *c, int rc, const struct tern_err *eerr)
+{
+	char verb[32];
+
+	return tern_err_set(c->err, -rc, "%s: %s",
+			    cmd_verb(c->def, verb, sizeof(verb)),
+			    eerr->msg[0] != '\0' ? eerr->msg : strerror(-rc));
+}
+
+/* Strict decimal: digits only, no sign or blanks, within [min, max]. */
+static int
+parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int
+parse_udp_port(struct cmd_ctx *c, const char *s, uint16_t *port)
+{
+	unsigned long v;
+
+	if (parse_ulong(s, 1, 65535, &v) < 0)
+		return cmd_usage_err(c, EINVAL, "bad UDP port '%s' (expected 1-65535)", s);
+	*port = (uint16_t)v;
+	return 0;
+}
+
+static int
+check_proto(struct cmd_ctx *c, const char *proto)
+{
+	if (strcmp(proto, "udp") != 0)
+		return cmd_usage_err(c, EPROTONOSUPPORT,
+				     "only udp is supported (got '%s')", proto);
+	return 0;
+}
+
+static int
+cmd_app_load(struct cmd_ctx *c, unsigned argc, char **argv)
+{
+	struct tern_err eerr = { "" };
+	int rc;
+
+	for (unsigned i = 2; i < argc; i++)
+		if (strchr(argv[i], '=') == NULL || argv[i][0] == '=')
+			return cmd_usage_err(c, EINVAL,
+					     "bad argument '%s' (expected key=value)", argv[i]);
+	rc = tern_engine_app_load(c->e, argv[0], argv[1], argc - 2, argv + 2, &eerr);
+	return rc < 0 ? cmd_engine_err(c, rc, &eerr) : 0;
+}
+
+static int
+cmd_app_unload(struct cmd_ctx *c, unsigned argc, char **argv)
+{
+	struct tern_err eerr = { "" };
+	int rc;
+
+	(void)argc;
+	rc = tern_engine_app_unload(c->e, argv[0], &eerr);
+	return rc < 0 ? cmd_engine_err(c, rc, &eerr) : 0;
+}
+
+static int
+cmd_bind(struct cmd_ctx *c, unsigned argc, char **argv)
+{
+	struct tern_err eerr = { "" };
+	uint16_t port = 0;
+	int rc;
+
+	(void)argc;
+	rc = check_proto(c, argv[0]);
+	if (rc == 0)
+		rc = parse_udp_port(c, argv[1], &port);
+	if (rc < 0)
+		return rc;
+	rc = tern_engine_bind_udp(c->e, port, argv[2], &eerr);
+	return rc < 0 ? cmd_engine_err(c, rc, &eerr) : 0;
+}
+
+static int
+cmd_unbind(struct cmd_ctx *c, unsigned argc, char **argv)
+{
+	struct tern_err eerr = { "" };
+	uint16_t port = 0;
+	int rc;
+
+	(void)argc;
+	rc = check_proto(c, argv[0]);
+	if (rc == 0)
+		rc = parse_udp_port(c, argv[1], &port);
+	if (rc < 0)
+		return rc;
+	rc = tern_engine_unbind_udp(c->e, port, &eerr);
+	return rc < 0 ? cmd_engine_err(c, rc, &eerr) : 0;
+}
+
+/* "ADDR/PREFIX", "ADDR/PREFIX@PORT" or "ADDR/PREFIX port N". */
+static int
+cmd_ip_add(struct cmd_ctx *c, unsigned argc, char **argv)
+{
+	struct tern_err eerr = { "" };
+	struct tern_addr a;
+	unsigned long port;
+	int rc;
+
+	if (argc == 2)
+		return cmd_usage_err(c, EINVAL, "'%s' needs a value", argv[1]);
+	if (argc == 3 && strcmp(argv[1], "port") != 0)
+		return cmd_usage_err(c, EINVAL, "unexpected '%s' (expected 'port N')", argv[1]);
+	if (argc == 3 && strchr(argv[0], '@') != NULL)
+		return cmd_usage_err(c, EINVAL,
+				     "give the port as '@PORT' or as 'port N', not both");
+	if (argc == 3 && parse_ulong(argv[2], 0, TERN_MAX_PORTS - 1, &port) < 0)
+		return cmd_usage_err(c, EINVAL, "bad port id '%s' (expected 0-%d)",
+				     argv[2], TERN_MAX_PORTS - 1);
+	if (tern_addr_parse(argv[0], &a, &eerr) < 0)
+		return cmd_usage_err(c, EINVAL, "%s", eerr.msg[0] != '\0' ? eerr.msg :
+				     "bad address");
+	if (argc == 3)
+		a.port_id = (uint16_t)port;
+	rc = tern_engine_ip_add(c->e, &a, &eerr);
+	return rc < 0 ? cmd_engine_err(c, rc, &eerr) : 0;
+}
+
+/* ------------------------------------------------------------------ show */
+
+static void
+show_stats_total(struct emit *em, const struct tern_engine *e)
+{
+	uint64_t total[TERN_CTR_MAX] = { 0 };
+	uint64_t v[TERN_CTR_MAX];
+
+	for (uint16_t p = 0; p < e->n_ports; p++) {
+		tern_engine_port_counters(e, p, v);
+		for (unsigned i = 0; i < TERN_CTR_MAX; i++)
+			total[i] += v[i];
+	}
+	if (em->json) {
+		tern_out_printf(em->o, "\"total\":{");
+	} else {
+		tern_out_printf(em->o, "total:");
+	}
+	em->fields = 0;
+	fields_ctrs(em, total);
+	row_end(em);
+}
+
+static void
+show_stats(struct emit *em, const struct tern_engine *e)
+{
+	uint64_t v[TERN_CTR_MAX];
+
+	if (em->json)
+		tern_out_printf(em->o, "{");
+	list_begin(em, "ports");
+	for (uint16_t p = 0; p < e->n_ports; p++) {
+		row_begin(em, "port %u (%s):", p, e->ports[p].name);
+		if (em->json) {
+			field_u64(em, "port", p);
+			field_str(em, "name", e->ports[p].name);
+		}
+		tern_engine_port_counters(e, p, v);
+		fields_ctrs(em, v);
+		row_end(em);
+	}
+	list_end(em, NULL);
+	if (em->json)
+		tern_out_printf(em->o, ",");
+	list_begin(em, "lcores");
+	for (unsigned w = 0; w < e->n_workers; w++) {
+		row_begin(em, "lcore %u (worker %u):", e->worker_lcore[w], w);
+		if (em->json) {
+			field_u64(em, "lcore", e->worker_lcore[w]);
+			field_u64(em, "worker", w);
+		}
+		tern_engine_worker_counters(e, w, v);
+		fields_ctrs(em, v);
+		row_end(em);
+	}
+	list_end(em, NULL);
+	if (em->json)
+		tern_out_printf(em->o, ",");
+	show_stats_total(em, e);
+	if (em->json)
+		tern_out_printf(em->o, "}");
+}
+
+static void
+show_app(struct emit *em, const struct tern_engine *e, const struct tern_app_instance *app)
+{
+	const struct tern_handler_table *t = e->handlers;
+
+	row_begin(em, "%s", app->name);
+	if (em->json)
+		field_str(em, "name", app->name);
+	field_str(em, "kind", app->desc != NULL && app->desc->name != NULL ?
+		  app->desc->name : "unknown");
+	field_str(em, "path", app->path);
+	field_key(em, "args");
+	json_str(em->o, app->args); /* quoted in text too: args="mode=echo" */
+	field_list_begin(em, "udp_ports");
+	for (unsigned p = 1; t != NULL && app->slot != 0 && p < 65536; p++)
+		if (t->udp[p] == app->slot)
+			item_u64(em, p);
+	field_list_end(em);
+	row_end(em);
+}
+
+static void
+show_apps(struct emit *em, const struct tern_engine *e)
+{
+	list_begin(em, NULL);
+	for (unsigned s = 0; s <= TERN_MAX_APPS; s++)
+		if (e->apps[s] != NULL)
+			show_app(em, e, e->apps[s]);
+	list_end(em, "no apps loaded");
+}
+
+/* The name of the app in slot s, from the table or the engine's slots. */
+static const char *
+slot_app_name(const struct tern_engine *e, uint8_t s)
+{
+	const struct tern_app_instance *app = e->handlers->h[s].app;
+
+	if (app == NULL && s <= TERN_MAX_APPS)
+		app = e->apps[s];
+	return app != NULL ? app->name : "?";
+}
+
+static void
+show_bindings(struct emit *em, const struct tern_engine *e)
+{
+	const struct tern_handler_table *t = e->handlers;
+	const char *name;
+
+	list_begin(em, NULL);
+	for (unsigned p = 1; t != NULL && p < 65536; p++) {
+		if (t->udp[p] == 0)
+			continue;
+		name = slot_app_name(e, t->udp[p]);
+		row_begin(em, "udp %u -> %s", p, name);
+		if (em->json) {
+			field_str(em, "proto", "udp");
+			field_u64(em, "port", p);
+			field_str(em, "app", name);
+		}
+		row_end(em);
+	}
+	list_end(em, "no bindings");
+}
+
+/* The words of tern_rss_types_format as list items. */
+static void
+items_rss_types(struct emit *em, uint64_t hf)
+{
+	char buf[512];
+	char *tok, *save = NULL;
+
+	if (hf == 0)
+		return;
+	tern_rss_types_format(hf, buf, sizeof(buf));
+	for (tok = strtok_r(buf, " ", &save); tok != NULL; tok = strtok_r(NULL, " ", &save))
+		if (strcmp(tok, "none") != 0)
+			item_str(em, tok);
+}
+
+static void
+field_cksum(struct emit *em, const char *key, uint64_t off, uint64_t ip4, uint64_t udp)
+{
+	field_list_begin(em, key);
+	if (off & ip4)
+		item_str(em, "ipv4");
+	if (off & udp)
+		item_str(em, "udp");
+	field_list_end(em);
+}
+
+static void
+field_port_addrs(struct emit *em, const struct tern_engine *e, uint16_t port)
+{
+	const struct tern_addr_table *t = e->addrs;
+	char buf[64];
+
+	field_list_begin(em, "addrs");
+	for (unsigned i = 0; t != NULL && i < t->n; i++)
+		if (t->a[i].port_id == port)
+			item_str(em, tern_addr_format(&t->a[i], buf, sizeof(buf)));
+	field_list_end(em);
+}
+
+static void
+show_port(struct emit *em, const struct tern_engine *e, uint16_t id)
+{
+	const struct tern_port *p = &e->ports[id];
+	char mac[RTE_ETHER_ADDR_FMT_SIZE];
+
+	rte_ether_format_addr(mac, sizeof(mac), &p->mac);
+	row_begin(em, "port %u (%s):", id, p->name);
+	if (em->json) {
+		field_u64(em, "port", id);
+		field_str(em, "name", p->name);
+	}
+	field_str(em, "driver", p->driver);
+	field_str(em, "mac", mac);
+	field_u64(em, "queues", p->nb_queues);
+	field_list_begin(em, "rss");
+	items_rss_types(em, p->rss_hf);
+	field_list_end(em);
+	field_str(em, "rss_key", p->rss_hf == 0 ? "none" : tern_rss_mode_name(e->conf.rss));
+	field_cksum(em, "tx_cksum", p->tx_offloads, RTE_ETH_TX_OFFLOAD_IPV4_CKSUM,
+		    RTE_ETH_TX_OFFLOAD_UDP_CKSUM);
+	field_cksum(em, "rx_cksum", p->rx_offloads, RTE_ETH_RX_OFFLOAD_IPV4_CKSUM,
+		    RTE_ETH_RX_OFFLOAD_UDP_CKSUM);
+	field_list_begin(em, "queue_lcore");
+	for (uint16_t q = 0; q < p->nb_queues && q < TERN_MAX_QUEUES; q++)
+		item_pair(em, "queue", q, "lcore", e->worker_lcore[p->queue_worker[q]]);
+	field_list_end(em);
+	field_port_addrs(em, e, id);
+	row_end(em);
+}
+
+static void
+show_ports(struct emit *em, const struct tern_engine *e)
+{
+	list_begin(em, NULL);
+	for (uint16_t p = 0; p < e->n_ports; p++)
+		show_port(em, e, p);
+	list_end(em, "no ports");
+}
+
+static void
+show_lcore(struct emit *em, const struct tern_engine *e, unsigned w)
+{
+	uint64_t v[TERN_CTR_MAX];
+
+	row_begin(em, "lcore %u (worker %u):", e->worker_lcore[w], w);
+	if (em->json) {
+		field_u64(em, "lcore", e->worker_lcore[w]);
+		field_u64(em, "worker", w);
+	}
+	field_list_begin(em, "polls");
+	for (uint16_t p = 0; p < e->n_ports; p++)
+		for (uint16_t q = 0; q < e->ports[p].nb_queues && q < TERN_MAX_QUEUES; q++)
+			if (e->ports[p].queue_worker[q] == w)
+				item_pair(em, "port", p, "queue", q);
+	field_list_end(em);
+	tern_engine_worker_counters(e, w, v);
+	field_u64(em, "rx", v[TERN_CTR_RX]);
+	field_u64(em, "tx", v[TERN_CTR_TX]);
+	row_end(em);
+}
+
+static void
+show_lcores(struct emit *em, const struct tern_engine *e)
+{
+	list_begin(em, NULL);
+	for (unsigned w = 0; w < e->n_workers; w++)
+		show_lcore(em, e, w);
+	list_end(em, "no worker lcores");
+}
+
+static const struct {
+	const char *name;
+	void (*fn)(struct emit *em, const struct tern_engine *e);
+} show_views[] = {
+	{ "stats", show_stats },
+	{ "apps", show_apps },
+	{ "bindings", show_bindings },
+	{ "ports", show_ports },
+	{ "lcores", show_lcores },
+};
+
+static int
+cmd_show(struct cmd_ctx *c, unsigned argc, char **argv)
+{
+	struct emit em = { .o = c->out };
+
+	if (argc == 2 && strcmp(argv[1], "json") != 0)
+		return cmd_usage_err(c, EINVAL, "unexpected '%s' (expected 'json')", argv[1]);
+	em.json = argc == 2;
+	for (size_t i = 0; i < RTE_DIM(show_views); i++) {
+		if (strcmp(argv[0], show_views[i].name) != 0)
+			continue;
+		show_views[i].fn(&em, c->e);
+		if (em.json)
+			tern_out_printf(c->out, "\n");
+		return 0;
+	}
+	return cmd_usage_err(c, EINVAL, "unknown view '%s'", argv[0]);
+}
+
+/* ------------------------------------------------------------- dispatch */
+
+static const struct cmd_def cmd_table[] = {
+	{ { "app", "load" }, 2, 2 + TERN_APP_MAX_KV, cmd_app_load,
+	  "app load NAME PATH [key=value ...]" },
+	{ { "app", "unload" }, 1, 1, cmd_app_unload, "app unload NAME" },
+	{ { "bind", NULL }, 3, 3, cmd_bind, "bind udp PORT NAME" },
+	{ { "unbind", NULL }, 2, 2, cmd_unbind, "unbind udp PORT" },
+	{ { "ip", "add" }, 1, 3, cmd_ip_add, "ip add ADDR/PREFIX [port N]" },
+	{ { "show", NULL }, 1, 2, cmd_show, "show stats|apps|bindings|ports|lcores [json]" },
+};
+
+/* Split buf in place on blanks. Returns the word count, or -E2BIG. */
+static int
+tokenize(char *buf, char **argv, unsigned max)
+{
+	unsigned n = 0;
+	char *p = buf;
+
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+			*p++ = '\0';
+		if (*p == '\0')
+			return (int)n;
+		if (n == max)
+			return -E2BIG;
+		argv[n++] = p;
+		while (*p != '\0' && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+			p++;
+	}
+}
+
+static bool
+cmd_matches(const struct cmd_def *d, unsigned argc, char **argv)
+{
+	if (strcmp(argv[0], d->words[0]) != 0)
+		return false;
+	return d->words[1] == NULL || (argc > 1 && strcmp(argv[1], d->words[1]) == 0);
+}
+
+static int
+cmd_unknown(struct tern_err *err, unsigned argc, char **argv)
+{
+	char list[256] = "";
+	char verb[32];
+	size_t len = 0;
+	bool two = false;
+
+	for (size_t i = 0; i < RTE_DIM(cmd_table); i++) {
+		len += snprintf(list + len, sizeof(list) - len, "%s%s", i > 0 ? ", " : "",
+				cmd_verb(&cmd_table[i], verb, sizeof(verb)));
+		if (len >= sizeof(list))
+			break;
+		if (cmd_table[i].words[1] != NULL && strcmp(argv[0], cmd_table[i].words[0]) == 0)
+			two = true;
+	}
+	/* "app foo": name both words, since "app" alone is a known prefix. */
+	if (two && argc > 1)
+		return tern_err_set(err, EINVAL, "unknown command '%.64s %.64s'; commands: %s",
+				    argv[0], argv[1], list);
+	return tern_err_set(err, EINVAL, "unknown command '%.64s'; commands: %s",
+			    argv[0], list);
+}
+
+static int
+cmd_run(struct cmd_ctx *c, const struct cmd_def *d, unsigned argc, char **argv)
+{
+	unsigned nw = d->words[1] != NULL ? 2 : 1;
+	unsigned nargs = argc - nw;
+
+	c->def = d;
+	if (nargs < d->min_args)
+		return cmd_usage_err(c, EINVAL, "missing argument%s",
+				     d->min_args - nargs > 1 ? "s" : "");
+	if (nargs > d->max_args)
+		return cmd_usage_err(c, E2BIG, "too many arguments (from '%.64s')",
+				     argv[nw + d->max_args]);
+	return d->fn(c, nargs, argv + nw);
+}
+
+int
+tern_cmd_exec(struct tern_engine *e, const char *line, struct tern_out *out,
+	      struct tern_err *err)
+{
+	char buf[TERN_CMD_LINE_MAX + 1];
+	char *argv[CMD_WORDS_MAX];
+	struct tern_err dummy;
+	struct cmd_ctx c;
+	int argc;
+
+	if (err == NULL)
+		err = &dummy;
+	if (strnlen(line, TERN_CMD_LINE_MAX + 1) > TERN_CMD_LINE_MAX)
+		return tern_err_set(err, E2BIG, "line too long (max %d bytes)",
+				    TERN_CMD_LINE_MAX);
+	strcpy(buf, line);
+	argc = tokenize(buf, argv, RTE_DIM(argv));
+	if (argc == -E2BIG)
+		return tern_err_set(err, E2BIG, "too many words on the line (max %zu)",
+				    RTE_DIM(argv));
+	if (argc == 0 || argv[0][0] == '#')
+		return 0;
+	c = (struct cmd_ctx){ .e = e, .out = out, .err = err };
+	for (size_t i = 0; i < RTE_DIM(cmd_table); i++)
+		if (cmd_matches(&cmd_table[i], (unsigned)argc, argv))
+			return cmd_run(&c, &cmd_table[i], (unsigned)argc, argv);
+	return cmd_unknown(err, (unsigned)argc, argv);
+}
+
+/* ------------------------------------------------------------ exec files */
+
+/* Read one line into buf (without "\n" or "\r\n"). 1 = got one, 0 = EOF,
+ * -E2BIG = longer than TERN_CMD_LINE_MAX. */
+static int
+read_line(FILE *f, char *buf, size_t size)
+{
+	size_t len;
+
+	if (fgets(buf, (int)size, f) == NULL)
+		return 0;
+	len = strlen(buf);
+	if (len > 0 && buf[len - 1] == '\n')
+		buf[--len] = '\0';
+	else if (len == size - 1)
+		return -E2BIG;
+	if (len > 0 && buf[len - 1] == '\r')
+		buf[--len] = '\0';
+	return 1;
+}
+
+static void
+echo_out(FILE *echo, const struct tern_out *out)
+{
+	if (echo != NULL && out->len > 0) {
+		fputs(out->buf, echo);
+		fflush(echo);
+	}
+}
+
+int
+tern_cmd_exec_file(struct tern_engine *e, const char *path, FILE *echo,
+		   struct tern_err *err)
+{
+	/* room for TERN_CMD_LINE_MAX bytes, "\r\n" and the NUL */
+	char buf[TERN_CMD_LINE_MAX + 3];
+	struct tern_err lerr = { "" };
+	struct tern_out out;
+	unsigned lineno = 0;
+	int rc = 0, got;
+	FILE *f;
+
+	f = fopen(path, "r");
+	if (f == NULL)
+		return tern_err_set(err, errno, "cannot read exec file '%s': %s",
+				    path, strerror(errno));
+	tern_out_init(&out);
+	while ((got = read_line(f, buf, sizeof(buf))) != 0) {
+		lineno++;
+		if (got < 0)
+			rc = tern_err_set(&lerr, E2BIG, "line too long (max %d bytes)",
+					  TERN_CMD_LINE_MAX);
+		else
+			rc = tern_cmd_exec(e, buf, &out, &lerr);
+		echo_out(echo, &out);
+		tern_out_free(&out);
+		if (rc < 0)
+			break;
+	}
+	if (rc == 0 && ferror(f))
+		rc = tern_err_set(&lerr, EIO, "read error");
+	fclose(f);
+	if (rc < 0)
+		tern_err_set(err, -rc, "%s:%u: %s", path, lineno, lerr.msg);
+	return rc;
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The command language, one command per line. It is spoken by `--exec` files
+ * and by the control socket; each command is one call into the engine, and a
+ * command that fails changes nothing.
+ *
+ *   app load NAME PATH [key=value ...]
+ *   app unload NAME
+ *   bind udp PORT NAME
+ *   unbind udp PORT
+ *   ip add ADDR/PREFIX [port N]
+ *   show stats|apps|bindings|ports|lcores [json]
+ *
+ * Control thread only (it may wait for RCU grace periods).
+ */
+#ifndef TERN_COMMAND_H
+#define TERN_COMMAND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "engine.h"
+#include "err.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TERN_CMD_LINE_MAX 1024
+
+/** A growing text buffer for a command's answer. */
+struct tern_out {
+	char *buf;     /**< NUL-terminated; NULL until something is written */
+	size_t len;
+	size_t cap;
+	bool oom;      /**< an allocation failed; the text is cut */
+};
+
+void tern_out_init(struct tern_out *o);
+void tern_out_printf(struct tern_out *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void tern_out_free(struct tern_out *o);
+
+/**
+ * Run one command line (no newline needed; a line that is empty or starts
+ * with '#' after blanks does nothing and returns 0).
+ * @return 0 with the answer (possibly empty) appended to out, or -errno with
+ * err naming the problem (unknown verb, missing or bad argument, the
+ * engine's refusal).
+ */
+int tern_cmd_exec(struct tern_engine *e, const char *line, struct tern_out *out,
+		  struct tern_err *err);
+
+/**
+ * Run every line of the file at path, stopping at the first failure, whose
+ * message becomes "PATH:LINE: message". Answers (e.g. of show) go to echo if
+ * not NULL. -errno on failure (including an unreadable file).
+ */
+int tern_cmd_exec_file(struct tern_engine *e, const char *path, FILE *echo,
+		       struct tern_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TERN_COMMAND_H */

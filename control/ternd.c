@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ternd: the tern engine. `ternd [EAL options] -- [options]`.
+ *
+ * Start-up order: tern's own options are checked before EAL starts; then the
+ * engine is set up (ports configured, nothing running), --ip addresses added,
+ * the --exec file run, and only then the ports started and the workers
+ * launched. Any failure before that prints one line and exits 1 with
+ * everything torn down. SIGINT/SIGTERM stop the workers, print the counters
+ * and exit 0.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+
+#include "addr_table.h"
+#include "command.h"
+#include "engine.h"
+#include "rss.h"
+
+#define MAX_IPS TERN_MAX_ADDRS
+#define CONTROL_TICK_US 100000
+
+struct ternd_opts {
+	struct tern_engine_conf conf;
+	const char *exec;
+	unsigned n_ips;
+	struct tern_addr ips[MAX_IPS];
+};
+
+static volatile sig_atomic_t quit_signal;
+
+static void
+on_signal(int sig)
+{
+	quit_signal = sig;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: ternd [EAL options] -- [options]\n"
+		"  --ip ADDR/PREFIX[@PORT]   one of tern's addresses (IPv4 or IPv6), on DPDK port PORT\n"
+		"                            (default 0); repeatable\n"
+		"  --exec FILE               run the commands in FILE at start-up (one per line)\n"
+		"  --burst N                 RX burst size, 1-%u (default %u)\n"
+		"  --rss MODE                symmetric (default), default (the device's key) or off\n"
+		"  --help                    this text\n"
+		"example: ternd -l 0,1 --no-pci --vdev net_af_xdp0,iface=veth0 -- \\\n"
+		"           --ip 198.18.0.1/24 --exec start.cmds\n",
+		TERN_BURST_MAX, TERN_BURST_DEFAULT);
+}
+
+static int
+parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || *s == '-' || *out < min || *out > max)
+		return -EINVAL;
+	return 0;
+}
+
+static int
+parse_opt(int opt, struct ternd_opts *o, struct tern_err *err)
+{
+	unsigned long v;
+
+	switch (opt) {
+	case 'i':
+		if (o->n_ips == MAX_IPS)
+			return tern_err_set(err, ENOSPC, "too many --ip (max %d)", MAX_IPS);
+		return tern_addr_parse(optarg, &o->ips[o->n_ips++], err);
+	case 'e':
+		o->exec = optarg;
+		return 0;
+	case 'b':
+		if (parse_uint(optarg, 1, TERN_BURST_MAX, &v) < 0)
+			return tern_err_set(err, EINVAL, "bad --burst '%s' (expected 1-%u)",
+					    optarg, TERN_BURST_MAX);
+		o->conf.burst = (uint16_t)v;
+		return 0;
+	case 'r':
+		if (tern_rss_mode_parse(optarg, &o->conf.rss) < 0)
+			return tern_err_set(err, EINVAL, "bad --rss '%s' (expected symmetric, "
+					    "default or off)", optarg);
+		return 0;
+	default:
+		return tern_err_set(err, EINVAL, "unknown option '%s' (see ternd -- --help)",
+				    optarg != NULL ? optarg : "?");
+	}
+}
+
+/* Parse tern's options (argv[0] is the program name). 1 means --help. */
+static int
+parse_args(int argc, char **argv, struct ternd_opts *o, struct tern_err *err)
+{
+	static const struct option longopts[] = {
+		{ "ip", required_argument, NULL, 'i' },
+		{ "exec", required_argument, NULL, 'e' },
+		{ "burst", required_argument, NULL, 'b' },
+		{ "rss", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt, ret;
+
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		if (opt == 'h')
+			return 1;
+		if (opt == ':')
+			return tern_err_set(err, EINVAL, "option '%s' needs a value",
+					    argv[optind - 1]);
+		if (opt == '?')
+			return tern_err_set(err, EINVAL, "unknown option '%s' (see ternd -- --help)",
+					    argv[optind - 1]);
+		ret = parse_opt(opt, o, err);
+		if (ret < 0)
+			return ret;
+	}
+	if (optind < argc)
+		return tern_err_set(err, EINVAL, "unexpected argument '%s'", argv[optind]);
+	return 0;
+}
+
+/* Split argv at "--": EAL gets what is before, tern what is after. */
+static int
+split_args(int argc, char **argv, int *eal_argc, char ***tern_argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			*eal_argc = i;
+			argv[i] = argv[0]; /* tern's argv[0] */
+			*tern_argv = &argv[i];
+			return argc - i;
+		}
+	}
+	*eal_argc = argc;
+	*tern_argv = argv;
+	return 1;
+}
+
+static int
+configure(struct tern_engine *e, const struct ternd_opts *o, struct tern_err *err)
+{
+	int ret;
+
+	for (unsigned i = 0; i < o->n_ips; i++) {
+		ret = tern_engine_ip_add(e, &o->ips[i], err);
+		if (ret < 0)
+			return ret;
+	}
+	if (o->exec != NULL)
+		return tern_cmd_exec_file(e, o->exec, stdout, err);
+	return 0;
+}
+
+static void
+print_show(struct tern_engine *e, const char *cmd)
+{
+	struct tern_out out;
+	struct tern_err err;
+
+	tern_out_init(&out);
+	if (tern_cmd_exec(e, cmd, &out, &err) == 0 && out.buf != NULL)
+		fputs(out.buf, stdout);
+	tern_out_free(&out);
+}
+
+static void
+print_ports(const struct tern_engine *e)
+{
+	for (uint16_t pid = 0; pid < TERN_MAX_PORTS; pid++)
+		if (e->ports[pid].nb_queues != 0)
+			tern_port_print(&e->ports[pid], e->worker_lcore, stdout);
+	for (unsigned w = 0; w < e->n_workers; w++)
+		if (e->workers != NULL && tern_engine_worker_queues(e, w) == 0)
+			printf("worker %u (lcore %u) has no queue to poll and stays idle\n",
+			       w, e->worker_lcore[w]);
+}
+
+static void
+print_exit_report(struct tern_engine *e)
+{
+	unsigned in_use = tern_engine_mbufs_in_use(e);
+	unsigned base = e->mbufs_baseline;
+
+	print_show(e, "show stats");
+	printf("mbufs: in_use=%u baseline=%u leaked=%d\n", in_use, base,
+	       (int)in_use - (int)base);
+}
+
+static int
+fail(struct tern_engine *e, bool engine_up, const struct tern_err *err)
+{
+	fprintf(stderr, "ternd: error: %s\n", err->msg);
+	if (engine_up)
+		tern_engine_close(e);
+	rte_eal_cleanup();
+	return EXIT_FAILURE;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct tern_engine engine;
+	struct ternd_opts opts = { .conf = { .burst = TERN_BURST_DEFAULT } };
+	struct tern_err err = { "" };
+	int eal_argc, tern_argc, ret;
+	char **tern_argv;
+
+	tern_argc = split_args(argc, argv, &eal_argc, &tern_argv);
+	ret = parse_args(tern_argc, tern_argv, &opts, &err);
+	if (ret == 1) {
+		usage(stdout);
+		return EXIT_SUCCESS;
+	}
+	if (ret < 0) {
+		fprintf(stderr, "ternd: error: %s\n", err.msg);
+		return EXIT_FAILURE;
+	}
+	if (rte_eal_init(eal_argc, argv) < 0) {
+		fprintf(stderr, "ternd: error: EAL initialisation failed: %s "
+			"(check the EAL options before '--')\n", rte_strerror(rte_errno));
+		return EXIT_FAILURE;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+
+	ret = tern_engine_init(&engine, &opts.conf, &err);
+	if (ret < 0)
+		return fail(&engine, false, &err);
+	ret = configure(&engine, &opts, &err);
+	if (ret == 0)
+		ret = tern_engine_start(&engine, &err);
+	if (ret < 0)
+		return fail(&engine, true, &err);
+
+	print_ports(&engine);
+	printf("ternd: ready (%u worker%s); SIGINT or SIGTERM stops\n", engine.n_workers,
+	       engine.n_workers == 1 ? "" : "s");
+	fflush(stdout);
+	while (quit_signal == 0)
+		usleep(CONTROL_TICK_US);
+
+	printf("ternd: %s, stopping\n", strsignal(quit_signal));
+	tern_engine_stop(&engine);
+	print_exit_report(&engine);
+	fflush(stdout);
+	tern_engine_close(&engine);
+	rte_eal_cleanup();
+	return EXIT_SUCCESS;
+}

@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "app_loader.h"
+
+/** The key=value arguments split for init; strings live in buf. */
+struct kv_args {
+	struct tern_app_kv kv[TERN_APP_MAX_KV];
+	char *buf[TERN_APP_MAX_KV];
+	unsigned n;
+};
+
+static int
+check_name(const char *name, struct tern_err *err)
+{
+	size_t len = name != NULL ? strlen(name) : 0;
+
+	if (len == 0)
+		return tern_err_set(err, EINVAL, "app name is empty");
+	if (len >= TERN_APP_NAME_MAX)
+		return tern_err_set(err, EINVAL, "app name '%.*s...' is too long (at most %d characters)",
+				    16, name, TERN_APP_NAME_MAX - 1);
+	for (size_t i = 0; i < len; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '-'))
+			return tern_err_set(err, EINVAL,
+					    "app name '%s' has '%c': use only letters, digits, '_' and '-'",
+					    name, c);
+	}
+	return 0;
+}
+
+static int
+check_path(const char *name, const char *path, struct tern_err *err)
+{
+	struct stat st;
+	int e;
+
+	if (path == NULL || path[0] == '\0')
+		return tern_err_set(err, EINVAL, "app '%s': no path given", name);
+	if (strchr(path, '/') == NULL)
+		return tern_err_set(err, EINVAL,
+				    "app '%s': path '%s' has no '/': write ./%s or an absolute path "
+				    "(bare names would go through the library search path)",
+				    name, path, path);
+	if (strlen(path) >= PATH_MAX)
+		return tern_err_set(err, ENAMETOOLONG, "app '%s': path is too long", name);
+	if (stat(path, &st) != 0) {
+		e = errno;
+		return tern_err_set(err, e, "app '%s': %s: %s", name, path, strerror(e));
+	}
+	if (!S_ISREG(st.st_mode))
+		return tern_err_set(err, ENOEXEC, "app '%s': %s is not a regular file", name, path);
+	return 0;
+}
+
+static void
+kv_free(struct kv_args *a)
+{
+	for (unsigned i = 0; i < a->n; i++)
+		free(a->buf[i]);
+	a->n = 0;
+}
+
+static int
+kv_find(const struct kv_args *a, const char *key)
+{
+	for (unsigned i = 0; i < a->n; i++)
+		if (strcmp(a->kv[i].key, key) == 0)
+			return 1;
+	return 0;
+}
+
+/* Split one "key=value" into a->kv[a->n]. */
+static int
+kv_add(struct kv_args *a, const char *name, const char *s, struct tern_err *err)
+{
+	const char *eq = strchr(s, '=');
+	char *copy;
+
+	if (eq == NULL)
+		return tern_err_set(err, EINVAL, "app '%s': argument '%s' is not key=value", name, s);
+	if (eq == s)
+		return tern_err_set(err, EINVAL, "app '%s': argument '%s' has an empty key", name, s);
+	copy = strdup(s);
+	if (copy == NULL)
+		return tern_err_set(err, ENOMEM, "app '%s': out of memory", name);
+	copy[eq - s] = '\0';
+	if (kv_find(a, copy)) {
+		tern_err_set(err, EINVAL, "app '%s': argument '%s' given twice", name, copy);
+		free(copy);
+		return -EINVAL;
+	}
+	a->buf[a->n] = copy;
+	a->kv[a->n].key = copy;
+	a->kv[a->n].value = copy + (eq - s) + 1;
+	a->n++;
+	return 0;
+}
+
+/* Check and split the arguments, and record them space-joined in args. */
+static int
+kv_parse(struct kv_args *a, const char *name, unsigned n_kv, char *const *kv,
+	 char *args, struct tern_err *err)
+{
+	size_t used = 0;
+	int ret;
+
+	a->n = 0;
+	args[0] = '\0';
+	if (n_kv > TERN_APP_MAX_KV)
+		return tern_err_set(err, E2BIG, "app '%s': %u arguments, at most %d allowed",
+				    name, n_kv, TERN_APP_MAX_KV);
+	for (unsigned i = 0; i < n_kv; i++) {
+		ret = kv_add(a, name, kv[i], err);
+		if (ret != 0)
+			goto out_free;
+		ret = snprintf(args + used, TERN_APP_ARGS_MAX - used, "%s%s",
+			       i > 0 ? " " : "", kv[i]);
+		if (ret < 0 || (size_t)ret >= TERN_APP_ARGS_MAX - used) {
+			ret = tern_err_set(err, E2BIG, "app '%s': arguments longer than %d characters",
+					   name, TERN_APP_ARGS_MAX - 1);
+			goto out_free;
+		}
+		used += (size_t)ret;
+	}
+	return 0;
+
+out_free:
+	kv_free(a);
+	return ret;
+}
+
+static int
+check_descriptor(const char *name, const char *path,
+		 const struct tern_app_descriptor *d, struct tern_err *err)
+{
+	if (d->abi_version != TERN_APP_ABI_VERSION)
+		return tern_err_set(err, ENOEXEC,
+				    "app '%s': %s was built for tern app ABI %u, this ternd speaks ABI %u: "
+				    "rebuild it against this tern's headers",
+				    name, path, d->abi_version, TERN_APP_ABI_VERSION);
+	if (d->size != sizeof(*d))
+		return tern_err_set(err, ENOEXEC,
+				    "app '%s': %s has a %u-byte descriptor, this ternd expects %zu: "
+				    "rebuild it against this tern's headers",
+				    name, path, d->size, sizeof(*d));
+	if (d->name == NULL)
+		return tern_err_set(err, ENOEXEC, "app '%s': %s's descriptor has no name", name, path);
+	if (d->init == NULL || d->udp_burst == NULL)
+		return tern_err_set(err, ENOEXEC, "app '%s': %s's descriptor has no %s function",
+				    name, path, d->init == NULL ? "init" : "udp_burst");
+	return 0;
+}
+
+static int
+open_app(struct tern_app_instance *app, struct tern_err *err)
+{
+	const char *why;
+
+	dlerror();
+	app->dl = dlopen(app->path, RTLD_NOW | RTLD_LOCAL);
+	if (app->dl == NULL) {
+		why = dlerror();
+		return tern_err_set(err, ENOEXEC, "app '%s': cannot load %s: %s", app->name,
+				    app->path, why != NULL ? why : "unknown dlopen error");
+	}
+	dlerror();
+	app->desc = dlsym(app->dl, TERN_APP_DESCRIPTOR_SYMBOL);
+	if (app->desc == NULL) {
+		dlclose(app->dl);
+		app->dl = NULL;
+		return tern_err_set(err, ENOEXEC,
+				    "app '%s': %s has no %s symbol (is it a tern app?)",
+				    app->name, app->path, TERN_APP_DESCRIPTOR_SYMBOL);
+	}
+	return 0;
+}
+
+static int
+run_init(struct tern_app_instance *app, const struct kv_args *a, unsigned n_workers,
+	 struct tern_err *err)
+{
+	char why[TERN_ERR_MSG_MAX] = "";
+	struct tern_app_init ia = {
+		.name = app->name,
+		.n_kv = a->n,
+		.kv = a->kv,
+		.n_workers = n_workers,
+		.err = why,
+		.err_len = sizeof(why),
+	};
+	int ret;
+
+	ret = app->desc->init(&ia, &app->state);
+	if (ret == 0)
+		return 0;
+	ret = ret < 0 ? -ret : EINVAL;
+	why[sizeof(why) - 1] = '\0';
+	return tern_err_set(err, ret, "app '%s': init failed: %s", app->name,
+			    why[0] != '\0' ? why : strerror(ret));
+}
+
+struct tern_app_instance *
+tern_app_instance_create(const char *name, const char *path, unsigned n_kv,
+			 char *const *kv, unsigned n_workers, struct tern_err *err)
+{
+	struct tern_app_instance *app;
+	struct kv_args args;
+	int ret;
+
+	ret = check_name(name, err);
+	if (ret != 0)
+		goto out;
+	ret = check_path(name, path, err);
+	if (ret != 0)
+		goto out;
+	app = calloc(1, sizeof(*app));
+	if (app == NULL) {
+		ret = tern_err_set(err, ENOMEM, "app '%s': out of memory", name);
+		goto out;
+	}
+	snprintf(app->name, sizeof(app->name), "%s", name);
+	snprintf(app->path, sizeof(app->path), "%s", path);
+	ret = kv_parse(&args, name, n_kv, kv, app->args, err);
+	if (ret != 0)
+		goto out_free_app;
+	ret = open_app(app, err);
+	if (ret != 0)
+		goto out_free_args;
+	ret = check_descriptor(name, path, app->desc, err);
+	if (ret != 0)
+		goto out_close;
+	ret = run_init(app, &args, n_workers, err);
+	if (ret != 0)
+		goto out_close;
+	kv_free(&args);
+	return app;
+
+out_close:
+	dlclose(app->dl);
+out_free_args:
+	kv_free(&args);
+out_free_app:
+	free(app);
+out:
+	errno = -ret;
+	return NULL;
+}
+
+void
+tern_app_instance_destroy(struct tern_app_instance *app)
+{
+	if (app == NULL)
+		return;
+	if (app->desc->fini != NULL)
+		app->desc->fini(app->state);
+	dlclose(app->dl);
+	free(app);
+}

@@ -1,0 +1,398 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "engine.h"
+#include "rcu_publish.h"
+#include "worker.h"
+
+#define DEFAULT_NB_DESC 1024
+#define POOL_CACHE 256
+#define POOL_SPARE 4096
+
+static void
+conf_defaults(struct tern_engine_conf *c)
+{
+	if (c->burst == 0)
+		c->burst = TERN_BURST_DEFAULT;
+	if (c->nb_rxd == 0)
+		c->nb_rxd = DEFAULT_NB_DESC;
+	if (c->nb_txd == 0)
+		c->nb_txd = DEFAULT_NB_DESC;
+}
+
+/* Enough mbufs for every RX and TX ring full, every worker's burst and TX
+ * buffer, the per-lcore caches, and spare for apps that hold some. */
+static unsigned
+pool_size(const struct tern_engine *e, uint16_t n_ports)
+{
+	const struct tern_engine_conf *c = &e->conf;
+	unsigned per_port = e->n_workers * (c->nb_rxd + c->nb_txd);
+
+	return n_ports * per_port + e->n_workers * (2 * TERN_BURST_MAX + POOL_CACHE) +
+	       POOL_SPARE;
+}
+
+static int
+find_workers(struct tern_engine *e, struct tern_err *err)
+{
+	unsigned lcore;
+
+	e->n_workers = 0;
+	RTE_LCORE_FOREACH_WORKER(lcore)
+		e->worker_lcore[e->n_workers++] = lcore;
+	if (e->n_workers == 0)
+		return tern_err_set(err, EINVAL,
+				    "no worker lcore: give EAL at least two lcores, e.g. -l 0,1 "
+				    "(the first is the control thread, the others run workers)");
+	e->workers = rte_zmalloc("tern_workers", sizeof(*e->workers) * e->n_workers,
+				 RTE_CACHE_LINE_SIZE);
+	if (e->workers == NULL)
+		return tern_err_set(err, ENOMEM, "cannot allocate %u workers", e->n_workers);
+	for (unsigned i = 0; i < e->n_workers; i++) {
+		e->workers[i].engine = e;
+		e->workers[i].idx = i;
+		e->workers[i].lcore_id = e->worker_lcore[i];
+	}
+	return 0;
+}
+
+static int
+create_pool(struct tern_engine *e, uint16_t n_ports, struct tern_err *err)
+{
+	unsigned n = e->conf.n_mbufs != 0 ? e->conf.n_mbufs : pool_size(e, n_ports);
+
+	e->pool = rte_pktmbuf_pool_create("tern_mbufs", n, POOL_CACHE, 0,
+					  RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+	if (e->pool == NULL)
+		return tern_err_set(err, rte_errno, "cannot create a pool of %u mbufs: %s "
+				    "(more memory with EAL -m, or hugepages)", n,
+				    rte_strerror(rte_errno));
+	return 0;
+}
+
+/* Give each port's queues to the workers that own them. */
+static void
+assign_queues(struct tern_engine *e, const struct tern_port *p)
+{
+	for (uint16_t q = 0; q < p->nb_queues; q++) {
+		struct tern_worker *w = &e->workers[p->queue_worker[q]];
+
+		w->rxq[w->n_rxq].port_id = p->port_id;
+		w->rxq[w->n_rxq].queue = q;
+		w->n_rxq++;
+		w->txq[p->port_id] = q;
+		w->reply_port[p->port_id].mac = p->mac;
+		w->reply_port[p->port_id].tx_offloads = p->tx_offloads;
+	}
+}
+
+static int
+setup_ports(struct tern_engine *e, struct tern_err *err)
+{
+	struct tern_port_conf pc = {
+		.n_workers = e->n_workers,
+		.rss = e->conf.rss,
+		.nb_rxd = e->conf.nb_rxd,
+		.nb_txd = e->conf.nb_txd,
+		.pool = e->pool,
+	};
+	uint16_t pid;
+	int ret;
+
+	RTE_ETH_FOREACH_DEV(pid) {
+		ret = tern_port_setup(pid, &pc, &e->ports[pid], err);
+		if (ret < 0)
+			return ret;
+		e->n_ports++;
+	}
+	return 0;
+}
+
+static int
+check_ports(struct tern_err *err)
+{
+	uint16_t pid, n = rte_eth_dev_count_avail();
+
+	if (n == 0)
+		return tern_err_set(err, ENODEV,
+				    "no DPDK ports: add a device, e.g. --vdev net_af_xdp0,iface=IF "
+				    "or a NIC bound to vfio-pci (-a PCI_ADDR)");
+	RTE_ETH_FOREACH_DEV(pid)
+		if (pid >= TERN_MAX_PORTS)
+			return tern_err_set(err, ENOTSUP, "port %u: tern handles ports 0-%u only",
+					    pid, TERN_MAX_PORTS - 1);
+	return 0;
+}
+
+int
+tern_engine_init(struct tern_engine *e, const struct tern_engine_conf *c,
+		 struct tern_err *err)
+{
+	int ret;
+
+	memset(e, 0, sizeof(*e));
+	e->conf = *c;
+	conf_defaults(&e->conf);
+	if (e->conf.burst > TERN_BURST_MAX)
+		return tern_err_set(err, EINVAL, "burst %u too large (max %u)",
+				    e->conf.burst, TERN_BURST_MAX);
+	ret = check_ports(err);
+	if (ret == 0)
+		ret = find_workers(e, err);
+	if (ret == 0)
+		ret = create_pool(e, rte_eth_dev_count_avail(), err);
+	if (ret == 0)
+		ret = setup_ports(e, err);
+	if (ret == 0) {
+		e->handlers = tern_handler_table_clone(NULL);
+		e->addrs = calloc(1, sizeof(*e->addrs));
+		if (e->handlers == NULL || e->addrs == NULL)
+			ret = tern_err_set(err, ENOMEM, "cannot allocate the engine's tables");
+	}
+	if (ret < 0)
+		tern_engine_close(e);
+	return ret;
+}
+
+int
+tern_engine_start_ports(struct tern_engine *e, struct tern_err *err)
+{
+	int ret;
+
+	for (uint16_t pid = 0; pid < TERN_MAX_PORTS; pid++) {
+		if (e->ports[pid].nb_queues == 0 || e->ports[pid].started)
+			continue;
+		ret = tern_port_start(&e->ports[pid], err);
+		if (ret < 0)
+			return ret;
+		assign_queues(e, &e->ports[pid]);
+	}
+	e->mbufs_baseline = tern_engine_mbufs_in_use(e);
+	return 0;
+}
+
+int
+tern_engine_start(struct tern_engine *e, struct tern_err *err)
+{
+	int ret = tern_engine_start_ports(e, err);
+
+	if (ret < 0)
+		return ret;
+	e->stop = false;
+	for (unsigned i = 0; i < e->n_workers; i++) {
+		ret = rte_eal_remote_launch(tern_worker_main, &e->workers[i],
+					    e->worker_lcore[i]);
+		if (ret < 0) {
+			tern_engine_stop(e);
+			return tern_err_set(err, -ret, "cannot launch worker %u on lcore %u: %s",
+					    i, e->worker_lcore[i], strerror(-ret));
+		}
+	}
+	e->running = true;
+	return 0;
+}
+
+/* Give back what the TX rings still hold, so the pool count is exact. */
+static void
+reclaim_tx(struct tern_engine *e)
+{
+	for (uint16_t pid = 0; pid < TERN_MAX_PORTS; pid++)
+		for (uint16_t q = 0; q < e->ports[pid].nb_queues && e->ports[pid].started; q++)
+			rte_eth_tx_done_cleanup(pid, q, 0);
+}
+
+void
+tern_engine_stop(struct tern_engine *e)
+{
+	__atomic_store_n(&e->stop, true, __ATOMIC_RELEASE);
+	rte_eal_mp_wait_lcore();
+	e->running = false;
+	reclaim_tx(e);
+}
+
+static void
+free_apps(struct tern_engine *e)
+{
+	for (unsigned s = 1; s <= TERN_MAX_APPS; s++) {
+		if (e->apps[s] != NULL)
+			tern_app_instance_destroy(e->apps[s]);
+		e->apps[s] = NULL;
+	}
+}
+
+void
+tern_engine_close(struct tern_engine *e)
+{
+	if (e->running)
+		tern_engine_stop(e);
+	for (uint16_t pid = 0; pid < TERN_MAX_PORTS; pid++)
+		if (e->ports[pid].nb_queues != 0)
+			tern_port_close(&e->ports[pid]);
+	/* No worker runs any more: nothing can reach the tables or the apps. */
+	free(e->handlers);
+	free(e->addrs);
+	e->handlers = NULL;
+	e->addrs = NULL;
+	free_apps(e);
+	rte_free(e->workers);
+	e->workers = NULL;
+	rte_mempool_free(e->pool);
+	e->pool = NULL;
+}
+
+struct tern_app_instance *
+tern_engine_app_find(const struct tern_engine *e, const char *name)
+{
+	for (unsigned s = 1; s <= TERN_MAX_APPS; s++)
+		if (e->apps[s] != NULL && strcmp(e->apps[s]->name, name) == 0)
+			return e->apps[s];
+	return NULL;
+}
+
+int
+tern_engine_app_load(struct tern_engine *e, const char *name, const char *path,
+		     unsigned n_kv, char *const *kv, struct tern_err *err)
+{
+	struct tern_app_instance *app;
+	unsigned s;
+
+	if (tern_engine_app_find(e, name) != NULL)
+		return tern_err_set(err, EEXIST, "an app named '%s' is already loaded", name);
+	for (s = 1; s <= TERN_MAX_APPS && e->apps[s] != NULL; s++)
+		;
+	if (s > TERN_MAX_APPS)
+		return tern_err_set(err, ENOSPC, "too many apps loaded (max %u)", TERN_MAX_APPS);
+	app = tern_app_instance_create(name, path, n_kv, kv, e->n_workers, err);
+	if (app == NULL)
+		return -errno;
+	app->slot = (uint8_t)s;
+	e->apps[s] = app;
+	return 0;
+}
+
+/* Publish t as the handler table; the old one is freed after a grace period. */
+static void
+publish_handlers(struct tern_engine *e, struct tern_handler_table *t)
+{
+	tern_rcu_replace((void **)&e->handlers, t, free);
+}
+
+int
+tern_engine_app_unload(struct tern_engine *e, const char *name, struct tern_err *err)
+{
+	struct tern_app_instance *app = tern_engine_app_find(e, name);
+	struct tern_handler_table *t;
+	unsigned bound;
+
+	if (app == NULL)
+		return tern_err_set(err, ENOENT, "no app named '%s' is loaded", name);
+	bound = tern_handler_table_slot_ports(e->handlers, app->slot);
+	if (bound != 0)
+		return tern_err_set(err, EBUSY, "app '%s' is still bound to %u UDP port(s): "
+				    "unbind them first", name, bound);
+	t = tern_handler_table_clone(e->handlers);
+	if (t == NULL)
+		return tern_err_set(err, ENOMEM, "out of memory");
+	tern_handler_table_clear_slot(t, app->slot);
+	/* After this returns no worker can hold a pointer to the app. */
+	publish_handlers(e, t);
+	e->apps[app->slot] = NULL;
+	tern_app_instance_destroy(app);
+	return 0;
+}
+
+int
+tern_engine_bind_udp(struct tern_engine *e, uint16_t port, const char *name,
+		     struct tern_err *err)
+{
+	struct tern_app_instance *app = tern_engine_app_find(e, name);
+	struct tern_handler h;
+	struct tern_handler_table *t;
+	int ret;
+
+	if (app == NULL)
+		return tern_err_set(err, ENOENT, "no app named '%s' is loaded", name);
+	t = tern_handler_table_clone(e->handlers);
+	if (t == NULL)
+		return tern_err_set(err, ENOMEM, "out of memory");
+	h.burst = app->desc->udp_burst;
+	h.state = app->state;
+	h.app = app;
+	ret = tern_handler_table_bind_udp(t, port, app->slot, &h, err);
+	if (ret < 0) {
+		free(t);
+		return ret;
+	}
+	publish_handlers(e, t);
+	return 0;
+}
+
+int
+tern_engine_unbind_udp(struct tern_engine *e, uint16_t port, struct tern_err *err)
+{
+	struct tern_handler_table *t = tern_handler_table_clone(e->handlers);
+	int ret;
+
+	if (t == NULL)
+		return tern_err_set(err, ENOMEM, "out of memory");
+	ret = tern_handler_table_unbind_udp(t, port, err);
+	if (ret < 0) {
+		free(t);
+		return ret;
+	}
+	publish_handlers(e, t);
+	return 0;
+}
+
+int
+tern_engine_ip_add(struct tern_engine *e, const struct tern_addr *a, struct tern_err *err)
+{
+	struct tern_addr_table *t;
+
+	if (a->port_id >= TERN_MAX_PORTS || e->ports[a->port_id].nb_queues == 0)
+		return tern_err_set(err, ENODEV, "no port %u (ports: 0-%u)", a->port_id,
+				    e->n_ports > 0 ? e->n_ports - 1 : 0);
+	t = tern_addr_table_with(e->addrs, a, err);
+	if (t == NULL)
+		return -errno;
+	tern_rcu_replace((void **)&e->addrs, t, free);
+	return 0;
+}
+
+void
+tern_engine_port_counters(const struct tern_engine *e, uint16_t port, uint64_t *out)
+{
+	memset(out, 0, sizeof(*out) * TERN_CTR_MAX);
+	for (unsigned w = 0; w < e->n_workers; w++)
+		for (unsigned c = 0; c < TERN_CTR_MAX; c++)
+			out[c] += tern_ctr_read(&e->workers[w].stats, port, c);
+}
+
+void
+tern_engine_worker_counters(const struct tern_engine *e, unsigned worker, uint64_t *out)
+{
+	memset(out, 0, sizeof(*out) * TERN_CTR_MAX);
+	for (uint16_t p = 0; p < TERN_MAX_PORTS; p++)
+		for (unsigned c = 0; c < TERN_CTR_MAX; c++)
+			out[c] += tern_ctr_read(&e->workers[worker].stats, p, c);
+}
+
+unsigned
+tern_engine_mbufs_in_use(const struct tern_engine *e)
+{
+	return e->pool != NULL ? rte_mempool_in_use_count(e->pool) : 0;
+}
+
+unsigned
+tern_engine_worker_queues(const struct tern_engine *e, unsigned worker)
+{
+	return worker < e->n_workers ? e->workers[worker].n_rxq : 0;
+}

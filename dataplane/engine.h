@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The engine: ports, workers, the RCU-published handler and address tables,
+ * and the loaded apps. Everything here but the worker loop runs on the
+ * control thread (the EAL main lcore); functions that change the tables
+ * publish a new one and wait a grace period, so they block for as long as
+ * it takes every worker to finish its current burst.
+ */
+#ifndef TERN_ENGINE_H
+#define TERN_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <rte_lcore.h>
+#include <rte_mempool.h>
+
+#include "addr_table.h"
+#include "app_loader.h"
+#include "err.h"
+#include "handler_table.h"
+#include "port.h"
+#include "rss.h"
+#include "stats.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TERN_BURST_MAX 256
+#define TERN_BURST_DEFAULT 32
+
+struct tern_engine_conf {
+	uint16_t burst;          /**< RX burst size, 1..TERN_BURST_MAX */
+	enum tern_rss_mode rss;
+	uint16_t nb_rxd;         /**< 0 = default (1024) */
+	uint16_t nb_txd;         /**< 0 = default (1024) */
+	unsigned n_mbufs;        /**< 0 = sized from ports and queues */
+};
+
+struct tern_worker;
+
+struct tern_engine {
+	struct tern_engine_conf conf;
+	struct rte_mempool *pool;
+	uint16_t n_ports;
+	struct tern_port ports[TERN_MAX_PORTS];    /**< indexed by DPDK port id */
+	unsigned n_workers;
+	unsigned worker_lcore[RTE_MAX_LCORE];      /**< lcore id per worker index */
+	struct tern_worker *workers;               /**< n_workers, cache aligned */
+	struct tern_handler_table *handlers;       /**< RCU-published */
+	struct tern_addr_table *addrs;             /**< RCU-published */
+	struct tern_app_instance *apps[TERN_MAX_APPS + 1]; /**< by slot; control thread only */
+	unsigned mbufs_baseline;                   /**< pool in-use count when workers started */
+	bool running;
+	volatile bool stop;                        /**< tells workers to leave their loop */
+};
+
+/**
+ * Set up the engine after rte_eal_init: the mbuf pool, every probed port
+ * (tern_port_setup), the worker list (every EAL worker lcore; at least one
+ * is required), empty tables. Nothing is started.
+ * @return 0, or -errno with err set (no ports, no worker lcore, port set-up).
+ */
+int tern_engine_init(struct tern_engine *e, const struct tern_engine_conf *c,
+		     struct tern_err *err);
+
+/** Start the ports and give their queues to the workers, without launching
+ *  the workers (tests drive tern_worker_handle_burst themselves). */
+int tern_engine_start_ports(struct tern_engine *e, struct tern_err *err);
+
+/** Start the ports and launch a worker on each worker lcore. */
+int tern_engine_start(struct tern_engine *e, struct tern_err *err);
+
+/** Tell the workers to stop and wait for them. Idempotent. */
+void tern_engine_stop(struct tern_engine *e);
+
+/** Close the ports, unload every app, free the tables. After stop. */
+void tern_engine_close(struct tern_engine *e);
+
+/** Load an app instance (see tern_app_instance_create). -EEXIST for a name in use. */
+int tern_engine_app_load(struct tern_engine *e, const char *name, const char *path,
+			 unsigned n_kv, char *const *kv, struct tern_err *err);
+
+/** Unload an app instance. -ENOENT if unknown, -EBUSY while bound to a port. */
+int tern_engine_app_unload(struct tern_engine *e, const char *name, struct tern_err *err);
+
+/** Bind UDP port to the named instance. -ENOENT unknown app, -EBUSY port taken. */
+int tern_engine_bind_udp(struct tern_engine *e, uint16_t port, const char *name,
+			 struct tern_err *err);
+
+/** Unbind UDP port. -ENOENT if not bound. */
+int tern_engine_unbind_udp(struct tern_engine *e, uint16_t port, struct tern_err *err);
+
+/** Add one of tern's addresses. -ENODEV if a->port_id is not a port, -EEXIST. */
+int tern_engine_ip_add(struct tern_engine *e, const struct tern_addr *a,
+		       struct tern_err *err);
+
+/** Find a loaded app instance by name, or NULL. Control thread. */
+struct tern_app_instance *tern_engine_app_find(const struct tern_engine *e, const char *name);
+
+/** Sum of counters over all workers for one port (out has TERN_CTR_MAX entries). */
+void tern_engine_port_counters(const struct tern_engine *e, uint16_t port, uint64_t *out);
+
+/** Sum of counters over all ports for one worker. */
+void tern_engine_worker_counters(const struct tern_engine *e, unsigned worker, uint64_t *out);
+
+/** Number of RX queues worker polls (after the ports started). */
+unsigned tern_engine_worker_queues(const struct tern_engine *e, unsigned worker);
+
+/** mbufs of the pool not in the pool's free list right now. */
+unsigned tern_engine_mbufs_in_use(const struct tern_engine *e);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TERN_ENGINE_H */

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "handler_table.h"
+
+static int
+slot_valid(uint8_t slot)
+{
+	return slot != 0 && slot <= TERN_MAX_APPS;
+}
+
+struct tern_handler_table *
+tern_handler_table_clone(const struct tern_handler_table *old)
+{
+	struct tern_handler_table *t;
+
+	if (old == NULL) {
+		/* An empty table is one change after "no table" (generation 0). */
+		t = calloc(1, sizeof(*t));
+		if (t != NULL)
+			t->generation = 1;
+		return t;
+	}
+	t = malloc(sizeof(*t));
+	if (t == NULL)
+		return NULL;
+	memcpy(t, old, sizeof(*t));
+	t->generation = old->generation + 1;
+	return t;
+}
+
+int
+tern_handler_table_bind_udp(struct tern_handler_table *t, uint16_t port,
+			    uint8_t slot, const struct tern_handler *h,
+			    struct tern_err *err)
+{
+	if (!slot_valid(slot))
+		return tern_err_set(err, EINVAL,
+				    "app slot %u out of range (1-%u)",
+				    slot, TERN_MAX_APPS);
+	if (h == NULL || h->burst == NULL)
+		return tern_err_set(err, EINVAL,
+				    "cannot bind UDP port %u: handler has no burst function",
+				    port);
+	if (t->udp[port] != 0 && t->udp[port] != slot)
+		return tern_err_set(err, EBUSY,
+				    "UDP port %u is already bound to another app",
+				    port);
+	t->h[slot] = *h;
+	t->udp[port] = slot;
+	return 0;
+}
+
+int
+tern_handler_table_unbind_udp(struct tern_handler_table *t, uint16_t port,
+			      struct tern_err *err)
+{
+	if (t->udp[port] == 0)
+		return tern_err_set(err, ENOENT, "UDP port %u is not bound",
+				    port);
+	t->udp[port] = 0;
+	return 0;
+}
+
+unsigned
+tern_handler_table_slot_ports(const struct tern_handler_table *t, uint8_t slot)
+{
+	unsigned n = 0;
+	size_t p;
+
+	if (!slot_valid(slot))
+		return 0;
+	for (p = 0; p < sizeof(t->udp); p++)
+		n += t->udp[p] == slot;
+	return n;
+}
+
+void
+tern_handler_table_clear_slot(struct tern_handler_table *t, uint8_t slot)
+{
+	size_t p;
+
+	if (!slot_valid(slot))
+		return;
+	for (p = 0; p < sizeof(t->udp); p++)
+		if (t->udp[p] == slot)
+			t->udp[p] = 0;
+	memset(&t->h[slot], 0, sizeof(t->h[slot]));
+}

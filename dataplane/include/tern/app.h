@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The tern app ABI: what a handler app (a shared object) exports and what the
+ * engine hands it. This header is installed; it needs no DPDK headers, so an
+ * app can be built outside the tree with `pkg-config --cflags tern-app`.
+ *
+ * An app exports one symbol, `tern_app_descriptor` (TERN_APP_DESCRIPTOR_SYMBOL),
+ * a `const struct tern_app_descriptor` whose abi_version is TERN_APP_ABI_VERSION
+ * and whose size is sizeof(struct tern_app_descriptor). The engine refuses any
+ * other.
+ *
+ * Threading: init and fini run on the control thread. udp_burst runs on worker
+ * lcores, concurrently on several of them, each call with its own worker index
+ * (< n_workers given to init): keep per-worker state indexed by it, and never
+ * block, sleep, lock or allocate in udp_burst.
+ */
+#ifndef TERN_APP_H
+#define TERN_APP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TERN_APP_ABI_VERSION 1u
+#define TERN_APP_DESCRIPTOR_SYMBOL "tern_app_descriptor"
+
+struct rte_mbuf;
+
+/** What the engine does with a request after the app has seen it. */
+enum tern_verdict {
+	TERN_VERDICT_DROP = 0,  /**< engine frees the mbuf, counted as drop_app */
+	TERN_VERDICT_REPLY,     /**< engine sends payload[0..len) back to the sender */
+	TERN_VERDICT_FORWARD,   /**< engine transmits the frame as the app left it, out the port it came in */
+	TERN_VERDICT_CONSUMED,  /**< the app owns the mbuf now and must free or send it */
+	TERN_VERDICT_MAX
+};
+
+/**
+ * One UDP request, as handed to udp_burst. The engine owns the mbuf unless the
+ * app sets verdict CONSUMED. For REPLY the app rewrites payload in place (up to
+ * cap bytes) and sets len to the reply's payload length; the engine builds the
+ * headers (addresses and ports swapped, lengths and checksums right).
+ */
+struct tern_udp_req {
+	struct rte_mbuf *mbuf;   /**< the request frame */
+	uint8_t *payload;        /**< UDP payload, contiguous in memory */
+	uint16_t len;            /**< in: request payload length; out: reply payload length */
+	uint16_t cap;            /**< bytes the app may write at payload (>= len) */
+	uint16_t src_port;       /**< sender's UDP port, host order */
+	uint16_t dst_port;       /**< tern's UDP port, host order */
+	uint8_t family;          /**< 4 or 6 */
+	uint8_t verdict;         /**< enum tern_verdict; preset to TERN_VERDICT_DROP */
+	uint16_t reserved;
+	const uint8_t *src_addr; /**< sender's address, network order, 4 or 16 bytes */
+	const uint8_t *dst_addr; /**< tern's address, network order, 4 or 16 bytes */
+};
+
+/** One key=value argument from `app load NAME PATH key=value ...`. */
+struct tern_app_kv {
+	const char *key;
+	const char *value;
+};
+
+/** What init gets. Strings live until init returns: copy what you keep. */
+struct tern_app_init {
+	const char *name;             /**< instance name given to `app load` */
+	unsigned n_kv;
+	const struct tern_app_kv *kv;
+	unsigned n_workers;           /**< udp_burst's worker index is < n_workers */
+	char *err;                    /**< on failure, write a one-line reason here */
+	size_t err_len;
+};
+
+/** Create the app's state. Return 0, or -errno after writing ia->err. */
+typedef int (*tern_app_init_fn)(const struct tern_app_init *ia, void **state);
+/** Destroy the state. Runs after a grace period: no worker uses it any more. */
+typedef void (*tern_app_fini_fn)(void *state);
+/** Handle n requests on one worker; set each verdict. */
+typedef void (*tern_app_burst_fn)(void *state, unsigned worker,
+				  struct tern_udp_req *reqs, uint16_t n);
+
+struct tern_app_descriptor {
+	uint32_t abi_version;    /**< TERN_APP_ABI_VERSION */
+	uint32_t size;           /**< sizeof(struct tern_app_descriptor) */
+	const char *name;        /**< the app's kind, e.g. "udp_responder" */
+	tern_app_init_fn init;   /**< required */
+	tern_app_fini_fn fini;   /**< optional */
+	tern_app_burst_fn udp_burst; /**< required */
+};
+
+/** The value of key in ia's arguments, or NULL. */
+static inline const char *
+tern_app_arg(const struct tern_app_init *ia, const char *key)
+{
+	for (unsigned i = 0; i < ia->n_kv; i++)
+		if (strcmp(ia->kv[i].key, key) == 0)
+			return ia->kv[i].value;
+	return NULL;
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TERN_APP_H */

@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_icmp.h>
+#include <rte_ip.h>
+#include <rte_udp.h>
+
+#include "cksum.h"
+#include "reply.h"
+
+#define IPV4_HDR_LEN ((uint16_t)sizeof(struct rte_ipv4_hdr))
+#define IPV6_HDR_LEN ((uint16_t)sizeof(struct rte_ipv6_hdr))
+#define REPLY_TTL 64
+
+/* The L3 and L4 headers of a reply under construction. */
+struct reply_hdrs {
+	uint8_t *l3;
+	uint8_t *l4;
+	uint16_t l3_len;
+};
+
+/*
+ * Drop IPv4 options / IPv6 extension headers by sliding the Ethernet, VLAN
+ * and fixed IP headers forward over them; the L4 message stays where it is,
+ * so an app's payload pointer remains valid.
+ */
+static uint8_t *
+strip_ip_extras(struct rte_mbuf *m, const struct tern_parsed *p, uint16_t base)
+{
+	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+	uint16_t extra = p->l4_off - p->l3_off - base;
+
+	if (extra != 0) {
+		memmove(frame + extra, frame, p->l3_off + base);
+		frame = (uint8_t *)rte_pktmbuf_adj(m, extra);
+	}
+	return frame;
+}
+
+static void
+swap_l2(uint8_t *frame, const struct rte_ether_addr *dst_mac,
+	const struct tern_reply_port *rp)
+{
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)frame;
+
+	if (dst_mac != NULL)
+		rte_ether_addr_copy(dst_mac, &eth->dst_addr);
+	else
+		rte_ether_addr_copy(&eth->src_addr, &eth->dst_addr);
+	rte_ether_addr_copy(&rp->mac, &eth->src_addr);
+}
+
+static void
+trim(struct rte_mbuf *m, uint16_t len)
+{
+	m->data_len = len;
+	m->pkt_len = len;
+}
+
+static void
+rewrite_ipv4(struct rte_ipv4_hdr *ip, uint16_t l4_len, uint8_t ttl, bool hw_cksum)
+{
+	rte_be32_t a = ip->src_addr;
+
+	ip->src_addr = ip->dst_addr;
+	ip->dst_addr = a;
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16(IPV4_HDR_LEN + l4_len);
+	ip->fragment_offset = 0;
+	ip->time_to_live = ttl;
+	ip->hdr_checksum = 0;
+	if (!hw_cksum)
+		ip->hdr_checksum = tern_cksum_ipv4_hdr(ip, IPV4_HDR_LEN);
+}
+
+static void
+rewrite_ipv6(struct rte_ipv6_hdr *ip, uint8_t proto, uint16_t l4_len, uint8_t hops,
+	     const uint8_t *src6, const uint8_t *dst6)
+{
+	uint8_t a[16];
+
+	memcpy(a, ip->src_addr, 16);
+	memcpy(ip->src_addr, src6 != NULL ? src6 : ip->dst_addr, 16);
+	memcpy(ip->dst_addr, dst6 != NULL ? dst6 : a, 16);
+	ip->proto = proto;
+	ip->payload_len = rte_cpu_to_be_16(l4_len);
+	ip->hop_limits = hops;
+}
+
+/* Common part of every reply: L2 and L3 rewritten, frame trimmed. */
+static struct reply_hdrs
+reply_l2_l3(struct rte_mbuf *m, const struct tern_parsed *p, uint16_t l4_len,
+	    uint8_t hops, const uint8_t *src6, const uint8_t *dst6,
+	    const struct rte_ether_addr *dst_mac, bool hw_ip_cksum,
+	    const struct tern_reply_port *rp)
+{
+	uint16_t base = p->l3 == TERN_L3_IPV4 ? IPV4_HDR_LEN : IPV6_HDR_LEN;
+	uint8_t *frame = strip_ip_extras(m, p, base);
+	struct reply_hdrs h = {
+		.l3 = frame + p->l3_off,
+		.l4 = frame + p->l3_off + base,
+		.l3_len = base,
+	};
+
+	swap_l2(frame, dst_mac, rp);
+	if (p->l3 == TERN_L3_IPV4)
+		rewrite_ipv4((struct rte_ipv4_hdr *)h.l3, l4_len, hops, hw_ip_cksum);
+	else
+		rewrite_ipv6((struct rte_ipv6_hdr *)h.l3, p->l4_proto, l4_len, hops,
+			     src6, dst6);
+	trim(m, p->l3_off + base + l4_len);
+	return h;
+}
+
+static uint16_t
+l4_cksum(const struct tern_parsed *p, const uint8_t *l3, uint8_t proto,
+	 const void *l4, uint16_t len)
+{
+	if (p->l3 == TERN_L3_IPV4) {
+		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)l3;
+
+		return tern_cksum_l4_v4((const uint8_t *)&ip->src_addr,
+					(const uint8_t *)&ip->dst_addr, proto, l4, len);
+	}
+	const struct rte_ipv6_hdr *ip6 = (const struct rte_ipv6_hdr *)l3;
+
+	return tern_cksum_l4_v6(ip6->src_addr, ip6->dst_addr, proto, l4, len);
+}
+
+/* Ask the device to fill the IP and UDP checksums (pseudo-header sum seeded). */
+static void
+request_tx_cksum(struct rte_mbuf *m, const struct tern_parsed *p,
+		 const struct reply_hdrs *h, struct rte_udp_hdr *udp)
+{
+	uint64_t fl;
+
+	m->ol_flags &= ~RTE_MBUF_F_TX_OFFLOAD_MASK;
+	m->l2_len = p->l3_off;
+	m->l3_len = h->l3_len;
+	if (p->l3 == TERN_L3_IPV4) {
+		fl = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_UDP_CKSUM;
+		udp->dgram_cksum = rte_ipv4_phdr_cksum((struct rte_ipv4_hdr *)h->l3, fl);
+	} else {
+		fl = RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_UDP_CKSUM;
+		udp->dgram_cksum = rte_ipv6_phdr_cksum((struct rte_ipv6_hdr *)h->l3, fl);
+	}
+	m->ol_flags |= fl;
+}
+
+void
+tern_reply_udp(struct rte_mbuf *m, const struct tern_parsed *p,
+	       uint16_t payload_len, const struct tern_reply_port *rp)
+{
+	const uint64_t need = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+	bool hw = (rp->tx_offloads & need) == need;
+	uint16_t l4_len = sizeof(struct rte_udp_hdr) + payload_len;
+	struct reply_hdrs h = reply_l2_l3(m, p, l4_len, REPLY_TTL, NULL, NULL,
+					  NULL, hw, rp);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)h.l4;
+	rte_be16_t port = udp->src_port;
+
+	udp->src_port = udp->dst_port;
+	udp->dst_port = port;
+	udp->dgram_len = rte_cpu_to_be_16(l4_len);
+	udp->dgram_cksum = 0;
+	if (hw) {
+		request_tx_cksum(m, p, &h, udp);
+		return;
+	}
+	m->ol_flags &= ~RTE_MBUF_F_TX_OFFLOAD_MASK;
+	udp->dgram_cksum = l4_cksum(p, h.l3, IPPROTO_UDP, udp, l4_len);
+}
+
+void
+tern_reply_icmp(struct rte_mbuf *m, const struct tern_parsed *p,
+		uint8_t type, uint16_t l4_len, uint8_t hop_limit,
+		const uint8_t *src6, const uint8_t *dst6,
+		const struct rte_ether_addr *dst_mac,
+		const struct tern_reply_port *rp)
+{
+	struct reply_hdrs h = reply_l2_l3(m, p, l4_len, hop_limit, src6, dst6,
+					  dst_mac, false, rp);
+	struct rte_icmp_hdr *icmp = (struct rte_icmp_hdr *)h.l4;
+
+	m->ol_flags &= ~RTE_MBUF_F_TX_OFFLOAD_MASK;
+	icmp->icmp_type = type;
+	icmp->icmp_code = 0;
+	icmp->icmp_cksum = 0;
+	if (p->l3 == TERN_L3_IPV4)
+		icmp->icmp_cksum = ~rte_raw_cksum(icmp, l4_len);
+	else
+		icmp->icmp_cksum = l4_cksum(p, h.l3, IPPROTO_ICMPV6, icmp, l4_len);
+}

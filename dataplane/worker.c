@@ -1,0 +1,324 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_udp.h>
+
+#include <urcu-qsbr.h>
+
+#include "builtin.h"
+#include "cksum.h"
+#include "parse.h"
+#include "worker.h"
+
+/* Everything one burst needs, on the worker's stack. */
+struct burst_ctx {
+	struct tern_worker *w;
+	uint16_t port;
+	const struct tern_handler_table *ht;
+	const struct tern_addr_table *at;
+	const struct tern_reply_port *rp;
+	uint16_t n_req;
+	uint16_t n_drop;
+	struct tern_udp_req req[TERN_BURST_MAX];
+	struct tern_parsed req_p[TERN_BURST_MAX];
+	uint8_t req_slot[TERN_BURST_MAX];
+	struct rte_mbuf *drop[TERN_BURST_MAX];
+};
+
+/* Pseudo-counter meaning "became a UDP request for an app". */
+#define TO_APP TERN_CTR_RX
+
+static inline void
+tx_queue(struct burst_ctx *c, struct rte_mbuf *m)
+{
+	struct tern_txbuf *b = &c->w->tx[c->port];
+
+	b->pkts[b->n++] = m;
+}
+
+static inline void
+drop(struct burst_ctx *c, struct rte_mbuf *m, enum tern_ctr why)
+{
+	tern_ctr_add(&c->w->stats, c->port, why, 1);
+	c->drop[c->n_drop++] = m;
+}
+
+/* The verdict of an RX checksum offload flag: 1 good, 0 bad, -1 unknown. */
+static inline int
+rx_flag_verdict(uint64_t flags, uint64_t mask, uint64_t good, uint64_t bad)
+{
+	uint64_t f = flags & mask;
+
+	if (f == good)
+		return 1;
+	if (f == bad)
+		return 0;
+	return -1;
+}
+
+static bool
+ipv4_hdr_ok(const struct rte_mbuf *m, const uint8_t *ip, uint16_t len)
+{
+	int v = rx_flag_verdict(m->ol_flags, RTE_MBUF_F_RX_IP_CKSUM_MASK,
+				RTE_MBUF_F_RX_IP_CKSUM_GOOD, RTE_MBUF_F_RX_IP_CKSUM_BAD);
+
+	return v >= 0 ? v == 1 : tern_cksum_ipv4_hdr_ok(ip, len);
+}
+
+static bool
+udp_cksum_ok(const struct rte_mbuf *m, const struct tern_parsed *p,
+	     const uint8_t *src, const uint8_t *dst, const uint8_t *udp)
+{
+	int v = rx_flag_verdict(m->ol_flags, RTE_MBUF_F_RX_L4_CKSUM_MASK,
+				RTE_MBUF_F_RX_L4_CKSUM_GOOD, RTE_MBUF_F_RX_L4_CKSUM_BAD);
+
+	if (v >= 0)
+		return v == 1;
+	if (p->l3 == TERN_L3_IPV4)
+		return tern_cksum_l4_v4_ok(src, dst, IPPROTO_UDP, udp, p->l4_len);
+	return tern_cksum_l4_v6_ok(src, dst, IPPROTO_UDP, udp, p->l4_len);
+}
+
+/* A UDP datagram for tern: check it and queue it for its app. */
+static enum tern_ctr
+classify_udp(struct burst_ctx *c, struct rte_mbuf *m, const struct tern_parsed *p,
+	     const uint8_t *src, const uint8_t *dst)
+{
+	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+	const struct rte_udp_hdr *udp = (const struct rte_udp_hdr *)(frame + p->l4_off);
+	uint16_t dport = rte_be_to_cpu_16(udp->dst_port);
+	uint8_t slot = c->ht->udp[dport];
+	struct tern_udp_req *r;
+
+	if (!udp_cksum_ok(m, p, src, dst, (const uint8_t *)udp))
+		return TERN_CTR_DROP_BAD_CKSUM;
+	if (slot == 0)
+		return TERN_CTR_DROP_NO_HANDLER;
+
+	r = &c->req[c->n_req];
+	r->mbuf = m;
+	r->payload = frame + p->payload_off;
+	r->len = p->payload_len;
+	r->cap = m->buf_len - m->data_off - p->payload_off;
+	r->src_port = rte_be_to_cpu_16(udp->src_port);
+	r->dst_port = dport;
+	r->family = p->l3 == TERN_L3_IPV4 ? 4 : 6;
+	r->verdict = TERN_VERDICT_DROP;
+	r->src_addr = src;
+	r->dst_addr = dst;
+	c->req_p[c->n_req] = *p;
+	c->req_slot[c->n_req] = slot;
+	c->n_req++;
+	return TO_APP;
+}
+
+static enum tern_ctr
+classify_ipv4(struct burst_ctx *c, struct rte_mbuf *m, const struct tern_parsed *p)
+{
+	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, p->l3_off);
+	const struct rte_ipv4_hdr *h = (const struct rte_ipv4_hdr *)ip;
+	const uint8_t *src = (const uint8_t *)&h->src_addr;
+	const uint8_t *dst = (const uint8_t *)&h->dst_addr;
+
+	if (!tern_addr_is_local4(c->at, c->port, dst))
+		return TERN_CTR_DROP_NOT_FOR_US;
+	if (!ipv4_hdr_ok(m, ip, p->l4_off - p->l3_off))
+		return TERN_CTR_DROP_BAD_CKSUM;
+	switch (p->l4) {
+	case TERN_L4_UDP:
+		return classify_udp(c, m, p, src, dst);
+	case TERN_L4_ICMP:
+		return tern_builtin_icmp4(m, p, c->rp);
+	default:
+		return TERN_CTR_DROP_UNSUPPORTED;
+	}
+}
+
+static enum tern_ctr
+classify_ipv6(struct burst_ctx *c, struct rte_mbuf *m, const struct tern_parsed *p)
+{
+	const struct rte_ipv6_hdr *h =
+		rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, p->l3_off);
+
+	if (p->l4 == TERN_L4_ICMPV6 &&
+	    (tern_addr_is_local6(c->at, c->port, h->dst_addr) ||
+	     tern_addr_is_solicited6(c->at, c->port, h->dst_addr)))
+		return tern_builtin_icmp6(m, p, c->port, c->at, c->rp);
+	if (!tern_addr_is_local6(c->at, c->port, h->dst_addr))
+		return TERN_CTR_DROP_NOT_FOR_US;
+	if (p->l4 == TERN_L4_UDP)
+		return classify_udp(c, m, p, h->src_addr, h->dst_addr);
+	return TERN_CTR_DROP_UNSUPPORTED;
+}
+
+/* Ethernet: unicast to this port, or a group (broadcast, IPv6 multicast). */
+static enum tern_ctr
+check_l2(const struct burst_ctx *c, const struct rte_mbuf *m)
+{
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+
+	if (rte_is_multicast_ether_addr(&eth->src_addr))
+		return TERN_CTR_DROP_MALFORMED; /* no frame comes from a group */
+	if (!rte_is_same_ether_addr(&eth->dst_addr, &c->rp->mac) &&
+	    !rte_is_multicast_ether_addr(&eth->dst_addr))
+		return TERN_CTR_DROP_NOT_FOR_US;
+	return TO_APP;
+}
+
+/* Decide one frame's fate: a built-in reply, a request for an app, or a drop. */
+static enum tern_ctr
+classify(struct burst_ctx *c, struct rte_mbuf *m)
+{
+	struct tern_parsed p;
+	enum tern_ctr why;
+
+	if (unlikely(m->nb_segs != 1))
+		return TERN_CTR_DROP_UNSUPPORTED;
+	switch (tern_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &p)) {
+	case TERN_PARSE_OK:
+		break;
+	case TERN_PARSE_UNSUPPORTED:
+		return TERN_CTR_DROP_UNSUPPORTED;
+	default:
+		return TERN_CTR_DROP_MALFORMED;
+	}
+	why = check_l2(c, m);
+	if (why != TO_APP)
+		return why;
+	switch (p.l3) {
+	case TERN_L3_ARP:
+		return tern_builtin_arp(m, &p, c->port, c->at, c->rp);
+	case TERN_L3_IPV4:
+		return classify_ipv4(c, m, &p);
+	case TERN_L3_IPV6:
+		return classify_ipv6(c, m, &p);
+	default:
+		return TERN_CTR_DROP_UNSUPPORTED;
+	}
+}
+
+/* Call each app once per run of consecutive requests bound to it, so a
+ * burst keeps its order and an app sees as many requests at once as it can. */
+static void
+dispatch(struct burst_ctx *c)
+{
+	uint16_t i = 0, j;
+
+	while (i < c->n_req) {
+		const struct tern_handler *h = &c->ht->h[c->req_slot[i]];
+
+		for (j = i + 1; j < c->n_req && c->req_slot[j] == c->req_slot[i]; j++)
+			;
+		h->burst(h->state, c->w->idx, &c->req[i], j - i);
+		i = j;
+	}
+}
+
+static void
+apply_verdicts(struct burst_ctx *c)
+{
+	for (uint16_t i = 0; i < c->n_req; i++) {
+		struct tern_udp_req *r = &c->req[i];
+
+		switch (r->verdict) {
+		case TERN_VERDICT_REPLY:
+			if (unlikely(r->len > r->cap)) {
+				drop(c, r->mbuf, TERN_CTR_DROP_BAD_VERDICT);
+				break;
+			}
+			tern_reply_udp(r->mbuf, &c->req_p[i], r->len, c->rp);
+			tx_queue(c, r->mbuf);
+			break;
+		case TERN_VERDICT_FORWARD:
+			tx_queue(c, r->mbuf);
+			break;
+		case TERN_VERDICT_CONSUMED:
+			break;
+		case TERN_VERDICT_DROP:
+			drop(c, r->mbuf, TERN_CTR_DROP_APP);
+			break;
+		default:
+			drop(c, r->mbuf, TERN_CTR_DROP_BAD_VERDICT);
+			break;
+		}
+	}
+}
+
+/* Hand the burst's replies to the TX queue; free and count what it refuses. */
+static void
+flush_tx(struct tern_worker *w, uint16_t port)
+{
+	struct tern_txbuf *b = &w->tx[port];
+	uint16_t sent;
+
+	if (b->n == 0)
+		return;
+	sent = rte_eth_tx_burst(port, w->txq[port], b->pkts, b->n);
+	tern_ctr_add(&w->stats, port, TERN_CTR_TX, sent);
+	if (unlikely(sent < b->n)) {
+		tern_ctr_add(&w->stats, port, TERN_CTR_DROP_TX_FULL, b->n - sent);
+		rte_pktmbuf_free_bulk(&b->pkts[sent], b->n - sent);
+	}
+	b->n = 0;
+}
+
+void
+tern_worker_handle_burst(struct tern_worker *w, uint16_t port,
+			 struct rte_mbuf **pkts, uint16_t n)
+{
+	struct tern_engine *e = w->engine;
+	struct burst_ctx c; /* not zero-initialised: its arrays are large */
+
+	c.w = w;
+	c.port = port;
+	/* Valid until this worker's next quiescent state. */
+	c.ht = rcu_dereference(e->handlers);
+	c.at = rcu_dereference(e->addrs);
+	c.rp = &w->reply_port[port];
+	c.n_req = 0;
+	c.n_drop = 0;
+
+	tern_ctr_add(&w->stats, port, TERN_CTR_RX, n);
+	for (uint16_t i = 0; i < n; i++) {
+		enum tern_ctr why = classify(&c, pkts[i]);
+
+		if (why == TERN_CTR_TX)
+			tx_queue(&c, pkts[i]);
+		else if (why != TO_APP)
+			drop(&c, pkts[i], why);
+	}
+	dispatch(&c);
+	apply_verdicts(&c);
+	if (c.n_drop != 0)
+		rte_pktmbuf_free_bulk(c.drop, c.n_drop);
+	flush_tx(w, port);
+}
+
+int
+tern_worker_main(void *arg)
+{
+	struct tern_worker *w = arg;
+	struct tern_engine *e = w->engine;
+	struct rte_mbuf *pkts[TERN_BURST_MAX];
+	uint16_t burst = e->conf.burst;
+
+	if (w->n_rxq == 0)
+		return 0; /* no queue to poll: nothing to do (said at start-up) */
+
+	/* A QSBR reader from here on: online, so grace periods wait for us. */
+	rcu_register_thread();
+	while (!__atomic_load_n(&e->stop, __ATOMIC_ACQUIRE)) {
+		for (unsigned i = 0; i < w->n_rxq; i++) {
+			const struct tern_rxq *q = &w->rxq[i];
+			uint16_t nb = rte_eth_rx_burst(q->port_id, q->queue, pkts, burst);
+
+			if (nb != 0)
+				tern_worker_handle_burst(w, q->port_id, pkts, nb);
+		}
+		/* No table pointer survives this point: let writers free old ones. */
+		rcu_quiescent_state();
+	}
+	/* Unregistering also takes us offline: no grace period waits for us. */
+	rcu_unregister_thread();
+	return 0;
+}

@@ -1,0 +1,535 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The command language without a running engine: tokenizing, comments,
+ * syntax errors (which fail before the engine is called), the show views on
+ * a hand-built engine (fake ports, workers, apps, tables; no DPDK), JSON
+ * validity, the output buffer, and exec files.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_ethdev.h>
+
+#include "check.h"
+#include "command.h"
+#include "worker.h"
+
+static struct tern_engine eng; /* zero: no ports, no workers, no tables */
+
+/* Run line, expecting rc; on error the message must contain want. */
+static void
+exec_expect(const char *line, int rc, const char *want)
+{
+	struct tern_err err = { "" };
+	struct tern_out out;
+	int got;
+
+	tern_out_init(&out);
+	got = tern_cmd_exec(&eng, line, &out, &err);
+	if (got != rc || (want != NULL && strstr(err.msg, want) == NULL))
+		fprintf(stderr, "'%.60s': rc %d (want %d), msg '%s' (want '%s')\n",
+			line, got, rc, err.msg, want != NULL ? want : "");
+	CHECK_EQ(got, rc);
+	CHECK(want == NULL || strstr(err.msg, want) != NULL);
+	tern_out_free(&out);
+}
+
+/* Run line, expecting success and output exactly want. */
+static void
+exec_out(const char *line, const char *want)
+{
+	struct tern_err err = { "" };
+	struct tern_out out;
+	int rc;
+
+	tern_out_init(&out);
+	rc = tern_cmd_exec(&eng, line, &out, &err);
+	if (rc != 0 || strcmp(out.buf != NULL ? out.buf : "", want) != 0)
+		fprintf(stderr, "'%s': rc %d (%s)\n got: '%s'\nwant: '%s'\n", line, rc,
+			err.msg, out.buf != NULL ? out.buf : "", want);
+	CHECK_EQ(rc, 0);
+	CHECK(strcmp(out.buf != NULL ? out.buf : "", want) == 0);
+	tern_out_free(&out);
+}
+
+/* ------------------------------------------- a small strict JSON checker */
+
+static const char *json_value(const char *p);
+
+static const char *
+json_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')
+		p++;
+	return p;
+}
+
+static const char *
+json_string(const char *p)
+{
+	if (*p++ != '"')
+		return NULL;
+	for (; *p != '"'; p++) {
+		if ((unsigned char)*p < 0x20)
+			return NULL;
+		if (*p == '\\') {
+			p++;
+			if (*p == 'u') {
+				for (int i = 1; i <= 4; i++)
+					if (strchr("0123456789abcdefABCDEF", p[i]) == NULL || p[i] == 0)
+						return NULL;
+				p += 4;
+			} else if (*p == '\0' || strchr("\"\\/bfnrt", *p) == NULL) {
+				return NULL;
+			}
+		}
+	}
+	return p + 1;
+}
+
+/* A list of items (values, or "key":value when keyed) up to close. */
+static const char *
+json_seq(const char *p, char close, int keyed)
+{
+	p = json_ws(p);
+	if (*p == close)
+		return p + 1;
+	for (;;) {
+		if (keyed) {
+			p = json_string(json_ws(p));
+			if (p == NULL || *(p = json_ws(p)) != ':')
+				return NULL;
+			p++;
+		}
+		p = json_value(p);
+		if (p == NULL)
+			return NULL;
+		p = json_ws(p);
+		if (*p == close)
+			return p + 1;
+		if (*p++ != ',')
+			return NULL;
+	}
+}
+
+static const char *
+json_value(const char *p)
+{
+	p = json_ws(p);
+	if (*p == '{')
+		return json_seq(p + 1, '}', 1);
+	if (*p == '[')
+		return json_seq(p + 1, ']', 0);
+	if (*p == '"')
+		return json_string(p);
+	if (strncmp(p, "true", 4) == 0 || strncmp(p, "null", 4) == 0)
+		return p + 4;
+	if (strncmp(p, "false", 5) == 0)
+		return p + 5;
+	if (*p >= '0' && *p <= '9') {
+		while (*p >= '0' && *p <= '9')
+			p++;
+		return p;
+	}
+	return NULL;
+}
+
+static int
+json_valid(const char *s)
+{
+	const char *end = json_value(s);
+
+	return end != NULL && *json_ws(end) == '\0';
+}
+
+/* Run a show ... json, expecting valid JSON containing want. */
+static void
+exec_json(const char *line, const char *want)
+{
+	struct tern_err err = { "" };
+	struct tern_out out;
+	int rc;
+
+	tern_out_init(&out);
+	rc = tern_cmd_exec(&eng, line, &out, &err);
+	CHECK_EQ(rc, 0);
+	CHECK(out.buf != NULL);
+	if (out.buf == NULL)
+		return;
+	if (!json_valid(out.buf) || strstr(out.buf, want) == NULL)
+		fprintf(stderr, "'%s': got '%s', want valid JSON with '%s'\n",
+			line, out.buf, want);
+	CHECK(json_valid(out.buf));
+	CHECK(strstr(out.buf, want) != NULL);
+	tern_out_free(&out);
+}
+
+/* ------------------------------------------------------------------ tests */
+
+static void
+test_json_checker(void)
+{
+	CHECK(json_valid("{\"a\":[1,2,{\"b\":\"x\\\"y\"}],\"c\":{}}\n"));
+	CHECK(!json_valid("{\"a\":1,}"));
+	CHECK(!json_valid("[1 2]"));
+	CHECK(!json_valid("{\"a\":\"x\ny\"}"));
+	CHECK(!json_valid("{\"a\":1}}"));
+}
+
+static void
+test_out(void)
+{
+	struct tern_out o;
+	char big[3000];
+
+	tern_out_init(&o);
+	CHECK(o.buf == NULL);
+	tern_out_printf(&o, "%s", "");
+	tern_out_printf(&o, "a%d", 1);
+	CHECK(o.buf != NULL && strcmp(o.buf, "a1") == 0);
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	for (int i = 0; i < 10; i++)
+		tern_out_printf(&o, "%s", big);
+	tern_out_printf(&o, "|end");
+	CHECK_EQ(o.len, 2 + 10 * (sizeof(big) - 1) + 4);
+	CHECK_EQ(strlen(o.buf), o.len);
+	CHECK(strcmp(o.buf + o.len - 4, "|end") == 0);
+	CHECK(o.buf[2] == 'x' && o.buf[o.len - 5] == 'x');
+	CHECK(!o.oom);
+	tern_out_free(&o);
+	CHECK(o.buf == NULL && o.len == 0);
+}
+
+static void
+test_blank_and_comments(void)
+{
+	exec_out("", "");
+	exec_out("   \t  ", "");
+	exec_out("# a comment", "");
+	exec_out("   #bind udp 70000 x", "");
+	/* '#' later on the line is a word, not a comment */
+	exec_expect("unbind udp 7 #no", -E2BIG, "too many arguments");
+}
+
+static void
+test_unknown(void)
+{
+	exec_expect("foo", -EINVAL,
+		    "unknown command 'foo'; commands: app load, app unload, bind, unbind, "
+		    "ip add, show");
+	exec_expect("app foo x", -EINVAL, "unknown command 'app foo'");
+	exec_expect("app", -EINVAL, "unknown command 'app'");
+	exec_expect("ip del 1.2.3.4", -EINVAL, "unknown command 'ip del'");
+	exec_expect("BIND udp 7 x", -EINVAL, "unknown command 'BIND'");
+}
+
+static void
+test_lengths(void)
+{
+	char line[TERN_CMD_LINE_MAX + 2];
+	char words[200] = "";
+
+	memset(line, ' ', sizeof(line) - 1);
+	line[sizeof(line) - 1] = '\0';
+	exec_expect(line, -E2BIG, "line too long (max 1024 bytes)");
+	line[TERN_CMD_LINE_MAX] = '\0'; /* exactly the maximum: fine */
+	exec_out(line, "");
+	for (int i = 0; i < 40; i++)
+		strcat(words, "w ");
+	exec_expect(words, -E2BIG, "too many words");
+}
+
+static void
+test_bind_errors(void)
+{
+	exec_expect("bind udp 70000 x", -EINVAL,
+		    "bind: bad UDP port '70000' (expected 1-65535); usage: bind udp PORT NAME");
+	exec_expect("bind udp 0 x", -EINVAL, "bad UDP port '0'");
+	exec_expect("bind udp -1 x", -EINVAL, "bad UDP port '-1'");
+	exec_expect("bind udp +7 x", -EINVAL, "bad UDP port '+7'");
+	exec_expect("bind udp 7x x", -EINVAL, "bad UDP port '7x'");
+	exec_expect("bind udp 0x10 x", -EINVAL, "bad UDP port '0x10'");
+	exec_expect("bind udp 99999999999999999999999 x", -EINVAL, "bad UDP port");
+	exec_expect("bind tcp 7 x", -EPROTONOSUPPORT, "bind: only udp is supported");
+	exec_expect("bind", -EINVAL, "bind: missing arguments; usage: bind udp PORT NAME");
+	exec_expect("bind udp 7", -EINVAL, "missing argument; usage: bind udp PORT NAME");
+	exec_expect("bind udp 7 x y", -E2BIG, "bind: too many arguments (from 'y')");
+	exec_expect("unbind udp", -EINVAL, "unbind: missing argument; usage: unbind udp PORT");
+	exec_expect("unbind sctp 7", -EPROTONOSUPPORT, "only udp is supported");
+	exec_expect("unbind udp 65536", -EINVAL, "unbind: bad UDP port '65536'");
+}
+
+static void
+test_app_ip_errors(void)
+{
+	exec_expect("app load x", -EINVAL,
+		    "app load: missing argument; usage: app load NAME PATH [key=value ...]");
+	exec_expect("app load x /nope.so mode=echo flag", -EINVAL,
+		    "app load: bad argument 'flag' (expected key=value)");
+	exec_expect("app load x /nope.so =v", -EINVAL, "bad argument '=v'");
+	exec_expect("app unload", -EINVAL, "usage: app unload NAME");
+	exec_expect("app unload a b", -E2BIG, "too many arguments");
+	exec_expect("ip add", -EINVAL, "ip add: missing argument");
+	exec_expect("ip add 198.18.0.1/24 port", -EINVAL, "'port' needs a value");
+	exec_expect("ip add 198.18.0.1/24 prt 1", -EINVAL, "unexpected 'prt'");
+	exec_expect("ip add 198.18.0.1/24@1 port 1", -EINVAL, "not both");
+	exec_expect("ip add 198.18.0.1/24 port 99", -EINVAL, "bad port id '99'");
+	exec_expect("ip add 300.1.1.1/24", -EINVAL, "usage: ip add ADDR/PREFIX [port N]");
+}
+
+static void
+test_show_empty(void)
+{
+	exec_out("show apps", "no apps loaded\n");
+	exec_out("show bindings", "no bindings\n");
+	exec_out("show ports", "no ports\n");
+	exec_out("show lcores", "no worker lcores\n");
+	exec_out("show apps json", "[]\n");
+	exec_out("show bindings json", "[]\n");
+	exec_out("show stats",
+		 "total: rx=0 tx=0 drop_malformed=0 drop_not_for_us=0 drop_no_handler=0 "
+		 "drop_bad_cksum=0 drop_tx_full=0 drop_unsupported=0 drop_app=0 "
+		 "drop_bad_verdict=0\n");
+	exec_json("show stats json", "{\"ports\":[],\"lcores\":[],\"total\":{\"rx\":0,");
+	exec_expect("show", -EINVAL, "show: missing argument");
+	exec_expect("show foo", -EINVAL,
+		    "show: unknown view 'foo'; usage: show stats|apps|bindings|ports|lcores [json]");
+	exec_expect("show stats xml", -EINVAL, "unexpected 'xml'");
+	exec_expect("show stats json x", -E2BIG, "too many arguments");
+}
+
+/* ---------------------------------------------- a hand-built engine for show */
+
+static const struct tern_app_descriptor fake_desc = {
+	.abi_version = TERN_APP_ABI_VERSION,
+	.size = sizeof(struct tern_app_descriptor),
+	.name = "udp_responder",
+};
+
+static struct tern_app_instance fake_app = {
+	.name = "echo",
+	.path = "/lib/a \"b\".so",
+	.args = "mode=echo",
+	.desc = &fake_desc,
+	.slot = 3,
+};
+
+static struct tern_addr_table fake_addrs = {
+	.n = 2,
+	.a = {
+		{ .family = 4, .prefix = 24, .port_id = 1, .addr = { 198, 18, 0, 1 } },
+		{ .family = 4, .prefix = 32, .port_id = 0, .addr = { 198, 18, 1, 1 } },
+	},
+};
+
+/* Two ports (one queue each on worker 0 and 1), two workers on lcores 1, 2. */
+static int
+fake_engine_setup(void)
+{
+	struct tern_handler_table *t = calloc(1, sizeof(*t));
+
+	eng.workers = aligned_alloc(RTE_CACHE_LINE_SIZE, 2 * sizeof(struct tern_worker));
+	if (t == NULL || eng.workers == NULL)
+		return -ENOMEM;
+	memset(eng.workers, 0, 2 * sizeof(struct tern_worker));
+	eng.n_workers = 2;
+	eng.worker_lcore[0] = 1;
+	eng.worker_lcore[1] = 2;
+	eng.n_ports = 2;
+	for (uint16_t p = 0; p < 2; p++) {
+		snprintf(eng.ports[p].name, sizeof(eng.ports[p].name), "net_null%u", p);
+		snprintf(eng.ports[p].driver, sizeof(eng.ports[p].driver), "net_null");
+		eng.ports[p].port_id = p;
+		eng.ports[p].nb_queues = 1;
+		eng.ports[p].queue_worker[0] = p;
+		eng.ports[p].mac.addr_bytes[0] = 2;
+		eng.ports[p].mac.addr_bytes[5] = (uint8_t)p;
+	}
+	eng.ports[0].tx_offloads = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+	eng.workers[0].stats.c[0][TERN_CTR_RX] = 10;
+	eng.workers[0].stats.c[0][TERN_CTR_TX] = 9;
+	eng.workers[1].stats.c[1][TERN_CTR_RX] = 5;
+	eng.workers[1].stats.c[1][TERN_CTR_DROP_APP] = 5;
+	t->udp[9] = 3;
+	t->udp[7] = 3;
+	t->h[3].app = &fake_app;
+	eng.handlers = t;
+	eng.apps[3] = &fake_app;
+	eng.addrs = &fake_addrs;
+	return 0;
+}
+
+static void
+fake_engine_teardown(void)
+{
+	free(eng.handlers);
+	free(eng.workers);
+	memset(&eng, 0, sizeof(eng));
+}
+
+static void
+test_show_fake(void)
+{
+	if (fake_engine_setup() < 0) {
+		CHECK(0);
+		return;
+	}
+	exec_out("show bindings", "udp 7 -> echo\nudp 9 -> echo\n");
+	exec_json("show bindings json",
+		  "[{\"proto\":\"udp\",\"port\":7,\"app\":\"echo\"},"
+		  "{\"proto\":\"udp\",\"port\":9,\"app\":\"echo\"}]");
+	exec_out("show apps", "echo kind=udp_responder path=\"/lib/a \\\"b\\\".so\" "
+		 "args=\"mode=echo\" udp_ports=7,9\n");
+	exec_json("show apps json", "\"path\":\"/lib/a \\\"b\\\".so\"");
+	exec_json("show apps json", "\"udp_ports\":[7,9]");
+	exec_out("show stats",
+		 "port 0 (net_null0): rx=10 tx=9 drop_malformed=0 drop_not_for_us=0 "
+		 "drop_no_handler=0 drop_bad_cksum=0 drop_tx_full=0 drop_unsupported=0 "
+		 "drop_app=0 drop_bad_verdict=0\n"
+		 "port 1 (net_null1): rx=5 tx=0 drop_malformed=0 drop_not_for_us=0 "
+		 "drop_no_handler=0 drop_bad_cksum=0 drop_tx_full=0 drop_unsupported=0 "
+		 "drop_app=5 drop_bad_verdict=0\n"
+		 "lcore 1 (worker 0): rx=10 tx=9 drop_malformed=0 drop_not_for_us=0 "
+		 "drop_no_handler=0 drop_bad_cksum=0 drop_tx_full=0 drop_unsupported=0 "
+		 "drop_app=0 drop_bad_verdict=0\n"
+		 "lcore 2 (worker 1): rx=5 tx=0 drop_malformed=0 drop_not_for_us=0 "
+		 "drop_no_handler=0 drop_bad_cksum=0 drop_tx_full=0 drop_unsupported=0 "
+		 "drop_app=5 drop_bad_verdict=0\n"
+		 "total: rx=15 tx=9 drop_malformed=0 drop_not_for_us=0 "
+		 "drop_no_handler=0 drop_bad_cksum=0 drop_tx_full=0 drop_unsupported=0 "
+		 "drop_app=5 drop_bad_verdict=0\n");
+	exec_json("show stats json", "{\"ports\":[{\"port\":0,\"name\":\"net_null0\",\"rx\":10,");
+	exec_json("show stats json", "\"lcores\":[{\"lcore\":1,\"worker\":0,\"rx\":10,");
+	exec_json("show stats json", "\"total\":{\"rx\":15,\"tx\":9,");
+	exec_out("show lcores", "lcore 1 (worker 0): polls=0:0 rx=10 tx=9\n"
+		 "lcore 2 (worker 1): polls=1:0 rx=5 tx=0\n");
+	exec_json("show lcores json", "\"polls\":[{\"port\":1,\"queue\":0}]");
+	exec_out("show ports",
+		 "port 0 (net_null0): driver=net_null mac=02:00:00:00:00:00 queues=1 rss=none "
+		 "rss_key=none tx_cksum=ipv4,udp rx_cksum=none queue_lcore=0:1 addrs=198.18.1.1/32\n"
+		 "port 1 (net_null1): driver=net_null mac=02:00:00:00:00:01 queues=1 rss=none "
+		 "rss_key=none tx_cksum=none rx_cksum=none queue_lcore=0:2 addrs=198.18.0.1/24\n");
+	exec_json("show ports json", "\"queue_lcore\":[{\"queue\":0,\"lcore\":2}],"
+		  "\"addrs\":[\"198.18.0.1/24\"]");
+	exec_json("show ports json", "\"tx_cksum\":[\"ipv4\",\"udp\"],\"rx_cksum\":[]");
+	fake_engine_teardown();
+}
+
+/* ------------------------------------------------------------ exec files */
+
+static char tmpl_path[64];
+
+static int
+write_file(const char *text)
+{
+	int fd;
+	FILE *f;
+
+	snprintf(tmpl_path, sizeof(tmpl_path), "/tmp/tern-test-cmd-XXXXXX");
+	fd = mkstemp(tmpl_path);
+	if (fd < 0)
+		return -errno;
+	f = fdopen(fd, "w");
+	if (f == NULL) {
+		close(fd);
+		return -errno;
+	}
+	fputs(text, f);
+	fclose(f);
+	return 0;
+}
+
+/* Run text as an exec file; expect rc, message containing want (with the
+ * file's path in front when at_line > 0) and echo containing echo_want. */
+static void
+exec_file_expect(const char *text, int rc, unsigned at_line, const char *want,
+		 const char *echo_want)
+{
+	struct tern_err err = { "" };
+	char prefix[128];
+	char *echo_buf = NULL;
+	size_t echo_len = 0;
+	FILE *echo;
+	int got;
+
+	CHECK_EQ(write_file(text), 0);
+	echo = open_memstream(&echo_buf, &echo_len);
+	got = tern_cmd_exec_file(&eng, tmpl_path, echo, &err);
+	fclose(echo);
+	snprintf(prefix, sizeof(prefix), "%s:%u: ", tmpl_path, at_line);
+	if (got != rc || strstr(err.msg, want) == NULL ||
+	    (at_line > 0 && strncmp(err.msg, prefix, strlen(prefix)) != 0) ||
+	    strstr(echo_buf, echo_want) == NULL)
+		fprintf(stderr, "exec file: rc %d (want %d) msg '%s' (want '%s%s') echo '%s'\n",
+			got, rc, err.msg, at_line > 0 ? prefix : "", want, echo_buf);
+	CHECK_EQ(got, rc);
+	CHECK(strstr(err.msg, want) != NULL);
+	CHECK(at_line == 0 || strncmp(err.msg, prefix, strlen(prefix)) == 0);
+	CHECK(strstr(echo_buf, echo_want) != NULL);
+	free(echo_buf);
+	unlink(tmpl_path);
+}
+
+static void
+test_exec_file(void)
+{
+	struct tern_err err = { "" };
+	char *text = malloc(3 * TERN_CMD_LINE_MAX);
+	int rc;
+
+	rc = tern_cmd_exec_file(&eng, "/nonexistent/tern.cmds", NULL, &err);
+	CHECK_EQ(rc, -ENOENT);
+	CHECK(strcmp(err.msg, "cannot read exec file '/nonexistent/tern.cmds': "
+		     "No such file or directory") == 0);
+
+	exec_file_expect("# setup\n\nshow apps\r\nshow bindings json\n", 0, 0, "",
+			 "no apps loaded\n[]\n");
+	exec_file_expect("show apps\n  # fine\n\nbogus here\nshow bindings\n", -EINVAL, 4,
+			 "unknown command 'bogus'", "no apps loaded\n");
+	exec_file_expect("show apps\nshow bindings", 0, 0, "", "no bindings\n");
+	exec_file_expect("bind udp 7\n", -EINVAL, 1, "usage: bind udp PORT NAME", "");
+
+	if (text == NULL) {
+		CHECK(0);
+		return;
+	}
+	/* a comment of exactly TERN_CMD_LINE_MAX bytes is fine, one more is not */
+	memset(text, 'c', 3 * TERN_CMD_LINE_MAX);
+	text[0] = '#';
+	text[TERN_CMD_LINE_MAX] = '\n';
+	strcpy(text + TERN_CMD_LINE_MAX + 1, "show ports\n");
+	exec_file_expect(text, 0, 0, "", "no ports\n");
+	/* line 2: 1025 bytes */
+	memset(text, 'c', 3 * TERN_CMD_LINE_MAX);
+	text[0] = '\n';
+	text[1] = '#';
+	text[TERN_CMD_LINE_MAX + 2] = '\n';
+	strcpy(text + TERN_CMD_LINE_MAX + 3, "show ports\n");
+	exec_file_expect(text, -E2BIG, 2, "line too long (max 1024 bytes)", "");
+	/* a long last line without a newline */
+	memset(text, 'c', 3 * TERN_CMD_LINE_MAX);
+	text[0] = '\n';
+	text[2 * TERN_CMD_LINE_MAX] = '\0';
+	exec_file_expect(text, -E2BIG, 2, "line too long", "");
+	free(text);
+}
+
+int
+main(void)
+{
+	test_json_checker();
+	test_out();
+	test_blank_and_comments();
+	test_unknown();
+	test_lengths();
+	test_bind_errors();
+	test_app_ip_errors();
+	test_show_empty();
+	test_exec_file();
+	test_show_fake();
+	return check_done("test_command");
+}
