@@ -21,8 +21,9 @@
 
 #include "command.h"
 
-/* Words per line: verb (2) + the most arguments any command takes (app load). */
-#define CMD_WORDS_MAX (4 + TERN_APP_MAX_KV)
+/* Words per line: well above any command's maximum (app load: 4 + TERN_APP_MAX_KV),
+ * so that extra arguments get the command's own "too many arguments" error. */
+#define CMD_WORDS_MAX 64
 #define OUT_MIN_CAP 256
 
 /* ---------------------------------------------------------------- output */
@@ -475,17 +476,14 @@ show_stats_total(struct emit *em, const struct tern_engine *e)
 {
 	uint64_t total[TERN_CTR_MAX] = { 0 };
 	uint64_t v[TERN_CTR_MAX];
+	uint16_t p;
 
-	for (uint16_t p = 0; p < e->n_ports; p++) {
+	TERN_ENGINE_FOREACH_PORT(e, p) {
 		tern_engine_port_counters(e, p, v);
 		for (unsigned i = 0; i < TERN_CTR_MAX; i++)
 			total[i] += v[i];
 	}
-	if (em->json) {
-		tern_out_printf(em->o, "\"total\":{");
-	} else {
-		tern_out_printf(em->o, "total:");
-	}
+	tern_out_printf(em->o, em->json ? "\"total\":{" : "total:");
 	em->fields = 0;
 	fields_ctrs(em, total);
 	row_end(em);
@@ -495,11 +493,12 @@ static void
 show_stats(struct emit *em, const struct tern_engine *e)
 {
 	uint64_t v[TERN_CTR_MAX];
+	uint16_t p;
 
 	if (em->json)
 		tern_out_printf(em->o, "{");
 	list_begin(em, "ports");
-	for (uint16_t p = 0; p < e->n_ports; p++) {
+	TERN_ENGINE_FOREACH_PORT(e, p) {
 		row_begin(em, "port %u (%s):", p, e->ports[p].name);
 		if (em->json) {
 			field_u64(em, "port", p);
@@ -668,8 +667,10 @@ show_port(struct emit *em, const struct tern_engine *e, uint16_t id)
 static void
 show_ports(struct emit *em, const struct tern_engine *e)
 {
+	uint16_t p;
+
 	list_begin(em, NULL);
-	for (uint16_t p = 0; p < e->n_ports; p++)
+	TERN_ENGINE_FOREACH_PORT(e, p)
 		show_port(em, e, p);
 	list_end(em, "no ports");
 }
@@ -678,6 +679,7 @@ static void
 show_lcore(struct emit *em, const struct tern_engine *e, unsigned w)
 {
 	uint64_t v[TERN_CTR_MAX];
+	uint16_t p;
 
 	row_begin(em, "lcore %u (worker %u):", e->worker_lcore[w], w);
 	if (em->json) {
@@ -685,7 +687,7 @@ show_lcore(struct emit *em, const struct tern_engine *e, unsigned w)
 		field_u64(em, "worker", w);
 	}
 	field_list_begin(em, "polls");
-	for (uint16_t p = 0; p < e->n_ports; p++)
+	TERN_ENGINE_FOREACH_PORT(e, p)
 		for (uint16_t q = 0; q < e->ports[p].nb_queues && q < TERN_MAX_QUEUES; q++)
 			if (e->ports[p].queue_worker[q] == w)
 				item_pair(em, "port", p, "queue", q);
@@ -815,33 +817,45 @@ cmd_run(struct cmd_ctx *c, const struct cmd_def *d, unsigned argc, char **argv)
 	return d->fn(c, nargs, argv + nw);
 }
 
+static int
+cmd_dispatch(struct cmd_ctx *c, unsigned argc, char **argv)
+{
+	for (size_t i = 0; i < RTE_DIM(cmd_table); i++)
+		if (cmd_matches(&cmd_table[i], argc, argv))
+			return cmd_run(c, &cmd_table[i], argc, argv);
+	return cmd_unknown(c->err, argc, argv);
+}
+
 int
 tern_cmd_exec(struct tern_engine *e, const char *line, struct tern_out *out,
 	      struct tern_err *err)
 {
 	char buf[TERN_CMD_LINE_MAX + 1];
 	char *argv[CMD_WORDS_MAX];
+	struct tern_out discard;
 	struct tern_err dummy;
 	struct cmd_ctx c;
-	int argc;
+	int argc, rc;
 
 	if (err == NULL)
 		err = &dummy;
 	if (strnlen(line, TERN_CMD_LINE_MAX + 1) > TERN_CMD_LINE_MAX)
 		return tern_err_set(err, E2BIG, "line too long (max %d bytes)",
 				    TERN_CMD_LINE_MAX);
+	if (line[strspn(line, " \t\r\n")] == '#')
+		return 0; /* a comment line, however many words it has */
 	strcpy(buf, line);
 	argc = tokenize(buf, argv, RTE_DIM(argv));
 	if (argc == -E2BIG)
 		return tern_err_set(err, E2BIG, "too many words on the line (max %zu)",
 				    RTE_DIM(argv));
-	if (argc == 0 || argv[0][0] == '#')
+	if (argc == 0)
 		return 0;
-	c = (struct cmd_ctx){ .e = e, .out = out, .err = err };
-	for (size_t i = 0; i < RTE_DIM(cmd_table); i++)
-		if (cmd_matches(&cmd_table[i], (unsigned)argc, argv))
-			return cmd_run(&c, &cmd_table[i], (unsigned)argc, argv);
-	return cmd_unknown(err, (unsigned)argc, argv);
+	tern_out_init(&discard);
+	c = (struct cmd_ctx){ .e = e, .out = out != NULL ? out : &discard, .err = err };
+	rc = cmd_dispatch(&c, (unsigned)argc, argv);
+	tern_out_free(&discard);
+	return rc;
 }
 
 /* ------------------------------------------------------------ exec files */

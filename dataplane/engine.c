@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_launch.h>
@@ -16,6 +17,8 @@
 #define DEFAULT_NB_DESC 1024
 #define POOL_CACHE 256
 #define POOL_SPARE 4096
+#define RECLAIM_PASSES 10
+#define RECLAIM_WAIT_US 10000
 
 static void
 conf_defaults(struct tern_engine_conf *c)
@@ -200,13 +203,27 @@ tern_engine_start(struct tern_engine *e, struct tern_err *err)
 	return 0;
 }
 
-/* Give back what the TX rings still hold, so the pool count is exact. */
+/*
+ * Give back what the TX rings still hold, so the pool count is exact. Some
+ * drivers (AF_XDP) reap completed sends only inside tx_burst, so an empty
+ * burst is issued too; the workers are stopped, so the queues are ours.
+ */
 static void
 reclaim_tx(struct tern_engine *e)
 {
-	for (uint16_t pid = 0; pid < TERN_MAX_PORTS; pid++)
-		for (uint16_t q = 0; q < e->ports[pid].nb_queues && e->ports[pid].started; q++)
-			rte_eth_tx_done_cleanup(pid, q, 0);
+	for (int pass = 0; pass < RECLAIM_PASSES; pass++) {
+		for (uint16_t pid = 0; pid < TERN_MAX_PORTS; pid++) {
+			if (!e->ports[pid].started)
+				continue;
+			for (uint16_t q = 0; q < e->ports[pid].nb_queues; q++) {
+				rte_eth_tx_done_cleanup(pid, q, 0);
+				rte_eth_tx_burst(pid, q, NULL, 0);
+			}
+		}
+		if (tern_engine_mbufs_in_use(e) <= e->mbufs_baseline)
+			return;
+		rte_delay_us_sleep(RECLAIM_WAIT_US);
+	}
 }
 
 void
@@ -358,8 +375,8 @@ tern_engine_ip_add(struct tern_engine *e, const struct tern_addr *a, struct tern
 	struct tern_addr_table *t;
 
 	if (a->port_id >= TERN_MAX_PORTS || e->ports[a->port_id].nb_queues == 0)
-		return tern_err_set(err, ENODEV, "no port %u (ports: 0-%u)", a->port_id,
-				    e->n_ports > 0 ? e->n_ports - 1 : 0);
+		return tern_err_set(err, ENODEV, "no port %u (see show ports; ids 0-%u)", a->port_id,
+				    TERN_MAX_PORTS - 1);
 	t = tern_addr_table_with(e->addrs, a, err);
 	if (t == NULL)
 		return -errno;

@@ -42,6 +42,11 @@ struct tern_engine_conf {
 
 struct tern_worker;
 
+/** Iterate p over the DPDK port ids the engine set up (ids may have gaps). */
+#define TERN_ENGINE_FOREACH_PORT(e, p)					\
+	for ((p) = 0; (p) < TERN_MAX_PORTS; (p)++)			\
+		if ((e)->ports[(p)].nb_queues != 0)
+
 struct tern_engine {
 	struct tern_engine_conf conf;
 	struct rte_mempool *pool;

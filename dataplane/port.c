@@ -314,36 +314,75 @@ port_learn_reta(struct tern_port *p, uint16_t dev_reta_size)
 	reta_model_modulo(p);
 }
 
-/* The key in use: what the device reports, else the one tern gave it. */
-static void
-port_learn_key(struct tern_port *p, const struct rte_eth_dev_info *info)
+/* Read the device's key into key; its length, or -errno. Not every driver
+ * sets rss_key_len (nor hash_key_size): then assume the length tern set. */
+static int
+key_read(const struct tern_port *p, const struct rte_eth_dev_info *info, uint8_t *key)
 {
-	uint8_t key[TERN_RSS_KEY_MAX] = { 0 };
 	struct rte_eth_rss_conf rc = {
 		.rss_key = key,
 		.rss_key_len = TERN_RSS_KEY_MAX,
 	};
 	int ret;
 
+	memset(key, 0, TERN_RSS_KEY_MAX);
+	ret = rte_eth_dev_rss_hash_conf_get(p->port_id, &rc);
+	if (ret < 0)
+		return ret;
+	if (info->hash_key_size != 0)
+		return info->hash_key_size;
+	if (rc.rss_key_len != 0 && rc.rss_key_len < TERN_RSS_KEY_MAX)
+		return rc.rss_key_len;
+	return p->rss_key_len != 0 ? p->rss_key_len : DEFAULT_KEY_LEN;
+}
+
+/* Some drivers (net_null) ignore the key given to rte_eth_dev_configure():
+ * give it again through rte_eth_dev_rss_hash_update(). */
+static int
+key_set_again(struct tern_port *p, const struct rte_eth_dev_info *info, uint8_t *key)
+{
+	struct rte_eth_rss_conf rc = {
+		.rss_key = p->rss_key,
+		.rss_key_len = p->rss_key_len,
+		.rss_hf = p->rss_hf,
+	};
+	int ret = rte_eth_dev_rss_hash_update(p->port_id, &rc);
+
+	if (ret < 0) {
+		printf("port %u (%s): device did not take tern's RSS key and "
+		       "rte_eth_dev_rss_hash_update failed: %s\n", p->port_id, p->name,
+		       strerror(-ret));
+		return ret;
+	}
+	return key_read(p, info, key);
+}
+
+/* The key in use: what the device reports, else the one tern gave it. */
+static void
+port_learn_key(struct tern_port *p, const struct rte_eth_dev_info *info)
+{
+	uint8_t key[TERN_RSS_KEY_MAX];
+	int len;
+
 	if (p->rss_hf == 0 || info->hash_key_size > TERN_RSS_KEY_MAX)
 		return;
-	ret = rte_eth_dev_rss_hash_conf_get(p->port_id, &rc);
-	/* Not every driver sets rss_key_len: trust the advertised size first. */
-	if (ret == 0 && info->hash_key_size != 0)
-		rc.rss_key_len = info->hash_key_size;
-	if (ret < 0 || rc.rss_key_len == 0 || rc.rss_key_len > TERN_RSS_KEY_MAX) {
+	len = key_read(p, info, key);
+	if (len > 0 && p->rss_key_len != 0 &&
+	    (len != p->rss_key_len || memcmp(key, p->rss_key, len) != 0))
+		len = key_set_again(p, info, key);
+	if (len <= 0) {
 		if (p->rss_key_len == 0)
 			printf("port %u (%s): cannot read the device's RSS key (%s): "
 			       "flow to queue predictions are wrong\n", p->port_id, p->name,
-			       ret < 0 ? strerror(-ret) : "no key length");
+			       len < 0 ? strerror(-len) : "no key length");
 		return;
 	}
 	if (p->rss_key_len != 0 &&
-	    (rc.rss_key_len != p->rss_key_len || memcmp(key, p->rss_key, p->rss_key_len) != 0))
-		printf("port %u (%s): device reports an RSS key other than the one set\n",
-		       p->port_id, p->name);
-	memcpy(p->rss_key, key, rc.rss_key_len);
-	p->rss_key_len = rc.rss_key_len;
+	    (len != p->rss_key_len || memcmp(key, p->rss_key, len) != 0))
+		printf("port %u (%s): device uses an RSS key other than tern's: "
+		       "flows are not symmetric\n", p->port_id, p->name);
+	memcpy(p->rss_key, key, len);
+	p->rss_key_len = (uint8_t)len;
 }
 
 int

@@ -33,6 +33,10 @@ pcdir=$build/meson-uninstalled
 [ -f "$pcdir/tern-app-uninstalled.pc" ] || fail "$pcdir/tern-app-uninstalled.pc missing"
 cflags=$(PKG_CONFIG_PATH=$pcdir pkg-config --cflags tern-app) ||
 	fail "pkg-config --cflags tern-app failed with PKG_CONFIG_PATH=$pcdir"
+case $cflags in *-I*) ;; *)
+	fail "$pcdir/tern-app-uninstalled.pc gives no -I (cflags '$cflags'): pkg.generate in" \
+		"the top-level meson.build must point the uninstalled Cflags at dataplane/include";;
+esac
 # shellcheck disable=SC2086 # cflags is a list of words
 build_and_load "$tmp/libhello-uninstalled.so" $cflags
 

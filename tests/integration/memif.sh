@@ -63,5 +63,7 @@ rx=$(ternd_counter "$TERN_TMP/ternd.log" 'total:' rx)
 tx=$(ternd_counter "$TERN_TMP/ternd.log" 'total:' tx)
 [ "$rx" = "$want" ] || tern_fail "ternd counted rx=$rx, expected $want"
 [ "$tx" = "$want" ] || tern_fail "ternd counted tx=$tx, expected $want"
+drops=$(grep -m1 '^total:' "$TERN_TMP/ternd.log" | tr ' ' '\n' | grep '^drop_' | grep -v '=0$')
+[ -z "$drops" ] || tern_fail "ternd dropped packets on a clean link: $(echo "$drops" | tr "\n" " ")"
 tern_say "PASS: $COUNT UDP echoes, ARP and ICMP over memif; rx=$rx tx=$tx leaked=0"
 exit 0

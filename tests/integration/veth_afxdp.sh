@@ -67,7 +67,7 @@ if [ "${TERN_FORCE_AF_PACKET:-0}" = 1 ] ||
 fi
 tern_say "ternd is up on $hif through $driver"
 grep '^port ' "$TERN_TMP/ternd.log"
-mac=$(grep -m1 '^port 0' "$TERN_TMP/ternd.log" | grep -o 'mac [0-9a-fA-F:]\{17\}' | cut -d' ' -f2)
+mac=$(grep -m1 '^port 0 .*: mac ' "$TERN_TMP/ternd.log" | grep -o 'mac [0-9a-fA-F:]\{17\}' | cut -d' ' -f2)
 [ -n "$mac" ] || tern_fail "no 'port 0 ...: mac XX:XX:XX:XX:XX:XX' line from ternd"
 
 # ARP: nothing static, and the kernel learns ternd's MAC by asking.

@@ -238,9 +238,17 @@ test_lengths(void)
 	exec_expect(line, -E2BIG, "line too long (max 1024 bytes)");
 	line[TERN_CMD_LINE_MAX] = '\0'; /* exactly the maximum: fine */
 	exec_out(line, "");
-	for (int i = 0; i < 40; i++)
+	for (int i = 0; i < 70; i++)
 		strcat(words, "w ");
-	exec_expect(words, -E2BIG, "too many words");
+	exec_expect(words, -E2BIG, "too many words on the line (max 64)");
+	words[0] = '#';
+	exec_out(words, ""); /* a long comment is still a comment */
+	/* 17 key=value arguments: the command's own limit speaks first */
+	exec_expect("app load x /p a=1 a=2 a=3 a=4 a=5 a=6 a=7 a=8 a=9 a=10 a=11 a=12 "
+		    "a=13 a=14 a=15 a=16 a=17", -E2BIG, "app load: too many arguments (from 'a=17')");
+	/* a NULL out is allowed: the answer is dropped */
+	CHECK_EQ(tern_cmd_exec(&eng, "show apps", NULL, NULL), 0);
+	CHECK_EQ(tern_cmd_exec(&eng, "show", NULL, NULL), -EINVAL);
 }
 
 static void
