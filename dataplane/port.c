@@ -52,7 +52,7 @@ port_queues(const struct tern_port *p, const struct tern_port_conf *c,
 	n = RTE_MIN(n, (unsigned)info->max_rx_queues);
 	n = RTE_MIN(n, (unsigned)info->max_tx_queues);
 	if (n < c->n_workers)
-		printf("port %u (%s): device has only %u queues for %u workers; "
+		printf("port %u (%s): device has only %u queue(s) for %u workers; "
 		       "workers without a queue on this port do not poll it\n",
 		       p->port_id, p->name, n, c->n_workers);
 	return (uint16_t)n;
@@ -364,8 +364,14 @@ port_learn_key(struct tern_port *p, const struct rte_eth_dev_info *info)
 	uint8_t key[TERN_RSS_KEY_MAX];
 	int len;
 
-	if (p->rss_hf == 0 || info->hash_key_size > TERN_RSS_KEY_MAX)
+	if (p->rss_hf == 0)
 		return;
+	if (info->hash_key_size > TERN_RSS_KEY_MAX) {
+		printf("port %u (%s): RSS key of %u bytes is longer than tern's %u: "
+		       "flow to queue predictions are wrong\n", p->port_id, p->name,
+		       info->hash_key_size, TERN_RSS_KEY_MAX);
+		return;
+	}
 	len = key_read(p, info, key);
 	if (len > 0 && p->rss_key_len != 0 &&
 	    (len != p->rss_key_len || memcmp(key, p->rss_key, len) != 0))
