@@ -232,8 +232,10 @@ main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	if (rte_eal_init(eal_argc, argv) < 0) {
-		fprintf(stderr, "ternd: error: EAL initialisation failed: %s "
-			"(check the EAL options before '--')\n", rte_strerror(rte_errno));
+		fprintf(stderr, "ternd: error: EAL initialisation failed%s%s "
+			"(check the EAL options before '--', and that no other DPDK "
+			"process uses the same --file-prefix)\n",
+			rte_errno != 0 ? ": " : "", rte_errno != 0 ? rte_strerror(rte_errno) : "");
 		return EXIT_FAILURE;
 	}
 	signal(SIGINT, on_signal);

@@ -145,6 +145,7 @@ say_step "sockperf ping-pong for $DURATION s (client pinned to CPU 0 in $ns)"
 ip netns exec "$ns" taskset -c 0 sockperf ping-pong -i "$TERN_ADDR" -p "$PORT" -t "$DURATION" \
 	>"$TERN_TMP/sockperf.log" 2>&1
 sp_rc=$?
+sed -i 's/\x1b\[[0-9;]*m//g' "$TERN_TMP/sockperf.log" # sockperf colours its summary
 grep -E 'Valid Duration|dropped messages|avg-latency|observations|percentile|<MAX>|<MIN>' \
 	"$TERN_TMP/sockperf.log"
 if [ "$sp_rc" -ne 0 ]; then

@@ -40,7 +40,7 @@ grep '^port ' "$TERN_TMP/ternd.log"
 
 tern_prefix memif_p
 tern_say "running memif_peer: $COUNT UDP requests from $SPORTS source ports, $SIZE B"
-"$MEMIF_PEER" -l 0 --no-huge -m 256 --no-pci --file-prefix "$TERN_PREFIX" \
+timeout 120 "$MEMIF_PEER" -l 0 --no-huge -m 256 --no-pci --file-prefix "$TERN_PREFIX" \
 	--log-level=pmd.net.memif:warning \
 	--vdev "net_memif0,role=client,socket=$sock,socket-abstract=no" \
 	-- --src-ip 198.18.0.2 --dst-ip 198.18.0.1 --dport 7 --count "$COUNT" \

@@ -62,7 +62,11 @@ if [ "${TERN_FORCE_AF_PACKET:-0}" = 1 ] ||
 	! start_ternd "net_af_xdp0,iface=$hif,start_queue=0,queue_count=1"; then
 	driver=af_packet
 	ternd_stop 5
-	tern_say "WARNING: AF_XDP did not start; falling back to af_packet"
+	if [ "${TERN_FORCE_AF_PACKET:-0}" = 1 ]; then
+		tern_say "TERN_FORCE_AF_PACKET=1: using af_packet"
+	else
+		tern_say "WARNING: AF_XDP did not start; falling back to af_packet"
+	fi
 	start_ternd "net_af_packet0,iface=$hif" || tern_fail "ternd did not start with af_packet either"
 fi
 tern_say "ternd is up on $hif through $driver"
@@ -98,6 +102,7 @@ in_ns /usr/bin/python3 "$UDP_CLIENT" --dst "$TERN_ADDR6" --port 7 --count 100 \
 tern_say "sockperf ping-pong -i $TERN_ADDR -p 11111 -t 2"
 in_ns taskset -c 0 sockperf ping-pong -i "$TERN_ADDR" -p 11111 -t 2 >"$TERN_TMP/sockperf.log" 2>&1
 sp_rc=$?
+sed -i 's/\x1b\[[0-9;]*m//g' "$TERN_TMP/sockperf.log" # sockperf colours its summary
 grep -E 'observations|percentile|avg-latency|dropped|Valid Duration' "$TERN_TMP/sockperf.log"
 [ "$sp_rc" = 0 ] || { cat "$TERN_TMP/sockperf.log" >&2; tern_fail "sockperf exited with status $sp_rc"; }
 obs=$(sed -n 's/.*Total \([0-9]\{1,\}\) observations.*/\1/p' "$TERN_TMP/sockperf.log")

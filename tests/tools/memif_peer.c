@@ -686,6 +686,7 @@ do_udp(struct peer *p)
 {
 	uint64_t timeout = ms_to_cycles(p->cfg.timeout_ms);
 	uint64_t last_progress = rte_get_timer_cycles();
+	uint32_t received_at_expiry = 0;
 
 	while (p->sent < p->cfg.count || p->outstanding > 0) {
 		uint32_t before = p->received + p->sent;
@@ -694,15 +695,26 @@ do_udp(struct peer *p)
 		receive_udp(p);
 		if (p->received + p->sent != before) {
 			last_progress = rte_get_timer_cycles();
-		} else if (rte_get_timer_cycles() - last_progress > timeout) {
-			if (p->outstanding == 0) {
-				fprintf(stderr, "memif_peer: error: TX stuck, stopping\n");
-				break;
-			}
-			expire_outstanding(p);
-			last_progress = rte_get_timer_cycles();
+			continue;
 		}
+		if (rte_get_timer_cycles() - last_progress <= timeout)
+			continue;
+		/* A whole timeout without progress. */
+		if (p->outstanding == 0) {
+			fprintf(stderr, "memif_peer: error: TX stuck, stopping\n");
+			break;
+		}
+		expire_outstanding(p);
+		if (p->received == received_at_expiry) {
+			/* No reply at all since the last expiry: the server is gone. */
+			fprintf(stderr, "memif_peer: error: no reply for %" PRIu32
+				" ms, stopping\n", p->cfg.timeout_ms);
+			break;
+		}
+		received_at_expiry = p->received;
+		last_progress = rte_get_timer_cycles();
 	}
+	p->lost += p->cfg.count - p->sent;	/* never sent: counted lost too */
 	/* Late or extra replies: drain briefly so they are counted and freed. */
 	last_progress = rte_get_timer_cycles();
 	while (rte_get_timer_cycles() - last_progress < ms_to_cycles(50))

@@ -587,6 +587,40 @@ test_mixed_burst(void)
 	rte_pktmbuf_free_bulk(r, n);
 }
 
+/* With TX checksum offload on, the reply asks the device to finish the sums:
+ * flags and header lengths set, pseudo-header sum seeded, IP checksum 0. */
+static void
+test_tx_offload_request(void)
+{
+	struct tern_reply_port *rp = &eng.workers[0].reply_port[port];
+	uint64_t saved = rp->tx_offloads;
+	static const char pl[] = "offload";
+	struct frame f;
+	struct rte_mbuf *r;
+
+	rp->tx_offloads = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+	udp4_frame(&f, ECHO_PORT, pl, sizeof(pl));
+	r = one(&f, TERN_CTR_TX);
+	rp->tx_offloads = saved;
+	if (r != NULL) {
+		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(r, struct rte_ipv4_hdr *, 14);
+		struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+		uint64_t want = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_UDP_CKSUM;
+
+		CHECK_EQ(r->ol_flags & RTE_MBUF_F_TX_OFFLOAD_MASK, want);
+		CHECK_EQ(r->l2_len, 14);
+		CHECK_EQ(r->l3_len, 20);
+		CHECK_EQ(ip->hdr_checksum, 0);
+		CHECK_EQ(udp->dgram_cksum, rte_ipv4_phdr_cksum(ip, r->ol_flags));
+		/* What the device would do gives a valid datagram. */
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		udp->dgram_cksum = 0;
+		udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+		CHECK_EQ(rte_ipv4_udptcp_cksum_verify(ip, udp), 0);
+		rte_pktmbuf_free(r);
+	}
+}
+
 /* When the TX queue is full, what it refuses is freed and counted. */
 static void
 test_tx_full(void)
@@ -667,6 +701,7 @@ main(int argc, char **argv)
 	test_ndp();
 	test_drops();
 	test_mixed_burst();
+	test_tx_offload_request();
 	test_tx_full();
 
 	CHECK_EQ(tern_engine_mbufs_in_use(&eng), baseline);
