@@ -9,6 +9,7 @@
  *
  * usage: test_pipeline PATH_TO_libudp_responder.so
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,6 +22,7 @@
 #include <rte_udp.h>
 
 #include "check.h"
+#include "eal_runtime.h"
 #include "engine.h"
 #include "worker.h"
 
@@ -677,7 +679,9 @@ main(int argc, char **argv)
 {
 	char prefix[64];
 	char *eal[] = { argv[0], "-l", "0,1", "--no-huge", "-m", "256", "--no-pci",
-			"--vdev", "net_ring0", "--log-level", "error", "--file-prefix", prefix };
+			"--vdev", "net_ring0", "--log-level", "error", "--no-shconf",
+			"--file-prefix", prefix };
+	char runtime_dir[PATH_MAX];
 	unsigned baseline;
 
 	if (argc < 2) {
@@ -706,6 +710,8 @@ main(int argc, char **argv)
 
 	CHECK_EQ(tern_engine_mbufs_in_use(&eng), baseline);
 	tern_engine_close(&eng);
+	snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
+	CHECK_EQ(eal_runtime_dir_remove(runtime_dir), 0);
 	return check_done("test_pipeline");
 }

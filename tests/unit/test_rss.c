@@ -10,7 +10,6 @@
  *     from the device and the Toeplitz of (a).
  */
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -25,6 +24,7 @@
 #include <rte_mbuf.h>
 
 #include "check.h"
+#include "eal_runtime.h"
 #include "port.h"
 #include "rss.h"
 #include "stats.h"
@@ -565,22 +565,6 @@ eal_init(void)
 	return pool == NULL ? -1 : 0;
 }
 
-/* EAL leaves its runtime directory (/var/run/dpdk/PREFIX) behind: remove it. */
-static void
-remove_runtime_dir(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *e;
-
-	if (d == NULL)
-		return;
-	while ((e = readdir(d)) != NULL)
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			unlinkat(dirfd(d), e->d_name, 0);
-	closedir(d);
-	CHECK_EQ(rmdir(path), 0);
-}
-
 static void
 test_ports(void)
 {
@@ -599,7 +583,7 @@ test_ports(void)
 	rte_mempool_free(pool);
 	snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
 	CHECK_EQ(rte_eal_cleanup(), 0);
-	remove_runtime_dir(runtime_dir);
+	CHECK_EQ(eal_runtime_dir_remove(runtime_dir), 0);
 }
 
 int
