@@ -7,6 +7,7 @@
  * Nothing here prints or exits: answers go to a struct tern_out and errors to
  * a struct tern_err, so --exec files and a control socket share this code.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -16,15 +17,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_ether.h>
 
 #include "command.h"
+#include "latency_hist.h"
 
 /* Words per line: well above any command's maximum (app load: 4 + TERN_APP_MAX_KV),
  * so that extra arguments get the command's own "too many arguments" error. */
 #define CMD_WORDS_MAX 64
 #define OUT_MIN_CAP 256
+/* An app's stats hook writes at most this much (longer text is cut). */
+#define APP_STATS_MAX 1024
+#define NS_PER_S UINT64_C(1000000000)
 
 /* ---------------------------------------------------------------- output */
 
@@ -382,17 +388,40 @@ check_proto(struct cmd_ctx *c, const char *proto)
 	return 0;
 }
 
+/* The key=value words after NAME PATH (app load, app replace). */
+static int
+check_app_kv(struct cmd_ctx *c, unsigned argc, char **argv)
+{
+	for (unsigned i = 2; i < argc; i++)
+		if (strchr(argv[i], '=') == NULL || argv[i][0] == '=')
+			return cmd_usage_err(c, EINVAL,
+					     "bad argument '%s' (expected key=value)", argv[i]);
+	return 0;
+}
+
 static int
 cmd_app_load(struct cmd_ctx *c, unsigned argc, char **argv)
 {
 	struct tern_err eerr = { "" };
 	int rc;
 
-	for (unsigned i = 2; i < argc; i++)
-		if (strchr(argv[i], '=') == NULL || argv[i][0] == '=')
-			return cmd_usage_err(c, EINVAL,
-					     "bad argument '%s' (expected key=value)", argv[i]);
+	rc = check_app_kv(c, argc, argv);
+	if (rc < 0)
+		return rc;
 	rc = tern_engine_app_load(c->e, argv[0], argv[1], argc - 2, argv + 2, &eerr);
+	return rc < 0 ? cmd_engine_err(c, rc, &eerr) : 0;
+}
+
+static int
+cmd_app_replace(struct cmd_ctx *c, unsigned argc, char **argv)
+{
+	struct tern_err eerr = { "" };
+	int rc;
+
+	rc = check_app_kv(c, argc, argv);
+	if (rc < 0)
+		return rc;
+	rc = tern_engine_app_replace(c->e, argv[0], argv[1], argc - 2, argv + 2, &eerr);
 	return rc < 0 ? cmd_engine_err(c, rc, &eerr) : 0;
 }
 
@@ -530,6 +559,74 @@ show_stats(struct emit *em, const struct tern_engine *e)
 		tern_out_printf(em->o, "}");
 }
 
+/* A key an app may use: letters, digits, '_', '.', '-'. */
+static bool
+stats_key_ok(const char *k, size_t len)
+{
+	if (len == 0)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)k[i]) && k[i] != '_' && k[i] != '.' && k[i] != '-')
+			return false;
+	return true;
+}
+
+/* A JSON number: digits without a leading zero (or "0" itself). */
+static bool
+stats_is_number(const char *v)
+{
+	size_t len = strlen(v);
+
+	if (len == 0 || len > 20 || (v[0] == '0' && len > 1))
+		return false;
+	return strspn(v, "0123456789") == len;
+}
+
+/* One "key=value" word of an app's stats as a field; other words are skipped. */
+static void
+field_app_stat(struct emit *em, char *word)
+{
+	char *eq = strchr(word, '=');
+
+	if (eq == NULL || !stats_key_ok(word, (size_t)(eq - word)))
+		return;
+	*eq = '\0';
+	if (em->json && stats_is_number(eq + 1)) {
+		field_key(em, word);
+		tern_out_printf(em->o, "%s", eq + 1);
+	} else {
+		field_str(em, word, eq + 1);
+	}
+}
+
+/* The app's own counters from its stats hook: more fields in text, a
+ * "stats" object in JSON. Nothing when the app has no hook. */
+static void
+fields_app_stats(struct emit *em, const struct tern_app_instance *app)
+{
+	char buf[APP_STATS_MAX];
+	char *tok, *save = NULL;
+	unsigned outer;
+
+	if (app->desc == NULL || app->desc->stats == NULL)
+		return;
+	buf[0] = '\0';
+	app->desc->stats(app->state, buf, sizeof(buf));
+	buf[sizeof(buf) - 1] = '\0';
+	if (em->json) {
+		field_key(em, "stats");
+		tern_out_printf(em->o, "{");
+	}
+	outer = em->fields;
+	em->fields = 0;
+	for (tok = strtok_r(buf, " \t\n", &save); tok != NULL;
+	     tok = strtok_r(NULL, " \t\n", &save))
+		field_app_stat(em, tok);
+	em->fields = outer;
+	if (em->json)
+		tern_out_printf(em->o, "}");
+}
+
 static void
 show_app(struct emit *em, const struct tern_engine *e, const struct tern_app_instance *app)
 {
@@ -548,6 +645,7 @@ show_app(struct emit *em, const struct tern_engine *e, const struct tern_app_ins
 		if (t->udp[p] == app->slot)
 			item_u64(em, p);
 	field_list_end(em);
+	fields_app_stats(em, app);
 	row_end(em);
 }
 
@@ -707,6 +805,84 @@ show_lcores(struct emit *em, const struct tern_engine *e)
 	list_end(em, "no worker lcores");
 }
 
+/* TSC cycles to nanoseconds, rounded; with hz 0 (TSC rate unknown: no EAL)
+ * the cycles are kept. */
+static uint64_t
+cycles_to_ns(uint64_t cycles, uint64_t hz)
+{
+	unsigned __int128 ns;
+
+	if (hz == 0)
+		return cycles;
+	ns = ((unsigned __int128)cycles * NS_PER_S + hz / 2) / hz;
+	return ns > UINT64_MAX ? UINT64_MAX : (uint64_t)ns;
+}
+
+/* count and the percentiles of h: "p50_ns=812" in text (p50_cycles when the
+ * TSC rate is unknown), "p50":812 in JSON (the unit is given once). */
+static void
+fields_latency(struct emit *em, const struct tern_hist *h, uint64_t hz)
+{
+	static const char *const names[] = { "p50", "p90", "p99", "p999", "p9999", "max" };
+	struct tern_hist_summary s;
+	uint64_t v[RTE_DIM(names)];
+	char key[32];
+
+	tern_hist_summarize(h, &s);
+	v[0] = s.p50;
+	v[1] = s.p90;
+	v[2] = s.p99;
+	v[3] = s.p999;
+	v[4] = s.p9999;
+	v[5] = s.max;
+	field_u64(em, "count", s.n);
+	for (size_t i = 0; i < RTE_DIM(names); i++) {
+		if (em->json)
+			snprintf(key, sizeof(key), "%s", names[i]);
+		else
+			snprintf(key, sizeof(key), "%s_%s", names[i], hz != 0 ? "ns" : "cycles");
+		field_u64(em, key, cycles_to_ns(v[i], hz));
+	}
+}
+
+static void
+show_latency(struct emit *em, const struct tern_engine *e)
+{
+	uint64_t hz = rte_get_tsc_hz();
+	struct tern_hist *h = malloc(sizeof(*h));
+	struct tern_hist *total = calloc(1, sizeof(*total));
+
+	if (h == NULL || total == NULL) {
+		em->o->oom = true; /* the answer is cut, as for any allocation failure */
+		goto out_free;
+	}
+	if (em->json)
+		tern_out_printf(em->o, "{\"unit\":\"%s\",", hz != 0 ? "ns" : "cycles");
+	list_begin(em, "lcores");
+	for (unsigned w = 0; w < e->n_workers; w++) {
+		memset(h, 0, sizeof(*h));
+		tern_engine_worker_latency(e, w, h);
+		tern_hist_merge(total, h);
+		row_begin(em, "lcore %u (worker %u):", e->worker_lcore[w], w);
+		if (em->json) {
+			field_u64(em, "lcore", e->worker_lcore[w]);
+			field_u64(em, "worker", w);
+		}
+		fields_latency(em, h, hz);
+		row_end(em);
+	}
+	list_end(em, NULL);
+	tern_out_printf(em->o, em->json ? ",\"total\":{" : "total:");
+	em->fields = 0;
+	fields_latency(em, total, hz);
+	row_end(em);
+	if (em->json)
+		tern_out_printf(em->o, "}");
+out_free:
+	free(h);
+	free(total);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(struct emit *em, const struct tern_engine *e);
@@ -716,6 +892,7 @@ static const struct {
 	{ "bindings", show_bindings },
 	{ "ports", show_ports },
 	{ "lcores", show_lcores },
+	{ "latency", show_latency },
 };
 
 static int
@@ -742,11 +919,13 @@ cmd_show(struct cmd_ctx *c, unsigned argc, char **argv)
 static const struct cmd_def cmd_table[] = {
 	{ { "app", "load" }, 2, 2 + TERN_APP_MAX_KV, cmd_app_load,
 	  "app load NAME PATH [key=value ...]" },
+	{ { "app", "replace" }, 2, 2 + TERN_APP_MAX_KV, cmd_app_replace,
+	  "app replace NAME PATH [key=value ...]" },
 	{ { "app", "unload" }, 1, 1, cmd_app_unload, "app unload NAME" },
 	{ { "bind", NULL }, 3, 3, cmd_bind, "bind udp PORT NAME" },
 	{ { "unbind", NULL }, 2, 2, cmd_unbind, "unbind udp PORT" },
 	{ { "ip", "add" }, 1, 3, cmd_ip_add, "ip add ADDR/PREFIX [port N]" },
-	{ { "show", NULL }, 1, 2, cmd_show, "show stats|apps|bindings|ports|lcores [json]" },
+	{ { "show", NULL }, 1, 2, cmd_show, "show stats|apps|bindings|ports|lcores|latency [json]" },
 };
 
 /* Split buf in place on blanks. Returns the word count, or -E2BIG. */

@@ -11,6 +11,9 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
+#include <libgen.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,18 +22,27 @@
 
 #include <rte_eal.h>
 #include <rte_errno.h>
+#include <rte_pdump.h>
 
 #include "addr_table.h"
 #include "command.h"
+#include "control_proto.h"
+#include "control_socket.h"
 #include "engine.h"
 #include "rss.h"
 
 #define MAX_IPS TERN_MAX_ADDRS
-#define CONTROL_TICK_US 100000
+#define CONTROL_TICK_MS 100
+
+#ifndef TERN_APP_DIR
+#define TERN_APP_DIR "/usr/local/lib/tern/apps"
+#endif
 
 struct ternd_opts {
 	struct tern_engine_conf conf;
 	const char *exec;
+	const char *control;     /**< socket path; NULL = default, "none" = no socket */
+	gid_t control_gid;       /**< (gid_t)-1 = owner only */
 	unsigned n_ips;
 	struct tern_addr ips[MAX_IPS];
 };
@@ -53,10 +65,15 @@ usage(FILE *f)
 		"  --exec FILE               run the commands in FILE at start-up (one per line)\n"
 		"  --burst N                 RX burst size, 1-%u (default %u)\n"
 		"  --rss MODE                symmetric (default), default (the device's key) or off\n"
+		"  --control PATH            control socket (default %s/<file-prefix>.sock;\n"
+		"                            'none' for no socket)\n"
+		"  --control-group GROUP     let GROUP use the control socket (mode 0660, not 0600)\n"
+		"  --app-dir DIR             load apps only from DIR (default %s)\n"
+		"  --allow-any-app-path      load apps from any path\n"
 		"  --help                    this text\n"
 		"example: ternd -l 0,1 --no-pci --vdev net_af_xdp0,iface=veth0 -- \\\n"
 		"           --ip 198.18.0.1/24 --exec start.cmds\n",
-		TERN_BURST_MAX, TERN_BURST_DEFAULT);
+		TERN_BURST_MAX, TERN_BURST_DEFAULT, TERN_CTL_DIR, TERN_APP_DIR);
 }
 
 static int
@@ -69,6 +86,23 @@ parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *o
 	if (errno != 0 || end == s || *end != '\0' || *s == '-' || *out < min || *out > max)
 		return -EINVAL;
 	return 0;
+}
+
+static int
+parse_group(const char *name, gid_t *gid, struct tern_err *err)
+{
+	struct group *g = getgrnam(name);
+	unsigned long v;
+
+	if (g != NULL) {
+		*gid = g->gr_gid;
+		return 0;
+	}
+	if (parse_uint(name, 0, UINT_MAX - 1, &v) == 0) {
+		*gid = (gid_t)v;
+		return 0;
+	}
+	return tern_err_set(err, EINVAL, "unknown group '%s' for --control-group", name);
 }
 
 static int
@@ -95,6 +129,17 @@ parse_opt(int opt, struct ternd_opts *o, struct tern_err *err)
 			return tern_err_set(err, EINVAL, "bad --rss '%s' (expected symmetric, "
 					    "default or off)", optarg);
 		return 0;
+	case 'c':
+		o->control = optarg;
+		return 0;
+	case 'g':
+		return parse_group(optarg, &o->control_gid, err);
+	case 'a':
+		o->conf.app_dir = optarg;
+		return 0;
+	case 'A':
+		o->conf.restrict_app_dir = false;
+		return 0;
 	default:
 		return tern_err_set(err, EINVAL, "unknown option '%s' (see ternd -- --help)",
 				    optarg != NULL ? optarg : "?");
@@ -110,6 +155,10 @@ parse_args(int argc, char **argv, struct ternd_opts *o, struct tern_err *err)
 		{ "exec", required_argument, NULL, 'e' },
 		{ "burst", required_argument, NULL, 'b' },
 		{ "rss", required_argument, NULL, 'r' },
+		{ "control", required_argument, NULL, 'c' },
+		{ "control-group", required_argument, NULL, 'g' },
+		{ "app-dir", required_argument, NULL, 'a' },
+		{ "allow-any-app-path", no_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -167,6 +216,48 @@ configure(struct tern_engine *e, const struct ternd_opts *o, struct tern_err *er
 	return 0;
 }
 
+/* The DPDK file prefix: the last component of EAL's runtime directory. */
+static void
+control_path(const struct ternd_opts *o, char *buf, size_t len)
+{
+	char dir[PATH_MAX];
+
+	if (o->control != NULL) {
+		snprintf(buf, len, "%s", o->control);
+		return;
+	}
+	snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
+	tern_ctl_default_path(basename(dir), buf, len);
+}
+
+/* Open the control socket unless --control none; 0 or -errno. */
+static int
+control_open(const struct ternd_opts *o, struct tern_ctl_server **out, struct tern_err *err)
+{
+	char path[PATH_MAX];
+
+	*out = NULL;
+	if (o->control != NULL && strcmp(o->control, "none") == 0)
+		return 0;
+	control_path(o, path, sizeof(path));
+	*out = tern_ctl_open(path, o->control_gid, err);
+	if (*out == NULL)
+		return -errno;
+	printf("control socket: %s (ternctl -s %s ...)\n", path, path);
+	return 0;
+}
+
+/* Multi-process capture (dpdk-dumpcap); not fatal without it. */
+static bool
+capture_init(void)
+{
+	if (rte_pdump_init() == 0)
+		return true;
+	printf("ternd: note: packet capture (dpdk-dumpcap) unavailable: %s\n",
+	       rte_strerror(rte_errno));
+	return false;
+}
+
 static void
 print_show(struct tern_engine *e, const char *cmd)
 {
@@ -203,11 +294,13 @@ print_exit_report(struct tern_engine *e)
 }
 
 static int
-fail(struct tern_engine *e, bool engine_up, const struct tern_err *err)
+fail(struct tern_engine *e, bool engine_up, bool capture, const struct tern_err *err)
 {
 	fprintf(stderr, "ternd: error: %s\n", err->msg);
 	if (engine_up)
 		tern_engine_close(e);
+	if (capture)
+		rte_pdump_uninit();
 	rte_eal_cleanup();
 	return EXIT_FAILURE;
 }
@@ -216,10 +309,19 @@ int
 main(int argc, char **argv)
 {
 	static struct tern_engine engine;
-	struct ternd_opts opts = { .conf = { .burst = TERN_BURST_DEFAULT } };
+	struct ternd_opts opts = {
+		.conf = {
+			.burst = TERN_BURST_DEFAULT,
+			.app_dir = TERN_APP_DIR,
+			.restrict_app_dir = true,
+		},
+		.control_gid = (gid_t)-1,
+	};
 	struct tern_err err = { "" };
+	struct tern_ctl_server *ctl = NULL;
 	int eal_argc, tern_argc, ret;
 	char **tern_argv;
+	bool capture;
 
 	tern_argc = split_args(argc, argv, &eal_argc, &tern_argv);
 	ret = parse_args(tern_argc, tern_argv, &opts, &err);
@@ -240,28 +342,40 @@ main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	capture = capture_init();
 
 	ret = tern_engine_init(&engine, &opts.conf, &err);
 	if (ret < 0)
-		return fail(&engine, false, &err);
+		return fail(&engine, false, capture, &err);
 	ret = configure(&engine, &opts, &err);
 	if (ret == 0)
+		ret = control_open(&opts, &ctl, &err);
+	if (ret == 0)
 		ret = tern_engine_start(&engine, &err);
-	if (ret < 0)
-		return fail(&engine, true, &err);
+	if (ret < 0) {
+		tern_ctl_close(ctl);
+		return fail(&engine, true, capture, &err);
+	}
 
 	print_ports(&engine);
 	printf("ternd: ready (%u worker%s); SIGINT or SIGTERM stops\n", engine.n_workers,
 	       engine.n_workers == 1 ? "" : "s");
 	fflush(stdout);
-	while (quit_signal == 0)
-		usleep(CONTROL_TICK_US);
+	while (quit_signal == 0) {
+		if (ctl != NULL)
+			tern_ctl_poll(ctl, &engine, CONTROL_TICK_MS);
+		else
+			usleep(CONTROL_TICK_MS * 1000);
+	}
 
 	printf("ternd: %s, stopping\n", strsignal(quit_signal));
+	tern_ctl_close(ctl);
 	tern_engine_stop(&engine);
 	print_exit_report(&engine);
 	fflush(stdout);
 	tern_engine_close(&engine);
+	if (capture)
+		rte_pdump_uninit();
 	rte_eal_cleanup();
 	return EXIT_SUCCESS;
 }

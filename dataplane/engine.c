@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -274,20 +275,84 @@ tern_engine_app_find(const struct tern_engine *e, const char *name)
 	return NULL;
 }
 
+/* Where an app's file is: a bare name is looked up in the app directory. */
+static int
+app_path_resolve(const struct tern_engine *e, const char *path, char *buf, size_t len,
+		 struct tern_err *err)
+{
+	int n;
+
+	if (strchr(path, '/') == NULL && e->conf.app_dir != NULL)
+		n = snprintf(buf, len, "%s/%s", e->conf.app_dir, path);
+	else
+		n = snprintf(buf, len, "%s", path);
+	if (n < 0 || (size_t)n >= len)
+		return tern_err_set(err, ENAMETOOLONG, "app path too long: %s", path);
+	return 0;
+}
+
+/* With restrict_app_dir, only files inside the app directory (after
+ * resolving symbolic links and "..") may be loaded. */
+static int
+app_path_check(const struct tern_engine *e, const char *path, struct tern_err *err)
+{
+	char real[PATH_MAX], dir[PATH_MAX];
+	size_t n;
+
+	if (!e->conf.restrict_app_dir || e->conf.app_dir == NULL)
+		return 0;
+	if (realpath(e->conf.app_dir, dir) == NULL)
+		return tern_err_set(err, errno, "app directory %s: %s", e->conf.app_dir,
+				    strerror(errno));
+	if (realpath(path, real) == NULL)
+		return tern_err_set(err, errno, "app file %s: %s", path, strerror(errno));
+	n = strlen(dir);
+	if (strncmp(real, dir, n) != 0 || (real[n] != '/' && dir[n - 1] != '/'))
+		return tern_err_set(err, EPERM, "app file %s is outside the app directory %s "
+				    "(put it there, start ternd with --app-dir DIR, or with "
+				    "--allow-any-app-path)", path, dir);
+	return 0;
+}
+
+static int
+free_slot(const struct tern_engine *e, struct tern_err *err)
+{
+	for (unsigned s = 1; s <= TERN_MAX_APPS; s++)
+		if (e->apps[s] == NULL)
+			return (int)s;
+	return tern_err_set(err, ENOSPC, "too many apps loaded (max %u)", TERN_MAX_APPS);
+}
+
+/* Resolve, check and create an instance; it is not in a slot yet. */
+static struct tern_app_instance *
+app_create(const struct tern_engine *e, const char *name, const char *path,
+	   unsigned n_kv, char *const *kv, struct tern_err *err)
+{
+	char file[PATH_MAX];
+	int ret = app_path_resolve(e, path, file, sizeof(file), err);
+
+	if (ret == 0)
+		ret = app_path_check(e, file, err);
+	if (ret < 0) {
+		errno = -ret;
+		return NULL;
+	}
+	return tern_app_instance_create(name, file, n_kv, kv, e->n_workers, err);
+}
+
 int
 tern_engine_app_load(struct tern_engine *e, const char *name, const char *path,
 		     unsigned n_kv, char *const *kv, struct tern_err *err)
 {
 	struct tern_app_instance *app;
-	unsigned s;
+	int s;
 
 	if (tern_engine_app_find(e, name) != NULL)
 		return tern_err_set(err, EEXIST, "an app named '%s' is already loaded", name);
-	for (s = 1; s <= TERN_MAX_APPS && e->apps[s] != NULL; s++)
-		;
-	if (s > TERN_MAX_APPS)
-		return tern_err_set(err, ENOSPC, "too many apps loaded (max %u)", TERN_MAX_APPS);
-	app = tern_app_instance_create(name, path, n_kv, kv, e->n_workers, err);
+	s = free_slot(e, err);
+	if (s < 0)
+		return s;
+	app = app_create(e, name, path, n_kv, kv, err);
 	if (app == NULL)
 		return -errno;
 	app->slot = (uint8_t)s;
@@ -323,6 +388,68 @@ tern_engine_app_unload(struct tern_engine *e, const char *name, struct tern_err 
 	publish_handlers(e, t);
 	e->apps[app->slot] = NULL;
 	tern_app_instance_destroy(app);
+	return 0;
+}
+
+/* Let the new instance inherit the old one's state, when both can. */
+static int
+app_handoff(const struct tern_app_instance *old, struct tern_app_instance *new,
+	    struct tern_err *err)
+{
+	const struct tern_app_descriptor *od = old->desc, *nd = new->desc;
+	void *blob = NULL;
+	size_t len = 0;
+	int ret;
+
+	if (od->export_state == NULL || nd->import_state == NULL ||
+	    strcmp(od->name, nd->name) != 0)
+		return 0;
+	ret = od->export_state(old->state, &blob, &len);
+	if (ret < 0)
+		return tern_err_set(err, -ret, "app '%s': exporting its state failed: %s",
+				    old->name, strerror(-ret));
+	ret = nd->import_state(new->state, blob, len);
+	free(blob);
+	if (ret < 0)
+		return tern_err_set(err, -ret, "app '%s': the new code refused the old "
+				    "state: %s", old->name, strerror(-ret));
+	return 0;
+}
+
+int
+tern_engine_app_replace(struct tern_engine *e, const char *name, const char *path,
+			unsigned n_kv, char *const *kv, struct tern_err *err)
+{
+	struct tern_app_instance *old = tern_engine_app_find(e, name), *new;
+	struct tern_handler_table *t;
+	struct tern_handler h;
+	int s, ret;
+
+	if (old == NULL)
+		return tern_err_set(err, ENOENT, "no app named '%s' is loaded", name);
+	s = free_slot(e, err);
+	if (s < 0)
+		return s;
+	new = app_create(e, name, path, n_kv, kv, err);
+	if (new == NULL)
+		return -errno;
+	new->slot = (uint8_t)s;
+	h = (struct tern_handler){ .burst = new->desc->udp_burst, .state = new->state, .app = new };
+	t = tern_handler_table_clone(e->handlers);
+	ret = t == NULL ? tern_err_set(err, ENOMEM, "out of memory") : app_handoff(old, new, err);
+	if (ret == 0)
+		ret = tern_handler_table_move_slot(t, old->slot, new->slot, &h, err);
+	if (ret < 0) {
+		free(t);
+		tern_app_instance_destroy(new); /* never published: no grace period needed */
+		return ret;
+	}
+	e->apps[s] = new;
+	/* Every port switches in one swap; after the grace period no worker
+	 * can be inside the old instance. */
+	publish_handlers(e, t);
+	e->apps[old->slot] = NULL;
+	tern_app_instance_destroy(old);
 	return 0;
 }
 
@@ -412,4 +539,12 @@ unsigned
 tern_engine_worker_queues(const struct tern_engine *e, unsigned worker)
 {
 	return worker < e->n_workers ? e->workers[worker].n_rxq : 0;
+}
+
+void
+tern_engine_worker_latency(const struct tern_engine *e, unsigned worker,
+			   struct tern_hist *out)
+{
+	if (worker < e->n_workers)
+		tern_hist_merge(out, &e->workers[worker].latency);
 }

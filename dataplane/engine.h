@@ -21,6 +21,7 @@
 #include "app_loader.h"
 #include "err.h"
 #include "handler_table.h"
+#include "latency_hist.h"
 #include "port.h"
 #include "rss.h"
 #include "stats.h"
@@ -38,6 +39,8 @@ struct tern_engine_conf {
 	uint16_t nb_rxd;         /**< 0 = default (1024) */
 	uint16_t nb_txd;         /**< 0 = default (1024) */
 	unsigned n_mbufs;        /**< 0 = sized from ports and queues */
+	const char *app_dir;     /**< where bare app names are looked up; NULL = cwd */
+	bool restrict_app_dir;   /**< refuse app paths outside app_dir */
 };
 
 struct tern_worker;
@@ -89,6 +92,16 @@ void tern_engine_close(struct tern_engine *e);
 int tern_engine_app_load(struct tern_engine *e, const char *name, const char *path,
 			 unsigned n_kv, char *const *kv, struct tern_err *err);
 
+/**
+ * Replace the named instance by a new one from path with args kv: the new
+ * instance is created (and inherits state through export/import hooks when
+ * both apps have them and the same descriptor name), takes over every port
+ * bound to the old one in a single table swap, and the old one is destroyed
+ * after the grace period. On failure the old instance keeps serving.
+ */
+int tern_engine_app_replace(struct tern_engine *e, const char *name, const char *path,
+			    unsigned n_kv, char *const *kv, struct tern_err *err);
+
 /** Unload an app instance. -ENOENT if unknown, -EBUSY while bound to a port. */
 int tern_engine_app_unload(struct tern_engine *e, const char *name, struct tern_err *err);
 
@@ -111,6 +124,11 @@ void tern_engine_port_counters(const struct tern_engine *e, uint16_t port, uint6
 
 /** Sum of counters over all ports for one worker. */
 void tern_engine_worker_counters(const struct tern_engine *e, unsigned worker, uint64_t *out);
+
+/** Merge worker's in-engine latency histogram (TSC cycles from RX burst to
+ *  TX burst) into out. Any thread. */
+void tern_engine_worker_latency(const struct tern_engine *e, unsigned worker,
+				struct tern_hist *out);
 
 /** Number of RX queues worker polls (after the ports started). */
 unsigned tern_engine_worker_queues(const struct tern_engine *e, unsigned worker);

@@ -89,3 +89,19 @@ tern_handler_table_clear_slot(struct tern_handler_table *t, uint8_t slot)
 			t->udp[p] = 0;
 	memset(&t->h[slot], 0, sizeof(t->h[slot]));
 }
+
+int
+tern_handler_table_move_slot(struct tern_handler_table *t, uint8_t from, uint8_t to,
+			     const struct tern_handler *h, struct tern_err *err)
+{
+	size_t p;
+
+	if (!slot_valid(from) || !slot_valid(to) || from == to || h == NULL || h->burst == NULL)
+		return tern_err_set(err, EINVAL, "bad handler slot move %u -> %u", from, to);
+	for (p = 0; p < sizeof(t->udp); p++)
+		if (t->udp[p] == from)
+			t->udp[p] = to;
+	t->h[to] = *h;
+	memset(&t->h[from], 0, sizeof(t->h[from]));
+	return 0;
+}

@@ -69,6 +69,15 @@ int tern_handler_table_unbind_udp(struct tern_handler_table *t, uint16_t port,
 /** Number of UDP ports bound to slot. */
 unsigned tern_handler_table_slot_ports(const struct tern_handler_table *t, uint8_t slot);
 
+/**
+ * Give every UDP port bound to slot from to slot to, whose handler becomes h,
+ * and forget from's handler, in an unpublished table: what `app replace`
+ * publishes, so each port switches from the old app to the new one at once.
+ * -EINVAL for bad slots or a NULL burst.
+ */
+int tern_handler_table_move_slot(struct tern_handler_table *t, uint8_t from, uint8_t to,
+				 const struct tern_handler *h, struct tern_err *err);
+
 /** Forget slot's handler and unbind all its ports, in an unpublished table. */
 void tern_handler_table_clear_slot(struct tern_handler_table *t, uint8_t slot);
 

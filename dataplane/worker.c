@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_ip.h>
 #include <rte_udp.h>
@@ -244,15 +245,16 @@ apply_verdicts(struct burst_ctx *c)
 	}
 }
 
-/* Hand the burst's replies to the TX queue; free and count what it refuses. */
-static void
+/* Hand the burst's replies to the TX queue; free and count what it refuses.
+ * Returns how many it took. */
+static uint16_t
 flush_tx(struct tern_worker *w, uint16_t port)
 {
 	struct tern_txbuf *b = &w->tx[port];
 	uint16_t sent;
 
 	if (b->n == 0)
-		return;
+		return 0;
 	sent = rte_eth_tx_burst(port, w->txq[port], b->pkts, b->n);
 	tern_ctr_add(&w->stats, port, TERN_CTR_TX, sent);
 	if (unlikely(sent < b->n)) {
@@ -260,6 +262,7 @@ flush_tx(struct tern_worker *w, uint16_t port)
 		rte_pktmbuf_free_bulk(&b->pkts[sent], b->n - sent);
 	}
 	b->n = 0;
+	return sent;
 }
 
 void
@@ -267,7 +270,9 @@ tern_worker_handle_burst(struct tern_worker *w, uint16_t port,
 			 struct rte_mbuf **pkts, uint16_t n)
 {
 	struct tern_engine *e = w->engine;
+	uint64_t t_rx = rte_rdtsc(); /* the burst's arrival, for the latency histogram */
 	struct burst_ctx c; /* not zero-initialised: its arrays are large */
+	uint16_t sent;
 
 	c.w = w;
 	c.port = port;
@@ -291,7 +296,10 @@ tern_worker_handle_burst(struct tern_worker *w, uint16_t port,
 	apply_verdicts(&c);
 	if (c.n_drop != 0)
 		rte_pktmbuf_free_bulk(c.drop, c.n_drop);
-	flush_tx(w, port);
+	sent = flush_tx(w, port);
+	/* Every packet sent from this burst spent the same time in the engine. */
+	if (sent != 0)
+		tern_hist_add(&w->latency, rte_rdtsc() - t_rx, sent);
 }
 
 int

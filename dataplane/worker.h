@@ -21,6 +21,7 @@
 #include <rte_mbuf.h>
 
 #include "engine.h"
+#include "latency_hist.h"
 #include "reply.h"
 #include "stats.h"
 
@@ -50,6 +51,7 @@ struct tern_worker {
 	uint16_t txq[TERN_MAX_PORTS];            /**< own TX queue per polled port */
 	struct tern_reply_port reply_port[TERN_MAX_PORTS]; /**< MAC and TX offloads */
 	struct tern_txbuf tx[TERN_MAX_PORTS];
+	struct tern_hist latency;                /**< RX burst to TX burst, TSC cycles */
 } __rte_cache_aligned;
 
 /**

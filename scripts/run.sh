@@ -116,7 +116,7 @@ start_ternd() {
 	tern_prefix run
 	ternd_start "$TERN_TMP/ternd.log" -l 0,1 "${mem_args[@]}" --no-pci \
 		--file-prefix "$TERN_PREFIX" --vdev "$1" \
-		-- --ip "$TERN_ADDR/24" --exec "$TERN_TMP/start.cmds"
+		-- --ip "$TERN_ADDR/24" --app-dir "$(dirname "$RESPONDER")" --exec "$TERN_TMP/start.cmds"
 	ternd_wait_ready "$TERN_TMP/ternd.log" 60
 }
 driver="AF_XDP"

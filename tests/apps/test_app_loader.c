@@ -106,7 +106,7 @@ test_bad_apps(void)
 		 noabi_so);
 	expect_fail("n", noabi_so, 0, none, ENOEXEC, want);
 	expect_fail("a", abi_so, 0, none, ENOEXEC, "built for tern app ABI 999");
-	expect_fail("a", abi_so, 0, none, ENOEXEC, "speaks ABI 1: rebuild it");
+	expect_fail("a", abi_so, 0, none, ENOEXEC, "this ternd speaks ABI 2");
 	expect_fail("i", init_so, 0, none, ENODEV, "app 'i': init failed: the frobnicator is missing");
 }
 

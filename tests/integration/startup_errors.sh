@@ -73,7 +73,7 @@ expect_error() {
 	shift
 	n_case=$((n_case + 1))
 	mapfile -t eal < <(eal_args "$n_case" "$dev")
-	timeout 30 "$TERND" "${eal[@]}" -- "$@" \
+	timeout 30 "$TERND" "${eal[@]}" -- "${APP_PATH_OPT[@]}" "$@" \
 		>"$TMP/$n_case.out" 2>"$TMP/$n_case.err" </dev/null
 	rc=$?
 	line=$(grep '^ternd: error: ' "$TMP/$n_case.err")
@@ -115,7 +115,7 @@ expect_good_start() {
 	n_case=$((n_case + 1))
 	out="$TMP/$n_case.out"
 	mapfile -t eal < <(eal_args "$n_case" dev)
-	timeout 30 "$TERND" "${eal[@]}" -- "$@" >"$out" 2>"$TMP/$n_case.err" </dev/null &
+	timeout 30 "$TERND" "${eal[@]}" -- "${APP_PATH_OPT[@]}" "$@" >"$out" 2>"$TMP/$n_case.err" </dev/null &
 	GOOD_PID=$!
 	for _ in $(seq 1 200); do
 		grep -q 'ternd: ready' "$out" && break
@@ -148,6 +148,10 @@ expect_good_start() {
 
 # ------------------------------------------------------------------ cases
 
+# The apps under test live in several build directories: allow any path,
+# except in the case that checks the app-directory policy itself.
+APP_PATH_OPT=(--allow-any-app-path)
+
 expect_error "unknown option" dev "unknown option" -- --bogus
 expect_error "--burst 0" dev "burst" -- --burst 0
 expect_error "--burst abc" dev "burst" -- --burst abc
@@ -174,6 +178,17 @@ expect_error "app load: bad mode=" dev "$f:1:" "mode" -- --exec "$f"
 
 f=$(exec_file "app load echo $RESPONDER mode=echo" "bind udp 7 ghost")
 expect_error "bind to an unknown app" dev "$f:2:" "ghost" -- --exec "$f"
+
+APP_PATH_OPT=()
+mkdir -p "$TMP/appdir"
+f=$(exec_file "app load echo $RESPONDER mode=echo")
+expect_error "app outside --app-dir" dev "$f:1:" "outside the app directory" -- \
+	--app-dir "$TMP/appdir" --exec "$f"
+f=$(exec_file "app load echo libnothere.so")
+expect_error "bare app name looked up in --app-dir" dev "$f:1:" "$TMP/appdir/libnothere.so" -- \
+	--app-dir "$TMP/appdir" --exec "$f"
+expect_error "--control-group unknown" dev "group" -- --control-group no-such-group-tern
+APP_PATH_OPT=(--allow-any-app-path)
 
 expect_error "no device" nodev "port" -- --ip 198.18.0.1/24
 

@@ -41,7 +41,8 @@ CMDS
 
 ip netns add "$ns"
 "$TERND" -l 0,1 --no-pci --no-huge -m 512 --file-prefix "tern-$id" \
-	--vdev "net_tap0,iface=$tap" -- --ip 198.18.0.1/24 --ip fd00:198:18::1/64 --exec "$dir/start.cmds" \
+	--vdev "net_tap0,iface=$tap" -- --ip 198.18.0.1/24 --ip fd00:198:18::1/64 \
+	--app-dir "$(dirname "$RESPONDER")" --exec "$dir/start.cmds" \
 	> "$dir/ternd.out" 2>&1 &
 ternd_pid=$!
 for _ in $(seq 100); do

@@ -53,7 +53,8 @@ start_ternd() {
 	tern_prefix veth
 	ternd_start "$TERN_TMP/ternd.log" -l 0,1 --no-huge -m 512 --no-pci \
 		--file-prefix "$TERN_PREFIX" --vdev "$1" \
-		-- --ip "$TERN_ADDR/24" --ip "$TERN_ADDR6/64" --exec "$TERN_TMP/start.cmds"
+		-- --ip "$TERN_ADDR/24" --ip "$TERN_ADDR6/64" --app-dir "$(dirname "$RESPONDER")" \
+		--exec "$TERN_TMP/start.cmds"
 	ternd_wait_ready "$TERN_TMP/ternd.log" 60
 }
 

@@ -26,7 +26,7 @@
 extern "C" {
 #endif
 
-#define TERN_APP_ABI_VERSION 1u
+#define TERN_APP_ABI_VERSION 2u
 #define TERN_APP_DESCRIPTOR_SYMBOL "tern_app_descriptor"
 
 struct rte_mbuf;
@@ -83,6 +83,25 @@ typedef void (*tern_app_fini_fn)(void *state);
 /** Handle n requests on one worker; set each verdict. */
 typedef void (*tern_app_burst_fn)(void *state, unsigned worker,
 				  struct tern_udp_req *reqs, uint16_t n);
+/**
+ * Optional, for `app replace`: serialise what a successor should inherit
+ * into a malloc'd blob (the engine frees it). Runs on the control thread
+ * while this instance is still serving, so it is a snapshot. 0 or -errno.
+ */
+typedef int (*tern_app_export_fn)(void *state, void **blob, size_t *len);
+/**
+ * Optional, for `app replace`: take over a predecessor's blob, produced by
+ * export_state of an app with the same descriptor name. Runs on the control
+ * thread after init and before this instance serves. 0 or -errno (the
+ * replace is then abandoned and the predecessor keeps serving).
+ */
+typedef int (*tern_app_import_fn)(void *state, const void *blob, size_t len);
+/**
+ * Optional: write the app's own counters as "key=value key=value" (one line,
+ * no newline) into buf, for `show apps`. Control thread, concurrent with
+ * udp_burst on the workers: read counters with relaxed loads.
+ */
+typedef void (*tern_app_stats_fn)(void *state, char *buf, size_t len);
 
 struct tern_app_descriptor {
 	uint32_t abi_version;    /**< TERN_APP_ABI_VERSION */
@@ -91,6 +110,9 @@ struct tern_app_descriptor {
 	tern_app_init_fn init;   /**< required */
 	tern_app_fini_fn fini;   /**< optional */
 	tern_app_burst_fn udp_burst; /**< required */
+	tern_app_export_fn export_state; /**< optional (app replace) */
+	tern_app_import_fn import_state; /**< optional (app replace) */
+	tern_app_stats_fn stats;     /**< optional (show apps) */
 };
 
 /** The value of key in ia's arguments, or NULL. */

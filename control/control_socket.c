@@ -1,0 +1,360 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#define _GNU_SOURCE /* accept4 */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "command.h"
+#include "control_proto.h"
+#include "control_socket.h"
+
+#define MAX_CLIENTS 16
+#define READ_CHUNK 4096
+/* A client that sends more than this without reading its answers is cut off. */
+#define MAX_PENDING_OUT (4u << 20)
+
+struct ctl_client {
+	int fd;                             /**< -1 when the slot is free */
+	bool skipping;                      /**< discarding an over-long line */
+	size_t in_len;
+	char in[TERN_CMD_LINE_MAX + 1];     /**< a partial line */
+	char *out;                          /**< answers not yet written */
+	size_t out_len, out_off, out_cap;
+};
+
+struct tern_ctl_server {
+	int fd;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct ctl_client c[MAX_CLIENTS];
+};
+
+void
+tern_ctl_default_path(const char *prefix, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s.sock", TERN_CTL_DIR,
+		 prefix != NULL && *prefix != '\0' ? prefix : TERN_CTL_DEFAULT_PREFIX);
+}
+
+/* mkdir -p for the socket's parent directory. */
+static int
+make_parent(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash == NULL || slash == dir)
+		return 0;
+	*slash = '\0';
+	for (char *p = dir + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* True if something accepts connections at addr (another ternd). */
+static bool
+socket_is_live(const struct sockaddr_un *addr)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool live;
+
+	if (fd < 0)
+		return false;
+	live = connect(fd, (const struct sockaddr *)addr, sizeof(*addr)) == 0;
+	close(fd);
+	return live;
+}
+
+static int
+set_mode(const char *path, gid_t gid, struct tern_err *err)
+{
+	if (gid != (gid_t)-1) {
+		if (chown(path, (uid_t)-1, gid) < 0)
+			return tern_err_set(err, errno, "control socket %s: cannot give it to group %u: %s",
+					    path, (unsigned)gid, strerror(errno));
+		if (chmod(path, 0660) < 0)
+			return tern_err_set(err, errno, "control socket %s: chmod: %s", path,
+					    strerror(errno));
+		return 0;
+	}
+	if (chmod(path, 0600) < 0)
+		return tern_err_set(err, errno, "control socket %s: chmod: %s", path, strerror(errno));
+	return 0;
+}
+
+static int
+listen_at(struct tern_ctl_server *s, gid_t gid, struct tern_err *err)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	mode_t old_umask;
+	int ret;
+
+	if (strlen(s->path) >= sizeof(addr.sun_path))
+		return tern_err_set(err, ENAMETOOLONG, "control socket path too long (max %zu): %s",
+				    sizeof(addr.sun_path) - 1, s->path);
+	memcpy(addr.sun_path, s->path, strlen(s->path) + 1);
+	ret = make_parent(s->path);
+	if (ret < 0)
+		return tern_err_set(err, -ret, "cannot create the directory of control socket %s: %s",
+				    s->path, strerror(-ret));
+	if (socket_is_live(&addr))
+		return tern_err_set(err, EADDRINUSE, "control socket %s is in use: another ternd "
+				    "runs there (give a different --control or --file-prefix)", s->path);
+	unlink(s->path); /* stale, from a ternd that did not exit cleanly */
+	s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (s->fd < 0)
+		return tern_err_set(err, errno, "control socket: %s", strerror(errno));
+	old_umask = umask(0177); /* never world-accessible, not even briefly */
+	ret = bind(s->fd, (struct sockaddr *)&addr, sizeof(addr));
+	umask(old_umask);
+	if (ret < 0)
+		return tern_err_set(err, errno, "cannot bind control socket %s: %s", s->path,
+				    strerror(errno));
+	if (listen(s->fd, MAX_CLIENTS) < 0)
+		return tern_err_set(err, errno, "cannot listen on control socket %s: %s", s->path,
+				    strerror(errno));
+	return set_mode(s->path, gid, err);
+}
+
+struct tern_ctl_server *
+tern_ctl_open(const char *path, gid_t gid, struct tern_err *err)
+{
+	struct tern_ctl_server *s = calloc(1, sizeof(*s));
+	int ret;
+
+	if (s == NULL) {
+		tern_err_set(err, ENOMEM, "out of memory");
+		errno = ENOMEM;
+		return NULL;
+	}
+	s->fd = -1;
+	for (unsigned i = 0; i < MAX_CLIENTS; i++)
+		s->c[i].fd = -1;
+	snprintf(s->path, sizeof(s->path), "%s", path);
+	ret = listen_at(s, gid, err);
+	if (ret < 0) {
+		if (s->fd >= 0) {
+			close(s->fd);
+			unlink(s->path);
+		}
+		free(s);
+		errno = -ret;
+		return NULL;
+	}
+	return s;
+}
+
+static void
+client_close(struct ctl_client *c)
+{
+	close(c->fd);
+	free(c->out);
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+}
+
+static int
+out_append(struct ctl_client *c, const char *data, size_t len)
+{
+	if (c->out_len + len > c->out_cap) {
+		size_t cap = c->out_cap != 0 ? c->out_cap : 4096;
+		char *p;
+
+		while (cap < c->out_len + len)
+			cap *= 2;
+		if (cap > MAX_PENDING_OUT)
+			return -ENOBUFS;
+		p = realloc(c->out, cap);
+		if (p == NULL)
+			return -ENOMEM;
+		c->out = p;
+		c->out_cap = cap;
+	}
+	memcpy(c->out + c->out_len, data, len);
+	c->out_len += len;
+	return 0;
+}
+
+/* Queue one answer: "ok|error <len>\n" and the body. */
+static int
+answer(struct ctl_client *c, bool ok, const char *body, size_t len)
+{
+	char head[48];
+	int n = snprintf(head, sizeof(head), "%s %zu\n", ok ? TERN_CTL_OK : TERN_CTL_ERROR, len);
+	int ret = out_append(c, head, (size_t)n);
+
+	return ret == 0 ? out_append(c, body, len) : ret;
+}
+
+static int
+run_line(struct ctl_client *c, struct tern_engine *e, const char *line)
+{
+	struct tern_out out;
+	struct tern_err err = { "" };
+	char msg[TERN_ERR_MSG_MAX + 1];
+	int ret;
+
+	tern_out_init(&out);
+	ret = tern_cmd_exec(e, line, &out, &err);
+	if (ret == 0) {
+		ret = answer(c, true, out.buf != NULL ? out.buf : "", out.len);
+	} else {
+		int n = snprintf(msg, sizeof(msg), "%s\n", err.msg);
+
+		ret = answer(c, false, msg, (size_t)n);
+	}
+	tern_out_free(&out);
+	return ret;
+}
+
+static int
+answer_too_long(struct ctl_client *c)
+{
+	char msg[64];
+	int n = snprintf(msg, sizeof(msg), "line too long (max %d bytes)\n", TERN_CMD_LINE_MAX);
+
+	return answer(c, false, msg, (size_t)n);
+}
+
+/* Feed received bytes: run each complete line, keep the partial one. */
+static int
+client_input(struct ctl_client *c, struct tern_engine *e, const char *data, size_t len)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < len && ret == 0; i++) {
+		char ch = data[i];
+
+		if (ch == '\n') {
+			if (c->skipping) {
+				c->skipping = false;
+			} else {
+				c->in[c->in_len] = '\0';
+				ret = run_line(c, e, c->in);
+			}
+			c->in_len = 0;
+		} else if (c->skipping) {
+			continue;
+		} else if (c->in_len == TERN_CMD_LINE_MAX) {
+			c->skipping = true; /* answered now, rest skipped up to '\n' */
+			c->in_len = 0;
+			ret = answer_too_long(c);
+		} else {
+			c->in[c->in_len++] = ch;
+		}
+	}
+	return ret;
+}
+
+/* Write what we can; 0 to keep the client, -1 to drop it. */
+static int
+client_flush(struct ctl_client *c)
+{
+	while (c->out_off < c->out_len) {
+		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (n < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+		c->out_off += (size_t)n;
+	}
+	c->out_off = c->out_len = 0;
+	return 0;
+}
+
+static void
+client_read(struct ctl_client *c, struct tern_engine *e)
+{
+	char buf[READ_CHUNK];
+	ssize_t n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		client_close(c); /* a partial line is dropped unrun */
+		return;
+	}
+	if (client_input(c, e, buf, (size_t)n) < 0 || client_flush(c) < 0)
+		client_close(c);
+}
+
+static void
+accept_clients(struct tern_ctl_server *s)
+{
+	for (;;) {
+		int fd = accept4(s->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		unsigned i;
+
+		if (fd < 0)
+			return;
+		for (i = 0; i < MAX_CLIENTS && s->c[i].fd >= 0; i++)
+			;
+		if (i == MAX_CLIENTS) {
+			close(fd); /* too many at once: the client sees EOF */
+			continue;
+		}
+		s->c[i].fd = fd;
+	}
+}
+
+int
+tern_ctl_poll(struct tern_ctl_server *s, struct tern_engine *e, int timeout_ms)
+{
+	struct pollfd pfd[MAX_CLIENTS + 1];
+	unsigned slot[MAX_CLIENTS + 1];
+	unsigned n = 0;
+
+	pfd[n++] = (struct pollfd){ .fd = s->fd, .events = POLLIN };
+	for (unsigned i = 0; i < MAX_CLIENTS; i++) {
+		if (s->c[i].fd < 0)
+			continue;
+		slot[n] = i;
+		pfd[n++] = (struct pollfd){
+			.fd = s->c[i].fd,
+			.events = POLLIN | (s->c[i].out_len != 0 ? POLLOUT : 0),
+		};
+	}
+	if (poll(pfd, n, timeout_ms) < 0)
+		return errno == EINTR ? 0 : -errno;
+	for (unsigned k = 1; k < n; k++) {
+		struct ctl_client *c = &s->c[slot[k]];
+
+		if (pfd[k].revents & POLLOUT && client_flush(c) < 0)
+			client_close(c);
+		else if (pfd[k].revents & (POLLIN | POLLHUP | POLLERR))
+			client_read(c, e);
+	}
+	if (pfd[0].revents & POLLIN)
+		accept_clients(s);
+	return 0;
+}
+
+void
+tern_ctl_close(struct tern_ctl_server *s)
+{
+	if (s == NULL)
+		return;
+	for (unsigned i = 0; i < MAX_CLIENTS; i++)
+		if (s->c[i].fd >= 0)
+			client_close(&s->c[i]);
+	close(s->fd);
+	unlink(s->path);
+	free(s);
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The control socket server: serves the command language (command.h) to
+ * local clients (ternctl) over a Unix stream socket, protocol in
+ * control_proto.h. Single-threaded: it runs on the control thread, between
+ * which and the workers the only link is RCU, so a slow or stuck client can
+ * delay other control commands but never the data path.
+ */
+#ifndef TERN_CONTROL_SOCKET_H
+#define TERN_CONTROL_SOCKET_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "engine.h"
+#include "err.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct tern_ctl_server;
+
+/**
+ * Listen at path: its directory is created (0755) if missing; a stale socket
+ * file is replaced, a live one (another ternd answers) is an error. The
+ * socket gets mode 0600, or 0660 owned by group gid when gid is not
+ * (gid_t)-1. NULL with err set on failure.
+ */
+struct tern_ctl_server *tern_ctl_open(const char *path, gid_t gid, struct tern_err *err);
+
+/**
+ * Wait up to timeout_ms for clients, read what they sent, run every complete
+ * line against e and queue the answers. Returns 0 (also when a signal
+ * interrupted the wait) or -errno on a failure of the listening socket.
+ */
+int tern_ctl_poll(struct tern_ctl_server *s, struct tern_engine *e, int timeout_ms);
+
+/** Close every client and the socket, and remove the socket file. */
+void tern_ctl_close(struct tern_ctl_server *s);
+
+/** The default socket path for DPDK file prefix (TERN_CTL_DIR/PREFIX.sock). */
+void tern_ctl_default_path(const char *prefix, char *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TERN_CONTROL_SOCKET_H */

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Latency histograms (see latency_hist.h): the bucket bounds that invert
+ * tern_hist_index, merging a live histogram into a private copy, and
+ * quantiles. Everything here runs off the fast path.
+ *
+ * Bucket layout: indexes below 2*SUB hold the value itself. Above, index
+ * i = shift * SUB + m with m in [SUB, 2*SUB) holds the values whose top
+ * SUB_BITS + 1 bits are m and that have shift bits below them:
+ * [m << shift, ((m + 1) << shift) - 1].
+ */
+#include <stdint.h>
+
+#include "latency_hist.h"
+
+uint64_t
+tern_hist_bucket_low(unsigned i)
+{
+	unsigned shift;
+
+	if (i < 2 * TERN_HIST_SUB)
+		return i;
+	if (i >= TERN_HIST_BUCKETS)
+		return UINT64_MAX;
+	shift = i / TERN_HIST_SUB - 1;
+	return (uint64_t)(i - shift * TERN_HIST_SUB) << shift;
+}
+
+uint64_t
+tern_hist_bucket_high(unsigned i)
+{
+	unsigned shift;
+
+	if (i < 2 * TERN_HIST_SUB)
+		return i;
+	if (i >= TERN_HIST_BUCKETS)
+		return UINT64_MAX;
+	shift = i / TERN_HIST_SUB - 1;
+	/* low + width - 1; the last bucket ends exactly at UINT64_MAX */
+	return tern_hist_bucket_low(i) + ((UINT64_C(1) << shift) - 1);
+}
+
+void
+tern_hist_merge(struct tern_hist *dst, const struct tern_hist *src)
+{
+	uint64_t max;
+
+	for (unsigned i = 0; i < TERN_HIST_BUCKETS; i++)
+		dst->count[i] += __atomic_load_n(&src->count[i], __ATOMIC_RELAXED);
+	dst->n += __atomic_load_n(&src->n, __ATOMIC_RELAXED);
+	max = __atomic_load_n(&src->max, __ATOMIC_RELAXED);
+	if (max > dst->max)
+		dst->max = max;
+}
+
+/* ceil(q * n) clamped to [1, n], without libm. */
+static uint64_t
+quantile_rank(double q, uint64_t n)
+{
+	double r = q * (double)n;
+	uint64_t rank;
+
+	if (!(r > 1.0)) /* also catches q <= 0 and NaN */
+		return 1;
+	if (r >= (double)n)
+		return n;
+	rank = (uint64_t)r;
+	if ((double)rank < r)
+		rank++;
+	return rank;
+}
+
+uint64_t
+tern_hist_quantile(const struct tern_hist *h, double q)
+{
+	uint64_t total = 0, seen = 0, rank, v;
+	unsigned i;
+
+	/* Count from the buckets, not h->n: a merge of a live histogram may
+	 * see n and the counts at slightly different moments. */
+	for (i = 0; i < TERN_HIST_BUCKETS; i++)
+		total += h->count[i];
+	if (total == 0)
+		return 0;
+	rank = quantile_rank(q, total);
+	for (i = 0; i < TERN_HIST_BUCKETS; i++) {
+		seen += h->count[i];
+		if (seen >= rank)
+			break;
+	}
+	v = tern_hist_bucket_high(i);
+	return v < h->max ? v : h->max;
+}
+
+void
+tern_hist_summarize(const struct tern_hist *h, struct tern_hist_summary *s)
+{
+	s->n = h->n;
+	s->p50 = tern_hist_quantile(h, 0.5);
+	s->p90 = tern_hist_quantile(h, 0.9);
+	s->p99 = tern_hist_quantile(h, 0.99);
+	s->p999 = tern_hist_quantile(h, 0.999);
+	s->p9999 = tern_hist_quantile(h, 0.9999);
+	s->max = h->n != 0 ? h->max : 0;
+}
