@@ -30,7 +30,6 @@
 #define OUT_MIN_CAP 256
 /* An app's stats hook writes at most this much (longer text is cut). */
 #define APP_STATS_MAX 1024
-#define NS_PER_S UINT64_C(1000000000)
 
 /* ---------------------------------------------------------------- output */
 

@@ -6,11 +6,12 @@
  * command that fails changes nothing.
  *
  *   app load NAME PATH [key=value ...]
+ *   app replace NAME PATH [key=value ...]
  *   app unload NAME
  *   bind udp PORT NAME
  *   unbind udp PORT
  *   ip add ADDR/PREFIX [port N]
- *   show stats|apps|bindings|ports|lcores [json]
+ *   show stats|apps|bindings|ports|lcores|latency [json]
  *
  * Control thread only (it may wait for RCU grace periods).
  */

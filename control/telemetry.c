@@ -96,11 +96,13 @@ fill_stats_lcores(const struct tern_engine *e, struct rte_tel_data *d)
 	return 0;
 }
 
-/* TSC cycles to nanoseconds, without overflow for any cycles < 2^64. */
+/* TSC cycles to nanoseconds, rounded to nearest as `show latency` does. */
 static uint64_t
 cycles_to_ns(uint64_t cycles, uint64_t hz)
 {
-	return cycles / hz * NS_PER_S + cycles % hz * NS_PER_S / hz;
+	unsigned __int128 ns = ((unsigned __int128)cycles * NS_PER_S + hz / 2) / hz;
+
+	return ns > UINT64_MAX ? UINT64_MAX : (uint64_t)ns;
 }
 
 /* Add the summary of h (a private copy) to d as a dict named key. */

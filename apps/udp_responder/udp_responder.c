@@ -8,6 +8,10 @@
  *             byte (zeros if the request is empty); dropped if N > cap
  * and a synthetic service time per request (service_ns=N, dist=fixed|exp),
  * spent spinning on the TSC.
+ *
+ * Its counters (requests, replies, drops by reason) show in `show apps`
+ * (stats hook) and carry over to a successor on `app replace`
+ * (export_state/import_state with a versioned struct resp_blob).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -55,6 +59,19 @@ static const char *const resp_drop_names[RESP_DROP_MAX] = {
 	[RESP_DROP_BAD_LENGTH] = "bad_length",
 	[RESP_DROP_NOT_PONG_REQUEST] = "not_pong_request",
 	[RESP_DROP_TOO_BIG] = "too_big",
+};
+
+/* The counters a replaced responder hands to its successor (app replace).
+ * Bump RESP_BLOB_VERSION whenever the layout changes. */
+#define RESP_BLOB_MAGIC 0x54525350u /* "TRSP" */
+#define RESP_BLOB_VERSION 1u
+
+struct resp_blob {
+	uint32_t magic;          /**< RESP_BLOB_MAGIC */
+	uint32_t version;        /**< RESP_BLOB_VERSION */
+	uint64_t requests;
+	uint64_t replies;
+	uint64_t drops[RESP_DROP_MAX];
 };
 
 /** One worker's counters and generator, on its own cache lines. */
@@ -257,27 +274,110 @@ responder_init(const struct tern_app_init *ia, void **state)
 	return 0;
 }
 
+/* The counters summed over workers into b. Workers may be counting: each
+ * counter is read with a relaxed load (a snapshot, not a consistent cut). */
+static void
+responder_sum(const struct responder *r, struct resp_blob *b)
+{
+	const struct resp_worker *w;
+
+	memset(b, 0, sizeof(*b));
+	b->magic = RESP_BLOB_MAGIC;
+	b->version = RESP_BLOB_VERSION;
+	for (unsigned i = 0; i < r->n_workers; i++) {
+		w = &r->workers[i];
+		b->requests += __atomic_load_n(&w->requests, __ATOMIC_RELAXED);
+		b->replies += __atomic_load_n(&w->replies, __ATOMIC_RELAXED);
+		for (unsigned d = 0; d < RESP_DROP_MAX; d++)
+			b->drops[d] += __atomic_load_n(&w->drops[d], __ATOMIC_RELAXED);
+	}
+}
+
 /* Print the counters summed over workers: the grace period has passed. */
 static void
 responder_fini(void *state)
 {
 	struct responder *r = state;
-	uint64_t req = 0, rep = 0, drops[RESP_DROP_MAX] = { 0 };
+	struct resp_blob sum;
 
-	for (unsigned i = 0; i < r->n_workers; i++) {
-		req += r->workers[i].requests;
-		rep += r->workers[i].replies;
-		for (unsigned d = 0; d < RESP_DROP_MAX; d++)
-			drops[d] += r->workers[i].drops[d];
-	}
+	responder_sum(r, &sum);
 	fprintf(stderr, "udp_responder '%s': %" PRIu64 " requests, %" PRIu64 " replies",
-		r->name, req, rep);
+		r->name, sum.requests, sum.replies);
 	for (unsigned d = 0; d < RESP_DROP_MAX; d++)
-		if (drops[d] != 0)
-			fprintf(stderr, ", %" PRIu64 " dropped %s", drops[d], resp_drop_names[d]);
+		if (sum.drops[d] != 0)
+			fprintf(stderr, ", %" PRIu64 " dropped %s", sum.drops[d],
+				resp_drop_names[d]);
 	fputc('\n', stderr);
 	free(r->workers);
 	free(r);
+}
+
+static void buf_append(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Append to the NUL-terminated text in buf (len bytes); cut when full. */
+static void
+buf_append(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t used = strnlen(buf, len);
+	va_list ap;
+
+	if (used + 1 >= len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + used, len - used, fmt, ap);
+	va_end(ap);
+}
+
+/* show apps: "requests=N replies=N drop_short=N ..." over all workers. */
+static void
+responder_stats(void *state, char *buf, size_t len)
+{
+	struct resp_blob sum;
+
+	if (len == 0)
+		return;
+	responder_sum(state, &sum);
+	buf[0] = '\0';
+	buf_append(buf, len, "requests=%" PRIu64 " replies=%" PRIu64,
+		   sum.requests, sum.replies);
+	for (unsigned d = 0; d < RESP_DROP_MAX; d++)
+		buf_append(buf, len, " drop_%s=%" PRIu64, resp_drop_names[d], sum.drops[d]);
+}
+
+/* app replace, old side: the counters so far, as a struct resp_blob. */
+static int
+responder_export(void *state, void **blob, size_t *len)
+{
+	struct resp_blob *b = malloc(sizeof(*b));
+
+	if (b == NULL)
+		return -ENOMEM;
+	responder_sum(state, b);
+	*blob = b;
+	*len = sizeof(*b);
+	return 0;
+}
+
+/* app replace, new side: continue counting from the predecessor's totals
+ * (added to worker 0; the new instance serves nothing yet). */
+static int
+responder_import(void *state, const void *blob, size_t len)
+{
+	struct responder *r = state;
+	struct resp_worker *w = &r->workers[0];
+	struct resp_blob b;
+
+	if (blob == NULL || len != sizeof(b))
+		return -EINVAL;
+	memcpy(&b, blob, sizeof(b));
+	if (b.magic != RESP_BLOB_MAGIC || b.version != RESP_BLOB_VERSION)
+		return -EINVAL;
+	w->requests += b.requests;
+	w->replies += b.replies;
+	for (unsigned d = 0; d < RESP_DROP_MAX; d++)
+		w->drops[d] += b.drops[d];
+	return 0;
 }
 
 /* Spend this request's synthetic service time (deliberately a busy wait). */
@@ -296,6 +396,14 @@ spend_service(const struct responder *r, struct resp_worker *w)
 		rte_pause();
 }
 
+/* One worker writes its counters; stats() reads them from the control
+ * thread: a relaxed store keeps that a plain increment, minus the data race. */
+static inline void
+count(uint64_t *c, uint64_t n)
+{
+	__atomic_store_n(c, *c + n, __ATOMIC_RELAXED);
+}
+
 static uint8_t
 answer_sockperf(struct resp_worker *w, struct tern_udp_req *req)
 {
@@ -307,7 +415,7 @@ answer_sockperf(struct resp_worker *w, struct tern_udp_req *req)
 	enum sockperf_verdict v = sockperf_answer(req->payload, req->len);
 
 	if (v != SOCKPERF_REPLY) {
-		w->drops[drop_of[v]]++;
+		count(&w->drops[drop_of[v]], 1);
 		return TERN_VERDICT_DROP;
 	}
 	return TERN_VERDICT_REPLY;
@@ -319,7 +427,7 @@ answer_fixed(const struct responder *r, struct resp_worker *w, struct tern_udp_r
 	uint8_t fill = req->len > 0 ? req->payload[0] : 0;
 
 	if (r->fixed_size > req->cap) {
-		w->drops[RESP_DROP_TOO_BIG]++;
+		count(&w->drops[RESP_DROP_TOO_BIG], 1);
 		return TERN_VERDICT_DROP;
 	}
 	memset(req->payload, fill, r->fixed_size);
@@ -346,17 +454,19 @@ responder_burst(void *state, unsigned worker, struct tern_udp_req *reqs, uint16_
 {
 	const struct responder *r = state;
 	struct resp_worker *w;
+	uint16_t replies = 0;
 
 	if (unlikely(worker >= r->n_workers))	/* engine bug: leave all as DROP */
 		return;
 	w = &r->workers[worker];
+
 	for (uint16_t i = 0; i < n; i++) {
-		w->requests++;
 		spend_service(r, w);
 		reqs[i].verdict = answer(r, w, &reqs[i]);
-		if (reqs[i].verdict == TERN_VERDICT_REPLY)
-			w->replies++;
+		replies += reqs[i].verdict == TERN_VERDICT_REPLY;
 	}
+	count(&w->requests, n);
+	count(&w->replies, replies);
 }
 
 const struct tern_app_descriptor tern_app_descriptor = {
@@ -366,4 +476,7 @@ const struct tern_app_descriptor tern_app_descriptor = {
 	.init = responder_init,
 	.fini = responder_fini,
 	.udp_burst = responder_burst,
+	.export_state = responder_export,
+	.import_state = responder_import,
+	.stats = responder_stats,
 };

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The app loader on good and bad shared objects, and the udp_responder app
- * driven directly through its descriptor (no DPDK, no mbufs).
+ * driven directly through its descriptor (no DPDK, no mbufs), including its
+ * stats and state hand-off hooks.
  * Usage: test_app_loader UDP_RESPONDER.so BAD_NOABI.so BAD_ABI.so BAD_INIT.so
  */
 #include <errno.h>
@@ -333,6 +334,134 @@ test_two_instances(void)
 	tern_app_instance_destroy(b);
 }
 
+/* The stats hook's text for app (the whole line). */
+static const char *
+stats_text(const struct tern_app_instance *app)
+{
+	static char buf[256];
+
+	memset(buf, 'X', sizeof(buf));
+	app->desc->stats(app->state, buf, sizeof(buf));
+	return memchr(buf, '\0', sizeof(buf)) != NULL ? buf : "(not terminated)";
+}
+
+static void
+check_stats(const struct tern_app_instance *app, const char *want)
+{
+	const char *got = stats_text(app);
+
+	CHECK(strcmp(got, want) == 0);
+	if (strcmp(got, want) != 0)
+		fprintf(stderr, "  %s stats: '%s'\n  wanted: '%s'\n", app->name, got, want);
+}
+
+/* Counters summed over workers in the stats hook; a short buffer is cut
+ * but stays terminated. */
+static void
+test_stats_hook(void)
+{
+	char *kv[] = { "mode=sockperf" };
+	struct tern_app_instance *app = load_responder("st", 1, kv, 2);
+	struct tern_udp_req r[4];
+	uint8_t b[4][64];
+	char small[16];
+
+	CHECK(app != NULL);
+	if (app == NULL)
+		return;
+	CHECK(app->desc->stats != NULL && app->desc->export_state != NULL &&
+	      app->desc->import_state != NULL);
+	check_stats(app, "requests=0 replies=0 drop_short=0 drop_bad_length=0 "
+		    "drop_not_pong_request=0 drop_too_big=0");
+	sockperf_msg(b[0], 0x0003, 40);	/* reply */
+	req_init(&r[0], b[0], 40, 64);
+	sockperf_msg(b[1], 0x0001, 40);	/* not a pong request */
+	req_init(&r[1], b[1], 40, 64);
+	sockperf_msg(b[2], 0x0003, 40);	/* short */
+	req_init(&r[2], b[2], 13, 64);
+	sockperf_msg(b[3], 0x0003, 41);	/* bad length */
+	req_init(&r[3], b[3], 40, 64);
+	app->desc->udp_burst(app->state, 0, r, 4);
+	sockperf_msg(b[0], 0x0003, 40);
+	req_init(&r[0], b[0], 40, 64);
+	app->desc->udp_burst(app->state, 1, r, 1);	/* the other worker */
+	check_stats(app, "requests=5 replies=2 drop_short=1 drop_bad_length=1 "
+		    "drop_not_pong_request=1 drop_too_big=0");
+	memset(small, 'X', sizeof(small));
+	app->desc->stats(app->state, small, 10);
+	CHECK(strcmp(small, "requests=") == 0);
+	CHECK_EQ(small[10], 'X');	/* nothing written past len */
+	tern_app_instance_destroy(app);
+}
+
+/* app replace's hand-off: the successor's counters continue from the
+ * predecessor's; a blob of the wrong size, magic or version is refused and
+ * changes nothing. */
+static void
+test_state_handoff(void)
+{
+	char *sp[] = { "mode=sockperf" };
+	char *echo[] = { "mode=echo" };
+	struct tern_app_instance *old = load_responder("old", 1, sp, 2);
+	struct tern_app_instance *new = load_responder("new", 1, echo, 1);
+	struct tern_udp_req r[2];
+	uint8_t b[2][64];
+	uint8_t *bad = NULL;
+	uint32_t word;
+	void *blob = NULL;
+	size_t len = 0;
+
+	CHECK(old != NULL && new != NULL);
+	if (old == NULL || new == NULL)
+		goto out;
+	sockperf_msg(b[0], 0x0003, 40);	/* reply */
+	req_init(&r[0], b[0], 40, 64);
+	sockperf_msg(b[1], 0x0003, 40);	/* short */
+	req_init(&r[1], b[1], 10, 64);
+	old->desc->udp_burst(old->state, 1, r, 2);
+	CHECK_EQ(old->desc->export_state(old->state, &blob, &len), 0);
+	CHECK(blob != NULL && len > 8);
+	if (blob == NULL || len <= 8)
+		goto out;
+
+	/* refused: wrong size, wrong magic, wrong version, no blob */
+	bad = malloc(len + 1);
+	CHECK(bad != NULL);
+	if (bad == NULL)
+		goto out;
+	memcpy(bad, blob, len);
+	CHECK_EQ(new->desc->import_state(new->state, bad, len - 1), -EINVAL);
+	CHECK_EQ(new->desc->import_state(new->state, bad, len + 1), -EINVAL);
+	CHECK_EQ(new->desc->import_state(new->state, NULL, len), -EINVAL);
+	bad[0] ^= 0xff;
+	CHECK_EQ(new->desc->import_state(new->state, bad, len), -EINVAL);
+	memcpy(bad, blob, len);
+	memcpy(&word, bad + 4, sizeof(word));
+	word++;
+	memcpy(bad + 4, &word, sizeof(word));
+	CHECK_EQ(new->desc->import_state(new->state, bad, len), -EINVAL);
+	check_stats(new, "requests=0 replies=0 drop_short=0 drop_bad_length=0 "
+		    "drop_not_pong_request=0 drop_too_big=0");
+
+	/* accepted: the new instance (another mode, fewer workers) continues */
+	CHECK_EQ(new->desc->import_state(new->state, blob, len), 0);
+	check_stats(new, "requests=2 replies=1 drop_short=1 drop_bad_length=0 "
+		    "drop_not_pong_request=0 drop_too_big=0");
+	req_init(&r[0], b[0], 5, 64);
+	req_init(&r[1], b[1], 5, 64);
+	new->desc->udp_burst(new->state, 0, r, 2);
+	check_stats(new, "requests=4 replies=3 drop_short=1 drop_bad_length=0 "
+		    "drop_not_pong_request=0 drop_too_big=0");
+	/* exporting is a snapshot: the old instance still has its own counts */
+	check_stats(old, "requests=2 replies=1 drop_short=1 drop_bad_length=0 "
+		    "drop_not_pong_request=0 drop_too_big=0");
+out:
+	free(bad);
+	free(blob);
+	tern_app_instance_destroy(old);
+	tern_app_instance_destroy(new);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -355,5 +484,7 @@ main(int argc, char **argv)
 	test_fixed_mode();
 	test_service_time();
 	test_two_instances();
+	test_stats_hook();
+	test_state_handoff();
 	return check_done("test_app_loader");
 }

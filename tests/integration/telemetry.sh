@@ -40,7 +40,7 @@ tern_say "starting ternd (memif server, --no-huge, prefix $prefix_d)"
 ternd_start "$TERN_TMP/ternd.log" -l 0,1 --no-huge -m 512 --no-pci \
 	--file-prefix "$prefix_d" \
 	--vdev "net_memif0,role=server,socket=$sock,socket-abstract=no" \
-	-- --ip 198.18.0.1/24 --exec "$TERN_TMP/start.cmds"
+	-- --ip 198.18.0.1/24 --app-dir "$(dirname "$RESPONDER")" --exec "$TERN_TMP/start.cmds"
 ternd_wait_ready "$TERN_TMP/ternd.log" 60 || tern_fail "ternd did not start"
 
 # query CMD OUT: one telemetry command; OUT gets the JSON reply's value.

@@ -3,18 +3,24 @@
  * The command language without a running engine: tokenizing, comments,
  * syntax errors (which fail before the engine is called), the show views on
  * a hand-built engine (fake ports, workers, apps, tables; no DPDK), JSON
- * validity, the output buffer, and exec files.
+ * validity, the output buffer, and exec files. Last, EAL is started (no
+ * hugepages, no devices) so show latency can convert TSC cycles to ns.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <rte_cycles.h>
+#include <rte_eal.h>
 #include <rte_ethdev.h>
 
 #include "check.h"
 #include "command.h"
+#include "eal_runtime.h"
 #include "worker.h"
 
 static struct tern_engine eng; /* zero: no ports, no workers, no tables */
@@ -219,8 +225,8 @@ static void
 test_unknown(void)
 {
 	exec_expect("foo", -EINVAL,
-		    "unknown command 'foo'; commands: app load, app unload, bind, unbind, "
-		    "ip add, show");
+		    "unknown command 'foo'; commands: app load, app replace, app unload, bind, "
+		    "unbind, ip add, show");
 	exec_expect("app foo x", -EINVAL, "unknown command 'app foo'");
 	exec_expect("app", -EINVAL, "unknown command 'app'");
 	exec_expect("ip del 1.2.3.4", -EINVAL, "unknown command 'ip del'");
@@ -279,6 +285,18 @@ test_app_ip_errors(void)
 	exec_expect("app load x /nope.so mode=echo flag", -EINVAL,
 		    "app load: bad argument 'flag' (expected key=value)");
 	exec_expect("app load x /nope.so =v", -EINVAL, "bad argument '=v'");
+	exec_expect("app replace x", -EINVAL,
+		    "app replace: missing argument; usage: app replace NAME PATH [key=value ...]");
+	exec_expect("app replace", -EINVAL, "app replace: missing arguments");
+	exec_expect("app replace x /nope.so mode=echo flag", -EINVAL,
+		    "app replace: bad argument 'flag' (expected key=value)");
+	exec_expect("app replace x /nope.so =v", -EINVAL, "bad argument '=v'");
+	exec_expect("app replace x /p a=1 a=2 a=3 a=4 a=5 a=6 a=7 a=8 a=9 a=10 a=11 a=12 "
+		    "a=13 a=14 a=15 a=16 a=17", -E2BIG,
+		    "app replace: too many arguments (from 'a=17')");
+	/* the syntax is right: the engine answers (nothing is loaded) */
+	exec_expect("app replace x /nope.so mode=echo", -ENOENT,
+		    "app replace: no app named 'x' is loaded");
 	exec_expect("app unload", -EINVAL, "usage: app unload NAME");
 	exec_expect("app unload a b", -E2BIG, "too many arguments");
 	exec_expect("ip add", -EINVAL, "ip add: missing argument");
@@ -303,9 +321,18 @@ test_show_empty(void)
 		 "drop_bad_cksum=0 drop_tx_full=0 drop_unsupported=0 drop_app=0 "
 		 "drop_bad_verdict=0\n");
 	exec_json("show stats json", "{\"ports\":[],\"lcores\":[],\"total\":{\"rx\":0,");
+	exec_out("show latency",
+		 "total: count=0 p50_cycles=0 p90_cycles=0 p99_cycles=0 p999_cycles=0 "
+		 "p9999_cycles=0 max_cycles=0\n");
+	exec_out("show latency json",
+		 "{\"unit\":\"cycles\",\"lcores\":[],\"total\":{\"count\":0,\"p50\":0,"
+		 "\"p90\":0,\"p99\":0,\"p999\":0,\"p9999\":0,\"max\":0}}\n");
+	exec_json("show latency json", "\"lcores\":[]");
+	exec_expect("show latency xml", -EINVAL, "unexpected 'xml'");
 	exec_expect("show", -EINVAL, "show: missing argument");
 	exec_expect("show foo", -EINVAL,
-		    "show: unknown view 'foo'; usage: show stats|apps|bindings|ports|lcores [json]");
+		    "show: unknown view 'foo'; usage: "
+		    "show stats|apps|bindings|ports|lcores|latency [json]");
 	exec_expect("show stats xml", -EINVAL, "unexpected 'xml'");
 	exec_expect("show stats json x", -E2BIG, "too many arguments");
 }
@@ -316,6 +343,24 @@ static const struct tern_app_descriptor fake_desc = {
 	.abi_version = TERN_APP_ABI_VERSION,
 	.size = sizeof(struct tern_app_descriptor),
 	.name = "udp_responder",
+};
+
+/* An app's stats text with words the renderer must handle: numbers, a
+ * string, an empty value, a leading zero (not a JSON number), a key with a
+ * quote and a word without '=' (both skipped), a value with a quote. */
+static void
+fake_stats(void *state, char *buf, size_t len)
+{
+	(void)state;
+	snprintf(buf, len, "requests=12 replies=10 mode=echo empty= zero=0 lead=007 "
+		 "bad\"key=1 noeq q=a\"b");
+}
+
+static const struct tern_app_descriptor fake_desc_stats = {
+	.abi_version = TERN_APP_ABI_VERSION,
+	.size = sizeof(struct tern_app_descriptor),
+	.name = "udp_responder",
+	.stats = fake_stats,
 };
 
 static struct tern_app_instance fake_app = {
@@ -362,6 +407,12 @@ fake_engine_setup(void)
 	eng.workers[0].stats.c[0][TERN_CTR_TX] = 9;
 	eng.workers[1].stats.c[1][TERN_CTR_RX] = 5;
 	eng.workers[1].stats.c[1][TERN_CTR_DROP_APP] = 5;
+	/* worker 0: 98 x 40 cycles, one 1000 (bucket 992-1007), one 5000 (the max) */
+	tern_hist_add(&eng.workers[0].latency, 40, 98);
+	tern_hist_add(&eng.workers[0].latency, 1000, 1);
+	tern_hist_add(&eng.workers[0].latency, 5000, 1);
+	/* worker 1: 10 x 7 cycles */
+	tern_hist_add(&eng.workers[1].latency, 7, 10);
 	t->udp[9] = 3;
 	t->udp[7] = 3;
 	t->h[3].app = &fake_app;
@@ -377,6 +428,47 @@ fake_engine_teardown(void)
 	free(eng.handlers);
 	free(eng.workers);
 	memset(&eng, 0, sizeof(eng));
+}
+
+/* Percentiles per worker and merged: without EAL the TSC rate is unknown,
+ * so values stay in cycles and the keys say so. */
+static void
+test_show_fake_latency(void)
+{
+	CHECK(rte_get_tsc_hz() == 0);
+	exec_out("show latency",
+		 "lcore 1 (worker 0): count=100 p50_cycles=40 p90_cycles=40 p99_cycles=1007 "
+		 "p999_cycles=5000 p9999_cycles=5000 max_cycles=5000\n"
+		 "lcore 2 (worker 1): count=10 p50_cycles=7 p90_cycles=7 p99_cycles=7 "
+		 "p999_cycles=7 p9999_cycles=7 max_cycles=7\n"
+		 "total: count=110 p50_cycles=40 p90_cycles=40 p99_cycles=1007 "
+		 "p999_cycles=5000 p9999_cycles=5000 max_cycles=5000\n");
+	exec_json("show latency json",
+		  "{\"unit\":\"cycles\",\"lcores\":[{\"lcore\":1,\"worker\":0,\"count\":100,"
+		  "\"p50\":40,\"p90\":40,\"p99\":1007,\"p999\":5000,\"p9999\":5000,"
+		  "\"max\":5000},{\"lcore\":2,\"worker\":1,\"count\":10,\"p50\":7,");
+	exec_json("show latency json",
+		  "\"total\":{\"count\":110,\"p50\":40,\"p90\":40,\"p99\":1007,"
+		  "\"p999\":5000,\"p9999\":5000,\"max\":5000}}");
+	/* show reads the live histograms: the workers' own are unchanged */
+	CHECK_EQ(eng.workers[0].latency.n, 100);
+	CHECK_EQ(eng.workers[1].latency.n, 10);
+}
+
+/* The app's stats hook: more fields in text, a "stats" object in JSON. */
+static void
+test_show_fake_app_stats(void)
+{
+	fake_app.desc = &fake_desc_stats;
+	exec_out("show apps", "echo kind=udp_responder path=\"/lib/a \\\"b\\\".so\" "
+		 "args=\"mode=echo\" udp_ports=7,9 requests=12 replies=10 mode=echo "
+		 "empty=\"\" zero=0 lead=007 q=\"a\\\"b\"\n");
+	exec_json("show apps json",
+		  "\"udp_ports\":[7,9],\"stats\":{\"requests\":12,\"replies\":10,"
+		  "\"mode\":\"echo\",\"empty\":\"\",\"zero\":0,\"lead\":\"007\","
+		  "\"q\":\"a\\\"b\"}}]");
+	fake_app.desc = &fake_desc;
+	exec_json("show apps json", "\"udp_ports\":[7,9]}]"); /* no hook: no stats */
 }
 
 static void
@@ -424,6 +516,8 @@ test_show_fake(void)
 	exec_json("show ports json", "\"queue_lcore\":[{\"queue\":0,\"lcore\":2}],"
 		  "\"addrs\":[\"198.18.0.1/24\"]");
 	exec_json("show ports json", "\"tx_cksum\":[\"ipv4\",\"udp\"],\"rx_cksum\":[]");
+	test_show_fake_latency();
+	test_show_fake_app_stats();
 	fake_engine_teardown();
 }
 
@@ -526,6 +620,46 @@ test_exec_file(void)
 	free(text);
 }
 
+/* With EAL up the TSC rate is known: show latency converts to nanoseconds.
+ * Worker 0 holds 1 x 40 cycles and 1 x hz cycles (one second exactly). */
+static void
+test_show_latency_ns(void)
+{
+	char prefix[64], runtime_dir[PATH_MAX], want[512];
+	char *argv[] = {
+		"test_command", "-l", "0", "--no-huge", "--no-pci", "-m", "64", "--no-shconf",
+		"--file-prefix", prefix, "--log-level", "error",
+	};
+	uint64_t hz, ns40;
+
+	snprintf(prefix, sizeof(prefix), "test_command_%d", (int)getpid());
+	CHECK(rte_eal_init(RTE_DIM(argv), argv) >= 0);
+	hz = rte_get_tsc_hz();
+	CHECK(hz != 0);
+	if (hz == 0 || fake_engine_setup() < 0)
+		return;
+	memset(&eng.workers[0].latency, 0, sizeof(eng.workers[0].latency));
+	memset(&eng.workers[1].latency, 0, sizeof(eng.workers[1].latency));
+	tern_hist_add(&eng.workers[0].latency, 40, 1);
+	tern_hist_add(&eng.workers[0].latency, hz, 1);
+	ns40 = (40 * UINT64_C(1000000000) + hz / 2) / hz;
+	snprintf(want, sizeof(want),
+		 "lcore 1 (worker 0): count=2 p50_ns=%" PRIu64 " p90_ns=1000000000 "
+		 "p99_ns=1000000000 p999_ns=1000000000 p9999_ns=1000000000 max_ns=1000000000\n"
+		 "lcore 2 (worker 1): count=0 p50_ns=0 p90_ns=0 p99_ns=0 p999_ns=0 "
+		 "p9999_ns=0 max_ns=0\n"
+		 "total: count=2 p50_ns=%" PRIu64 " p90_ns=1000000000 p99_ns=1000000000 "
+		 "p999_ns=1000000000 p9999_ns=1000000000 max_ns=1000000000\n", ns40, ns40);
+	exec_out("show latency", want);
+	exec_json("show latency json", "{\"unit\":\"ns\",\"lcores\":[{\"lcore\":1,");
+	exec_json("show latency json", "\"total\":{\"count\":2,");
+	exec_json("show latency json", "\"max\":1000000000}}");
+	fake_engine_teardown();
+	snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
+	CHECK_EQ(rte_eal_cleanup(), 0);
+	CHECK_EQ(eal_runtime_dir_remove(runtime_dir), 0);
+}
+
 int
 main(void)
 {
@@ -539,5 +673,6 @@ main(void)
 	test_show_empty();
 	test_exec_file();
 	test_show_fake();
+	test_show_latency_ns(); /* last: starts EAL */
 	return check_done("test_command");
 }

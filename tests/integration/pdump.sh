@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Integration test: packet capture with the stock dpdk-dumpcap against a
+# running ternd (DPDK multi-process: ternd is the primary and calls
+# rte_pdump_init; dumpcap attaches as a secondary with --file-prefix).
+#   - hugepages: the primary needs real hugepage files, so the test reserves
+#     them if too few are free and mounts hugetlbfs if none is mounted; both
+#     are undone on exit. Without hugepages the test is skipped (exit 77);
+#   - ternd runs with -m 256 (hugepages) and a net_memif server port;
+#   - dpdk-dumpcap captures port net_memif0 while memif_peer sends ARP, ICMP
+#     and COUNT UDP echoes; it stops after all 2 * (COUNT + 2) frames;
+#   - tshark reads the file: the ARP request and reply, the ICMP echo request
+#     and reply, COUNT UDP requests to port 7 and COUNT replies from port 7
+#     carrying the same payloads;
+#   - ternd still exits 0 with no leaked mbufs.
+#
+# Environment (set by meson): TERND, RESPONDER, MEMIF_PEER.
+set -u
+
+# shellcheck source=SCRIPTDIR/../../scripts/lib/tern.sh
+. "$(dirname "$(readlink -f "$0")")/../../scripts/lib/tern.sh"
+
+COUNT=${COUNT:-50}
+HUGE_MB=${HUGE_MB:-640}   # ternd's -m 256 plus what dumpcap allocates, with room
+HP_SYSCTL=/proc/sys/vm/nr_hugepages
+HP_PREV=      # nr_hugepages before the test, if it raised it
+HP_MOUNTED=   # the hugetlbfs mount point, if the test mounted it
+
+tern_need_root
+tern_need_var TERND RESPONDER MEMIF_PEER
+for c in dpdk-dumpcap tshark; do
+	command -v "$c" >/dev/null || tern_die "$c is not installed (apt-get install dpdk-dev tshark)"
+done
+
+# hp_setup: at least HUGE_MB of free default-size hugepages on a hugetlbfs
+# mount. Returns 1 (with a message) if the machine will not give them.
+hp_setup() {
+	local size_kb need free
+	size_kb=$(awk '/^Hugepagesize:/ { print $2 }' /proc/meminfo)
+	[ -n "$size_kb" ] || { tern_say "no hugepage support in this kernel"; return 1; }
+	if ! awk '$3 == "hugetlbfs" { found = 1 } END { exit !found }' /proc/mounts; then
+		if ! mkdir -p /dev/hugepages || ! mount -t hugetlbfs nodev /dev/hugepages 2>/dev/null; then
+			tern_say "cannot mount hugetlbfs on /dev/hugepages"
+			return 1
+		fi
+		HP_MOUNTED=/dev/hugepages
+	fi
+	need=$((HUGE_MB * 1024 / size_kb))
+	free=$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)
+	if [ "$free" -lt "$need" ]; then
+		HP_PREV=$(cat "$HP_SYSCTL")
+		echo $((HP_PREV + need - free)) >"$HP_SYSCTL" 2>/dev/null
+		free=$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)
+		if [ "$free" -lt "$need" ]; then
+			tern_say "only $free of $need hugepages of $size_kb kB could be reserved"
+			return 1
+		fi
+	fi
+	tern_say "hugepages: $free free of $size_kb kB (need $need)"
+}
+
+# hp_restore: give back what hp_setup took (after ternd's files are gone).
+hp_restore() {
+	if [ -n "$HP_PREV" ]; then
+		echo "$HP_PREV" >"$HP_SYSCTL" 2>/dev/null
+		HP_PREV=
+	fi
+	if [ -n "$HP_MOUNTED" ]; then
+		umount "$HP_MOUNTED" 2>/dev/null
+		HP_MOUNTED=
+	fi
+}
+
+DUMPCAP_PID=
+cleanup() {
+	if [ -n "$DUMPCAP_PID" ]; then
+		kill -KILL "$DUMPCAP_PID" 2>/dev/null
+		wait "$DUMPCAP_PID" 2>/dev/null
+	fi
+	tern_cleanup
+	hp_restore
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if ! hp_setup; then
+	tern_say "SKIP: dpdk-dumpcap needs a primary with hugepages, and none are available"
+	exit 77
+fi
+
+tern_mktemp
+sock="$TERN_TMP/memif.sock"
+cap="$TERN_TMP/capture.pcapng"
+cat >"$TERN_TMP/start.cmds" <<EOF
+app load echo $RESPONDER mode=echo
+bind udp 7 echo
+EOF
+
+tern_prefix pdump_d
+prefix_d=$TERN_PREFIX
+tern_say "starting ternd (memif server, hugepages, prefix $prefix_d)"
+ternd_start "$TERN_TMP/ternd.log" -l 0,1 -m 256 --no-pci --file-prefix "$prefix_d" \
+	--vdev "net_memif0,role=server,socket=$sock,socket-abstract=no" \
+	-- --ip 198.18.0.1/24 --app-dir "$(dirname "$RESPONDER")" --exec "$TERN_TMP/start.cmds"
+ternd_wait_ready "$TERN_TMP/ternd.log" 60 || tern_fail "ternd did not start"
+if grep -q 'capture (dpdk-dumpcap) unavailable' "$TERN_TMP/ternd.log"; then
+	grep 'capture' "$TERN_TMP/ternd.log" >&2
+	tern_fail "ternd could not set up capture with hugepages"
+fi
+
+# ARP and ICMP request and reply, then COUNT UDP requests and replies.
+frames=$((2 * (COUNT + 2)))
+tern_say "dpdk-dumpcap -i net_memif0 -c $frames"
+dpdk-dumpcap --file-prefix="$prefix_d" -i net_memif0 -c "$frames" -a duration:30 \
+	-w "$cap" >"$TERN_TMP/dumpcap.log" 2>&1 &
+DUMPCAP_PID=$!
+# dumpcap prints "Packets captured:" once its callbacks are installed in ternd.
+for ((i = 0; i < 200; i++)); do
+	grep -q 'Packets captured:' "$TERN_TMP/dumpcap.log" && break
+	kill -0 "$DUMPCAP_PID" 2>/dev/null || break
+	sleep 0.1
+done
+grep -q 'Packets captured:' "$TERN_TMP/dumpcap.log" ||
+	{ cat "$TERN_TMP/dumpcap.log" >&2; tern_fail "dpdk-dumpcap did not start capturing"; }
+
+tern_prefix pdump_p
+tern_say "memif_peer: ARP, ICMP and $COUNT UDP echoes"
+timeout 60 "$MEMIF_PEER" -l 0 --no-huge -m 256 --no-pci --file-prefix "$TERN_PREFIX" \
+	--log-level=pmd.net.memif:warning \
+	--vdev "net_memif0,role=client,socket=$sock,socket-abstract=no" \
+	-- --src-ip 198.18.0.2 --dst-ip 198.18.0.1 --dport 7 --count "$COUNT" \
+	--sports 4 --size 64 --timeout-ms 3000 >"$TERN_TMP/peer.log" 2>&1
+peer_rc=$?
+grep '^memif_peer:' "$TERN_TMP/peer.log"
+[ "$peer_rc" = 0 ] || { cat "$TERN_TMP/peer.log" >&2; tern_fail "memif_peer exited with status $peer_rc"; }
+
+wait "$DUMPCAP_PID"
+dc_rc=$?
+DUMPCAP_PID=
+grep '^Packets received' "$TERN_TMP/dumpcap.log"
+[ "$dc_rc" = 0 ] || tern_fail "dpdk-dumpcap exited with status $dc_rc"
+
+ternd_stop 20
+ternd_check_exit "$TERN_TMP/ternd.log"
+
+# tshark FILTER FIELDS...: one line per matching frame, fields tab-separated.
+fields() {
+	local filter=$1 args=() f
+	shift
+	for f in "$@"; do
+		args+=(-e "$f")
+	done
+	tshark -r "$cap" -Y "$filter" -T fields "${args[@]}" 2>/dev/null
+}
+
+total=$(tshark -r "$cap" 2>/dev/null | wc -l)
+tern_say "capture holds $total frames"
+[ "$total" -eq "$frames" ] || tern_fail "capture holds $total frames, expected $frames"
+
+n=$(fields 'arp.opcode == 1 && arp.dst.proto_ipv4 == 198.18.0.1' frame.number | wc -l)
+[ "$n" = 1 ] || tern_fail "expected 1 ARP request for 198.18.0.1, found $n"
+n=$(fields 'arp.opcode == 2 && arp.src.proto_ipv4 == 198.18.0.1' frame.number | wc -l)
+[ "$n" = 1 ] || tern_fail "expected 1 ARP reply from 198.18.0.1, found $n"
+n=$(fields 'icmp.type == 8 && ip.dst == 198.18.0.1' frame.number | wc -l)
+[ "$n" = 1 ] || tern_fail "expected 1 ICMP echo request, found $n"
+n=$(fields 'icmp.type == 0 && ip.src == 198.18.0.1 && ip.dst == 198.18.0.2' frame.number | wc -l)
+[ "$n" = 1 ] || tern_fail "expected 1 ICMP echo reply, found $n"
+
+fields 'udp.dstport == 7 && ip.src == 198.18.0.2 && ip.dst == 198.18.0.1' \
+	udp.srcport udp.payload | sort >"$TERN_TMP/requests"
+fields 'udp.srcport == 7 && ip.src == 198.18.0.1 && ip.dst == 198.18.0.2' \
+	udp.dstport udp.payload | sort >"$TERN_TMP/replies"
+n=$(wc -l <"$TERN_TMP/requests")
+[ "$n" = "$COUNT" ] || tern_fail "capture holds $n UDP requests to port 7, expected $COUNT"
+n=$(wc -l <"$TERN_TMP/replies")
+[ "$n" = "$COUNT" ] || tern_fail "capture holds $n UDP replies from port 7, expected $COUNT"
+cmp -s "$TERN_TMP/requests" "$TERN_TMP/replies" ||
+	tern_fail "UDP replies do not carry the requests' payloads back to their ports:
+$(diff "$TERN_TMP/requests" "$TERN_TMP/replies" | head -n 6)"
+n=$(cut -f2 "$TERN_TMP/requests" | sort -u | wc -l)
+[ "$n" = "$COUNT" ] || tern_fail "only $n distinct request payloads in $COUNT requests"
+tern_say "PASS: dpdk-dumpcap captured $total frames: ARP, ICMP, $COUNT UDP echoes with their payloads"
+exit 0
