@@ -804,19 +804,6 @@ show_lcores(struct emit *em, const struct tern_engine *e)
 	list_end(em, "no worker lcores");
 }
 
-/* TSC cycles to nanoseconds, rounded; with hz 0 (TSC rate unknown: no EAL)
- * the cycles are kept. */
-static uint64_t
-cycles_to_ns(uint64_t cycles, uint64_t hz)
-{
-	unsigned __int128 ns;
-
-	if (hz == 0)
-		return cycles;
-	ns = ((unsigned __int128)cycles * NS_PER_S + hz / 2) / hz;
-	return ns > UINT64_MAX ? UINT64_MAX : (uint64_t)ns;
-}
-
 /* count and the percentiles of h: "p50_ns=812" in text (p50_cycles when the
  * TSC rate is unknown), "p50":812 in JSON (the unit is given once). */
 static void
@@ -840,7 +827,7 @@ fields_latency(struct emit *em, const struct tern_hist *h, uint64_t hz)
 			snprintf(key, sizeof(key), "%s", names[i]);
 		else
 			snprintf(key, sizeof(key), "%s_%s", names[i], hz != 0 ? "ns" : "cycles");
-		field_u64(em, key, cycles_to_ns(v[i], hz));
+		field_u64(em, key, tern_hist_cycles_to_ns(v[i], hz));
 	}
 }
 

@@ -96,15 +96,6 @@ fill_stats_lcores(const struct tern_engine *e, struct rte_tel_data *d)
 	return 0;
 }
 
-/* TSC cycles to nanoseconds, rounded to nearest as `show latency` does. */
-static uint64_t
-cycles_to_ns(uint64_t cycles, uint64_t hz)
-{
-	unsigned __int128 ns = ((unsigned __int128)cycles * NS_PER_S + hz / 2) / hz;
-
-	return ns > UINT64_MAX ? UINT64_MAX : (uint64_t)ns;
-}
-
 /* Add the summary of h (a private copy) to d as a dict named key. */
 static int
 add_latency_dict(struct rte_tel_data *d, const char *key, const struct tern_hist *h,
@@ -119,12 +110,12 @@ add_latency_dict(struct rte_tel_data *d, const char *key, const struct tern_hist
 	tern_hist_summarize(h, &s);
 	rte_tel_data_start_dict(c);
 	rte_tel_data_add_dict_u64(c, "count", s.n);
-	rte_tel_data_add_dict_u64(c, "p50_ns", cycles_to_ns(s.p50, hz));
-	rte_tel_data_add_dict_u64(c, "p90_ns", cycles_to_ns(s.p90, hz));
-	rte_tel_data_add_dict_u64(c, "p99_ns", cycles_to_ns(s.p99, hz));
-	rte_tel_data_add_dict_u64(c, "p99_9_ns", cycles_to_ns(s.p999, hz));
-	rte_tel_data_add_dict_u64(c, "p99_99_ns", cycles_to_ns(s.p9999, hz));
-	rte_tel_data_add_dict_u64(c, "max_ns", cycles_to_ns(s.max, hz));
+	rte_tel_data_add_dict_u64(c, "p50_ns", tern_hist_cycles_to_ns(s.p50, hz));
+	rte_tel_data_add_dict_u64(c, "p90_ns", tern_hist_cycles_to_ns(s.p90, hz));
+	rte_tel_data_add_dict_u64(c, "p99_ns", tern_hist_cycles_to_ns(s.p99, hz));
+	rte_tel_data_add_dict_u64(c, "p999_ns", tern_hist_cycles_to_ns(s.p999, hz));
+	rte_tel_data_add_dict_u64(c, "p9999_ns", tern_hist_cycles_to_ns(s.p9999, hz));
+	rte_tel_data_add_dict_u64(c, "max_ns", tern_hist_cycles_to_ns(s.max, hz));
 	ret = rte_tel_data_add_dict_container(d, key, c, 0);
 	if (ret < 0)
 		rte_tel_data_free(c);

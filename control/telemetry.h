@@ -8,8 +8,8 @@
  *   /tern/stats         counters per port ("port0", ...) and "total"
  *   /tern/stats/lcores  counters per worker ("lcore1", ...)
  *   /tern/latency       in-engine latency per worker ("lcore1", ...) and
- *                       "total": count, p50_ns, p90_ns, p99_ns, p99_9_ns,
- *                       p99_99_ns, max_ns
+ *                       "total": count, p50_ns, p90_ns, p99_ns, p999_ns,
+ *                       p9999_ns, max_ns
  *   /tern/info          tern and DPDK versions, workers, ports
  *
  * The callbacks run on DPDK's telemetry thread, concurrently with the

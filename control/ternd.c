@@ -30,6 +30,7 @@
 #include "control_socket.h"
 #include "engine.h"
 #include "rss.h"
+#include "telemetry.h"
 
 #define MAX_IPS TERN_MAX_ADDRS
 #define CONTROL_TICK_MS 100
@@ -297,8 +298,10 @@ static int
 fail(struct tern_engine *e, bool engine_up, bool capture, const struct tern_err *err)
 {
 	fprintf(stderr, "ternd: error: %s\n", err->msg);
-	if (engine_up)
+	if (engine_up) {
+		tern_telemetry_unregister(); /* no callback may still read e */
 		tern_engine_close(e);
+	}
 	if (capture)
 		rte_pdump_uninit();
 	rte_eal_cleanup();
@@ -347,7 +350,9 @@ main(int argc, char **argv)
 	ret = tern_engine_init(&engine, &opts.conf, &err);
 	if (ret < 0)
 		return fail(&engine, false, capture, &err);
-	ret = configure(&engine, &opts, &err);
+	ret = tern_telemetry_register(&engine, &err);
+	if (ret == 0)
+		ret = configure(&engine, &opts, &err);
 	if (ret == 0)
 		ret = control_open(&opts, &ctl, &err);
 	if (ret == 0)
@@ -373,6 +378,7 @@ main(int argc, char **argv)
 	tern_engine_stop(&engine);
 	print_exit_report(&engine);
 	fflush(stdout);
+	tern_telemetry_unregister();
 	tern_engine_close(&engine);
 	if (capture)
 		rte_pdump_uninit();

@@ -103,3 +103,14 @@ tern_hist_summarize(const struct tern_hist *h, struct tern_hist_summary *s)
 	s->p9999 = tern_hist_quantile(h, 0.9999);
 	s->max = h->n != 0 ? h->max : 0;
 }
+
+uint64_t
+tern_hist_cycles_to_ns(uint64_t cycles, uint64_t hz)
+{
+	unsigned __int128 ns;
+
+	if (hz == 0)
+		return cycles;
+	ns = ((unsigned __int128)cycles * 1000000000u + hz / 2) / hz;
+	return ns > UINT64_MAX ? UINT64_MAX : (uint64_t)ns;
+}

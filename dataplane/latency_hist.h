@@ -74,6 +74,10 @@ struct tern_hist_summary {
 	uint64_t p50, p90, p99, p999, p9999, max;
 };
 
+/** cycles of a clock running at hz, in nanoseconds rounded to nearest
+ *  (saturating); with hz 0 (rate unknown) cycles is returned unchanged. */
+uint64_t tern_hist_cycles_to_ns(uint64_t cycles, uint64_t hz);
+
 /** Fill s from h (a private copy: merge first if h is live). */
 void tern_hist_summarize(const struct tern_hist *h, struct tern_hist_summary *s);
 

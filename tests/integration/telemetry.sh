@@ -130,7 +130,7 @@ echo
 check "$TERN_TMP/lat.json" \
 	"d['total'] == d['lcore1']" \
 	"d['total']['count'] == $want" \
-	"0 < d['total']['p50_ns'] <= d['total']['p90_ns'] <= d['total']['p99_ns'] <= d['total']['p99_9_ns'] <= d['total']['p99_99_ns'] <= d['total']['max_ns']" \
+	"0 < d['total']['p50_ns'] <= d['total']['p90_ns'] <= d['total']['p99_ns'] <= d['total']['p999_ns'] <= d['total']['p9999_ns'] <= d['total']['max_ns']" \
 	"d['total']['max_ns'] < 10**9" ||
 	tern_fail "/tern/latency after traffic is wrong"
 
