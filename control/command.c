@@ -7,6 +7,7 @@
  * Nothing here prints or exits: answers go to a struct tern_out and errors to
  * a struct tern_err, so --exec files and a control socket share this code.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -900,6 +901,95 @@ cmd_show(struct cmd_ctx *c, unsigned argc, char **argv)
 	return cmd_usage_err(c, EINVAL, "unknown view '%s'", argv[0]);
 }
 
+/* SRC and DST of `show flow` into f (both IPv4 or both IPv6). */
+static int
+parse_flow_addrs(struct cmd_ctx *c, const char *src, const char *dst,
+		 struct tern_rss_flow *f)
+{
+	const char *a[2] = { src, dst };
+	uint8_t *out[2] = { f->src, f->dst };
+	uint8_t fam[2];
+
+	for (int i = 0; i < 2; i++) {
+		if (inet_pton(AF_INET, a[i], out[i]) == 1)
+			fam[i] = 4;
+		else if (inet_pton(AF_INET6, a[i], out[i]) == 1)
+			fam[i] = 6;
+		else
+			return cmd_usage_err(c, EINVAL, "bad address '%.64s'", a[i]);
+	}
+	if (fam[0] != fam[1])
+		return cmd_usage_err(c, EINVAL, "SRC and DST must both be IPv4 or both IPv6");
+	f->family = fam[0];
+	return 0;
+}
+
+/* "show flow SRC DST SPORT DPORT [udp|tcp] [json]" into f and *json. */
+static int
+parse_flow(struct cmd_ctx *c, unsigned argc, char **argv, struct tern_rss_flow *f,
+	   bool *json)
+{
+	unsigned long port[2];
+
+	memset(f, 0, sizeof(*f));
+	f->proto = IPPROTO_UDP;
+	*json = false;
+	for (int i = 0; i < 2; i++)
+		if (parse_ulong(argv[2 + i], 0, 65535, &port[i]) < 0)
+			return cmd_usage_err(c, EINVAL, "bad port '%.64s' (expected 0-65535)",
+					     argv[2 + i]);
+	f->sport = rte_cpu_to_be_16((uint16_t)port[0]);
+	f->dport = rte_cpu_to_be_16((uint16_t)port[1]);
+	for (unsigned i = 4; i < argc; i++) {
+		if (strcmp(argv[i], "udp") == 0 && i == 4)
+			f->proto = IPPROTO_UDP;
+		else if (strcmp(argv[i], "tcp") == 0 && i == 4)
+			f->proto = IPPROTO_TCP;
+		else if (strcmp(argv[i], "json") == 0 && i == argc - 1)
+			*json = true;
+		else
+			return cmd_usage_err(c, EINVAL, "unexpected '%.64s'", argv[i]);
+	}
+	return parse_flow_addrs(c, argv[0], argv[1], f);
+}
+
+/* Which queue, and so which worker and lcore, a flow lands on, per port:
+ * the device's hash over the flow (its RSS types and key), then its RETA. */
+static int
+cmd_show_flow(struct cmd_ctx *c, unsigned argc, char **argv)
+{
+	const struct tern_engine *e = c->e;
+	struct emit em = { .o = c->out };
+	struct tern_rss_flow f;
+	uint16_t p;
+	int rc = parse_flow(c, argc, argv, &f, &em.json);
+
+	if (rc < 0)
+		return rc;
+	list_begin(&em, NULL);
+	TERN_ENGINE_FOREACH_PORT(e, p) {
+		const struct tern_port *pt = &e->ports[p];
+		uint16_t q = tern_port_flow_queue(pt, &f);
+		unsigned w = pt->queue_worker[q];
+
+		row_begin(&em, "port %u (%s):", p, pt->name);
+		if (em.json) {
+			field_u64(&em, "port", p);
+			field_str(&em, "name", pt->name);
+		}
+		field_u64(&em, "queue", q);
+		field_u64(&em, "worker", w);
+		field_u64(&em, "lcore", e->worker_lcore[w]);
+		field_u64(&em, "rss_hash", pt->rss_hf != 0 ?
+			  tern_rss_hash(&f, pt->rss_hf, pt->rss_key, pt->rss_key_len) : 0);
+		row_end(&em);
+	}
+	list_end(&em, "no ports");
+	if (em.json)
+		tern_out_printf(c->out, "\n");
+	return 0;
+}
+
 /* ------------------------------------------------------------- dispatch */
 
 static const struct cmd_def cmd_table[] = {
@@ -911,6 +1001,8 @@ static const struct cmd_def cmd_table[] = {
 	{ { "bind", NULL }, 3, 3, cmd_bind, "bind udp PORT NAME" },
 	{ { "unbind", NULL }, 2, 2, cmd_unbind, "unbind udp PORT" },
 	{ { "ip", "add" }, 1, 3, cmd_ip_add, "ip add ADDR/PREFIX [port N]" },
+	{ { "show", "flow" }, 4, 6, cmd_show_flow,
+	  "show flow SRC DST SPORT DPORT [udp|tcp] [json]" },
 	{ { "show", NULL }, 1, 2, cmd_show, "show stats|apps|bindings|ports|lcores|latency [json]" },
 };
 

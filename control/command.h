@@ -12,6 +12,7 @@
  *   unbind udp PORT
  *   ip add ADDR/PREFIX [port N]
  *   show stats|apps|bindings|ports|lcores|latency [json]
+ *   show flow SRC DST SPORT DPORT [udp|tcp] [json]
  *
  * Control thread only (it may wait for RCU grace periods).
  */

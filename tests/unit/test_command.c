@@ -516,6 +516,17 @@ test_show_fake(void)
 	exec_json("show ports json", "\"queue_lcore\":[{\"queue\":0,\"lcore\":2}],"
 		  "\"addrs\":[\"198.18.0.1/24\"]");
 	exec_json("show ports json", "\"tx_cksum\":[\"ipv4\",\"udp\"],\"rx_cksum\":[]");
+	/* No RSS on the fake ports: every flow lands on queue 0, whose owner
+	 * is worker p on port p. */
+	exec_out("show flow 198.18.0.2 198.18.0.1 4000 7",
+		 "port 0 (net_null0): queue=0 worker=0 lcore=1 rss_hash=0\n"
+		 "port 1 (net_null1): queue=0 worker=1 lcore=2 rss_hash=0\n");
+	exec_json("show flow fd00::2 fd00::1 4000 7 tcp json",
+		  "{\"port\":1,\"name\":\"net_null1\",\"queue\":0,\"worker\":1,\"lcore\":2,");
+	exec_expect("show flow 198.18.0.2 fd00::1 1 2", -EINVAL, "must both be IPv4 or both IPv6");
+	exec_expect("show flow 198.18.0.2 198.18.0.1 1 70000", -EINVAL, "bad port '70000'");
+	exec_expect("show flow 198.18.0.2 198.18.0.1 1 2 sctp", -EINVAL, "unexpected 'sctp'");
+	exec_expect("show flow 198.18.0.2 1", -EINVAL, "missing argument");
 	test_show_fake_latency();
 	test_show_fake_app_stats();
 	fake_engine_teardown();
