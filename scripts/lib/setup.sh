@@ -61,14 +61,16 @@ tern_install_deps() {
 			--no-install-recommends "${missing[@]}"
 }
 
-# tern_build SRC BUILD: configures (or reconfigures) and builds.
+# tern_build SRC BUILD [MESON_OPTION...]: configures (or reconfigures) and
+# builds; the options (e.g. -Db_sanitize=address) are given to meson setup.
 tern_build() {
 	local src=$1 build=$2
+	shift 2
 	if [ -f "$build/build.ninja" ]; then
-		meson setup --reconfigure "$build" "$src" ||
-			meson setup --wipe "$build" "$src" || return 1
+		meson setup --reconfigure "$@" "$build" "$src" ||
+			meson setup --wipe "$@" "$build" "$src" || return 1
 	else
-		meson setup "$build" "$src" || return 1
+		meson setup "$@" "$build" "$src" || return 1
 	fi
 	ninja -C "$build"
 }

@@ -15,6 +15,7 @@ TERN_HOST_IF=
 TERN_TMP=
 TERN_PREFIX=
 TERN_PREFIXES=()
+TERN_DRIVER=
 
 tern_say() { printf '%s: %s\n' "$TERN_PROG" "$*"; }
 tern_err() { printf '%s: error: %s\n' "$TERN_PROG" "$*" >&2; }
@@ -141,10 +142,75 @@ tern_veth_setup() {
 	ip -n "$ns" link set "$nif" up || return 1
 }
 
+# ternd_start_veth NAME LOG HOST_IF ARGS...: starts ternd on HOST_IF (from
+# tern_veth_setup) with a new prefix (tern_prefix NAME), on lcores 0,1
+# without hugepages, ARGS being ternd's own options (after --). It tries
+# AF_XDP first and falls back to af_packet, saying so, if AF_XDP does not
+# start (or at once with TERN_FORCE_AF_PACKET=1). Sets TERN_DRIVER (af_xdp
+# or af_packet); 0 when ternd is ready.
+ternd_start_veth() {
+	local name=$1 log=$2 hif=$3 drv vdev
+	shift 3
+	for drv in af_xdp af_packet; do
+		if [ "$drv" = af_xdp ] && [ "${TERN_FORCE_AF_PACKET:-0}" = 1 ]; then
+			tern_say "TERN_FORCE_AF_PACKET=1: using af_packet"
+			continue
+		fi
+		vdev="net_${drv}0,iface=$hif"
+		[ "$drv" = af_packet ] || vdev="$vdev,start_queue=0,queue_count=1"
+		tern_prefix "$name"
+		ternd_start "$log" -l 0,1 --no-huge -m 512 --no-pci \
+			--file-prefix "$TERN_PREFIX" --vdev "$vdev" -- "$@"
+		if ternd_wait_ready "$log" 60; then
+			# shellcheck disable=SC2034 # for the caller
+			TERN_DRIVER=$drv
+			return 0
+		fi
+		ternd_stop 5
+		[ "$drv" = af_packet ] || tern_say "WARNING: AF_XDP did not start; falling back to af_packet"
+	done
+	return 1
+}
+
 # tern_cleanup: stops ternd and removes what the helpers created. Safe to
 # call more than once, and from an EXIT trap.
+# memif_peer_start LOG ARGS...: runs $MEMIF_PEER ARGS (EAL options, --, its
+# own) in the background, lingering after its exchange: DPDK 22.11's memif
+# PMD may crash the side still polling when the other disconnects, so tests
+# stop ternd first (memif_peer_wait_done, ternd_stop) and then reap the peer
+# (memif_peer_finish).
+memif_peer_start() {
+	local log=$1
+	shift
+	timeout 120 "$MEMIF_PEER" "$@" --linger-ms 60000 >"$log" 2>&1 </dev/null &
+	PEER_PID=$!
+}
+
+# memif_peer_wait_done LOG: 0 once the peer printed "memif_peer: done" or exited.
+memif_peer_wait_done() {
+	local log=$1 i
+	for ((i = 0; i < 1200; i++)); do
+		grep -q '^memif_peer: done' "$log" && return 0
+		kill -0 "$PEER_PID" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# memif_peer_finish: waits for the peer to exit; its status in PEER_RC.
+memif_peer_finish() {
+	PEER_RC=0
+	wait "$PEER_PID" || PEER_RC=$?
+	PEER_PID=
+}
+
 tern_cleanup() {
 	local p
+	if [ -n "${PEER_PID:-}" ]; then
+		kill -KILL "$PEER_PID" 2>/dev/null
+		wait "$PEER_PID" 2>/dev/null
+		PEER_PID=
+	fi
 	if [ -n "$TERND_PID" ]; then
 		kill -TERM "$TERND_PID" 2>/dev/null
 		sleep 0.5
@@ -163,6 +229,7 @@ tern_cleanup() {
 	fi
 	for p in "${TERN_PREFIXES[@]}"; do
 		rm -rf "/var/run/dpdk/$p"
+		rm -f "/run/tern/$p.sock" # the default control socket, if ternd crashed
 		rm -f /dev/hugepages/"$p"map_* 2>/dev/null
 	done
 	TERN_PREFIXES=()

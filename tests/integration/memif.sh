@@ -40,17 +40,18 @@ grep '^port ' "$TERN_TMP/ternd.log"
 
 tern_prefix memif_p
 tern_say "running memif_peer: $COUNT UDP requests from $SPORTS source ports, $SIZE B"
-timeout 120 "$MEMIF_PEER" -l 0 --no-huge -m 256 --no-pci --file-prefix "$TERN_PREFIX" \
-	--log-level=pmd.net.memif:warning \
+memif_peer_start "$TERN_TMP/peer.log" -l 0 --no-huge -m 256 --no-pci \
+	--file-prefix "$TERN_PREFIX" --log-level=pmd.net.memif:warning \
 	--vdev "net_memif0,role=client,socket=$sock,socket-abstract=no" \
 	-- --src-ip 198.18.0.2 --dst-ip 198.18.0.1 --dport 7 --count "$COUNT" \
-	--sports "$SPORTS" --size "$SIZE" --timeout-ms 3000 \
-	>"$TERN_TMP/peer.log" 2>&1
-peer_rc=$?
-grep -v '^EAL: \|^TELEMETRY: ' "$TERN_TMP/peer.log"
+	--sports "$SPORTS" --size "$SIZE" --timeout-ms 3000
+memif_peer_wait_done "$TERN_TMP/peer.log" || tern_fail "memif_peer did not finish"
 
 ternd_stop 20
 sed -n '/^ternd: .*stopping/,$p' "$TERN_TMP/ternd.log"
+memif_peer_finish
+peer_rc=$PEER_RC
+grep -v '^EAL: \|^TELEMETRY: ' "$TERN_TMP/peer.log"
 
 [ "$peer_rc" = 0 ] || tern_fail "memif_peer exited with status $peer_rc"
 expect="memif_peer: arp=ok icmp=ok sent=$COUNT received=$COUNT mismatched=0 lost=0"

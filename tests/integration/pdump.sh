@@ -126,14 +126,12 @@ grep -q 'Packets captured:' "$TERN_TMP/dumpcap.log" ||
 
 tern_prefix pdump_p
 tern_say "memif_peer: ARP, ICMP and $COUNT UDP echoes"
-timeout 60 "$MEMIF_PEER" -l 0 --no-huge -m 256 --no-pci --file-prefix "$TERN_PREFIX" \
-	--log-level=pmd.net.memif:warning \
+memif_peer_start "$TERN_TMP/peer.log" -l 0 --no-huge -m 256 --no-pci \
+	--file-prefix "$TERN_PREFIX" --log-level=pmd.net.memif:warning \
 	--vdev "net_memif0,role=client,socket=$sock,socket-abstract=no" \
 	-- --src-ip 198.18.0.2 --dst-ip 198.18.0.1 --dport 7 --count "$COUNT" \
-	--sports 4 --size 64 --timeout-ms 3000 >"$TERN_TMP/peer.log" 2>&1
-peer_rc=$?
-grep '^memif_peer:' "$TERN_TMP/peer.log"
-[ "$peer_rc" = 0 ] || { cat "$TERN_TMP/peer.log" >&2; tern_fail "memif_peer exited with status $peer_rc"; }
+	--sports 4 --size 64 --timeout-ms 3000
+memif_peer_wait_done "$TERN_TMP/peer.log" || tern_fail "memif_peer did not finish"
 
 wait "$DUMPCAP_PID"
 dc_rc=$?
@@ -142,6 +140,9 @@ grep '^Packets received' "$TERN_TMP/dumpcap.log"
 [ "$dc_rc" = 0 ] || tern_fail "dpdk-dumpcap exited with status $dc_rc"
 
 ternd_stop 20
+memif_peer_finish
+grep '^memif_peer:' "$TERN_TMP/peer.log"
+[ "$PEER_RC" = 0 ] || { cat "$TERN_TMP/peer.log" >&2; tern_fail "memif_peer exited with status $PEER_RC"; }
 ternd_check_exit "$TERN_TMP/ternd.log"
 
 # tshark FILTER FIELDS...: one line per matching frame, fields tab-separated.
@@ -156,7 +157,7 @@ fields() {
 
 total=$(tshark -r "$cap" 2>/dev/null | wc -l)
 tern_say "capture holds $total frames"
-[ "$total" -eq "$frames" ] || tern_fail "capture holds $total frames, expected $frames"
+[ "$total" -ge "$frames" ] || tern_fail "capture holds $total frames, expected at least $frames"
 
 n=$(fields 'arp.opcode == 1 && arp.dst.proto_ipv4 == 198.18.0.1' frame.number | wc -l)
 [ "$n" = 1 ] || tern_fail "expected 1 ARP request for 198.18.0.1, found $n"

@@ -99,14 +99,12 @@ check "$TERN_TMP/lat0.json" \
 
 tern_prefix tel_p
 tern_say "memif_peer: ARP, ICMP and $COUNT UDP echoes"
-timeout 60 "$MEMIF_PEER" -l 0 --no-huge -m 256 --no-pci --file-prefix "$TERN_PREFIX" \
-	--log-level=pmd.net.memif:warning \
+memif_peer_start "$TERN_TMP/peer.log" -l 0 --no-huge -m 256 --no-pci \
+	--file-prefix "$TERN_PREFIX" --log-level=pmd.net.memif:warning \
 	--vdev "net_memif0,role=client,socket=$sock,socket-abstract=no" \
 	-- --src-ip 198.18.0.2 --dst-ip 198.18.0.1 --dport 7 --count "$COUNT" \
-	--sports 8 --size 100 --timeout-ms 3000 >"$TERN_TMP/peer.log" 2>&1
-peer_rc=$?
-grep '^memif_peer:' "$TERN_TMP/peer.log"
-[ "$peer_rc" = 0 ] || { cat "$TERN_TMP/peer.log" >&2; tern_fail "memif_peer exited with status $peer_rc"; }
+	--sports 8 --size 100 --timeout-ms 3000
+memif_peer_wait_done "$TERN_TMP/peer.log" || tern_fail "memif_peer did not finish"
 
 # The replies are sent before memif_peer sees them, so the counters are final.
 want=$((COUNT + 2))
@@ -136,6 +134,9 @@ check "$TERN_TMP/lat.json" \
 
 ternd_stop 20
 sed -n '/^ternd: .*stopping/,$p' "$TERN_TMP/ternd.log"
+memif_peer_finish
+grep '^memif_peer:' "$TERN_TMP/peer.log"
+[ "$PEER_RC" = 0 ] || { cat "$TERN_TMP/peer.log" >&2; tern_fail "memif_peer exited with status $PEER_RC"; }
 ternd_check_exit "$TERN_TMP/ternd.log"
 # What ternd prints at exit must equal what telemetry reported.
 for c in rx tx drop_malformed drop_not_for_us drop_no_handler drop_bad_cksum drop_tx_full \

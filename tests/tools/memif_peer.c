@@ -15,7 +15,14 @@
  *
  * Usage: memif_peer [EAL options] -- --src-ip A --dst-ip B [--dport P]
  *        [--count N] [--sports K] [--size BYTES] [--timeout-ms MS]
- *        [--no-arp --dst-mac MAC] [--no-icmp]
+ *        [--no-arp --dst-mac MAC] [--no-icmp] [--linger-ms MS]
+ *
+ * --linger-ms: after the exchange, print "memif_peer: done" and keep the
+ * connection up (without polling) until the server goes away or MS pass.
+ * Tests stop ternd in that window: DPDK 22.11's memif PMD can crash the
+ * side that is polling when the other side disconnects (its interrupt
+ * thread unmaps the shared regions under the RX burst), so the side that
+ * disconnects first must be the one that no longer polls.
  */
 
 #include <arpa/inet.h>
@@ -76,6 +83,7 @@ struct peer_cfg {
 	uint16_t sports;
 	uint16_t size;
 	uint32_t timeout_ms;
+	uint32_t linger_ms;
 	bool no_arp;
 	bool no_icmp;
 	bool have_dst_mac;
@@ -729,7 +737,7 @@ usage(void)
 	fprintf(stderr,
 		"usage: memif_peer [EAL options] -- --src-ip A --dst-ip B [--dport P]\n"
 		"       [--count N] [--sports K] [--size BYTES] [--timeout-ms MS]\n"
-		"       [--no-arp --dst-mac MAC] [--no-icmp]\n");
+		"       [--no-arp --dst-mac MAC] [--no-icmp] [--linger-ms MS]\n");
 }
 
 static int
@@ -775,6 +783,10 @@ parse_opt(struct peer_cfg *c, int opt, const char *arg)
 		rc = parse_uint(arg, 1, 600000, &v);
 		c->timeout_ms = (uint32_t)v;
 		return rc;
+	case 'L':
+		rc = parse_uint(arg, 0, 600000, &v);
+		c->linger_ms = (uint32_t)v;
+		return rc;
 	case 'A':
 		c->no_arp = true;
 		return 0;
@@ -803,6 +815,7 @@ parse_args(struct peer_cfg *c, int argc, char **argv)
 		{ "no-arp", no_argument, NULL, 'A' },
 		{ "no-icmp", no_argument, NULL, 'I' },
 		{ "dst-mac", required_argument, NULL, 'm' },
+		{ "linger-ms", required_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int opt;
@@ -884,6 +897,25 @@ run(struct peer *p, const char **arp_res, const char **icmp_res)
 	return 0;
 }
 
+/* See --linger-ms in the file comment. */
+static void
+linger(const struct peer *p)
+{
+	uint64_t end = rte_get_timer_cycles() + ms_to_cycles(p->cfg.linger_ms);
+	struct rte_eth_link link;
+
+	if (p->cfg.linger_ms == 0)
+		return;
+	printf("memif_peer: done\n");
+	fflush(stdout);
+	while (rte_get_timer_cycles() < end) {
+		if (rte_eth_link_get_nowait(p->port, &link) == 0 &&
+		    link.link_status == RTE_ETH_LINK_DOWN)
+			return;
+		rte_delay_us_sleep(10000);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -917,6 +949,7 @@ main(int argc, char **argv)
 	rc = port_init(&p);
 	if (rc == 0)
 		rc = run(&p, &arp_res, &icmp_res);
+	linger(&p);
 	rte_eth_dev_stop(p.port);
 	rte_eth_dev_close(p.port);
 	in_use = rte_mempool_in_use_count(p.pool);

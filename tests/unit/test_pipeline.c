@@ -27,8 +27,11 @@
 #include "worker.h"
 
 #define PEER_MAC { 0x02, 0x00, 0x00, 0x00, 0x00, 0x02 }
-#define PEER_IP4 RTE_IPV4(198, 18, 0, 2)
-#define TERN_IP4 RTE_IPV4(198, 18, 0, 1)
+/* Like RTE_IPV4, whose 22.11 form shifts an int into the sign bit. */
+#define IP4(a, b, c, d) (((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) | \
+			 ((uint32_t)(c) << 8) | (uint32_t)(d))
+#define PEER_IP4 IP4(198, 18, 0, 2)
+#define TERN_IP4 IP4(198, 18, 0, 1)
 #define ECHO_PORT 7
 #define FIXED_PORT 8
 #define FIXED_SIZE 1000
@@ -382,7 +385,7 @@ test_arp(void)
 		CHECK_EQ(rte_be_to_cpu_32(a->arp_data.arp_tip), PEER_IP4);
 		rte_pktmbuf_free(r);
 	}
-	arp_frame(&f, RTE_IPV4(198, 18, 0, 99));
+	arp_frame(&f, IP4(198, 18, 0, 99));
 	one(&f, TERN_CTR_DROP_NOT_FOR_US);
 }
 
@@ -548,7 +551,7 @@ test_drops(void)
 		struct rte_ether_addr mac = tern_mac();
 
 		put_eth(&f, &mac, RTE_ETHER_TYPE_IPV4);    /* another host's IP */
-		put_udp4(&f, RTE_IPV4(198, 18, 0, 77), ECHO_PORT, pl, sizeof(pl), 0);
+		put_udp4(&f, IP4(198, 18, 0, 77), ECHO_PORT, pl, sizeof(pl), 0);
 		one(&f, TERN_CTR_DROP_NOT_FOR_US);
 	}
 
