@@ -174,23 +174,46 @@ ternd_start_veth() {
 
 # tern_cleanup: stops ternd and removes what the helpers created. Safe to
 # call more than once, and from an EXIT trap.
-# memif_peer_start LOG ARGS...: runs $MEMIF_PEER ARGS (EAL options, --, its
-# own) in the background, lingering after its exchange: DPDK 22.11's memif
-# PMD may crash the side still polling when the other disconnects, so tests
-# stop ternd first (memif_peer_wait_done, ternd_stop) and then reap the peer
-# (memif_peer_finish).
-memif_peer_start() {
-	local log=$1
+# ternd_start_memif NAME MEM_ARGS...: starts ternd (prefix from tern_prefix
+# NAME; MEM_ARGS such as --no-huge -m 512) with a memif server port at
+# $TERN_TMP/memif.sock and the responder in echo mode on UDP 7 of 198.18.0.1;
+# 0 once ready.
+ternd_start_memif() {
+	local name=$1
 	shift
-	timeout 120 "$MEMIF_PEER" "$@" --linger-ms 60000 >"$log" 2>&1 </dev/null &
+	printf 'app load echo %s mode=echo\nbind udp 7 echo\n' "$RESPONDER" \
+		>"$TERN_TMP/start.cmds"
+	tern_prefix "$name"
+	ternd_start "$TERN_TMP/ternd.log" -l 0,1 "$@" --no-pci --file-prefix "$TERN_PREFIX" \
+		--vdev "net_memif0,role=server,socket=$TERN_TMP/memif.sock,socket-abstract=no" \
+		-- --ip 198.18.0.1/24 --app-dir "$(dirname "$RESPONDER")" \
+		--exec "$TERN_TMP/start.cmds"
+	ternd_wait_ready "$TERN_TMP/ternd.log" 60
+}
+
+# memif_peer_start NAME COUNT SPORTS SIZE: runs $MEMIF_PEER (prefix from
+# tern_prefix NAME) against ternd_start_memif's port in the background: ARP,
+# ICMP, then COUNT UDP echoes to 198.18.0.1:7 from SPORTS source ports, SIZE
+# bytes each; its output in $TERN_TMP/peer.log. It lingers after the
+# exchange: DPDK 22.11's memif PMD may crash the side still polling when the
+# other disconnects, so tests stop ternd first (memif_peer_wait_done,
+# ternd_stop) and then reap the peer (memif_peer_finish).
+memif_peer_start() {
+	tern_prefix "$1"
+	timeout 120 "$MEMIF_PEER" -l 0 --no-huge -m 256 --no-pci --file-prefix "$TERN_PREFIX" \
+		--log-level=pmd.net.memif:warning \
+		--vdev "net_memif0,role=client,socket=$TERN_TMP/memif.sock,socket-abstract=no" \
+		-- --src-ip 198.18.0.2 --dst-ip 198.18.0.1 --dport 7 --count "$2" \
+		--sports "$3" --size "$4" --timeout-ms 3000 --linger-ms 60000 \
+		>"$TERN_TMP/peer.log" 2>&1 </dev/null &
 	PEER_PID=$!
 }
 
-# memif_peer_wait_done LOG: 0 once the peer printed "memif_peer: done" or exited.
+# memif_peer_wait_done: 0 once the peer printed "memif_peer: done" or exited.
 memif_peer_wait_done() {
-	local log=$1 i
+	local i
 	for ((i = 0; i < 1200; i++)); do
-		grep -q '^memif_peer: done' "$log" && return 0
+		grep -q '^memif_peer: done' "$TERN_TMP/peer.log" && return 0
 		kill -0 "$PEER_PID" 2>/dev/null || return 0
 		sleep 0.1
 	done
@@ -198,6 +221,7 @@ memif_peer_wait_done() {
 }
 
 # memif_peer_finish: waits for the peer to exit; its status in PEER_RC.
+# shellcheck disable=SC2034 # PEER_RC is for the sourcing test
 memif_peer_finish() {
 	PEER_RC=0
 	wait "$PEER_PID" || PEER_RC=$?

@@ -23,29 +23,13 @@ trap tern_cleanup EXIT
 trap 'exit 130' INT TERM
 
 tern_mktemp
-sock="$TERN_TMP/memif.sock"
-cat >"$TERN_TMP/start.cmds" <<EOF
-app load echo $RESPONDER mode=echo
-bind udp 7 echo
-EOF
-
-tern_prefix memif_d
-tern_say "starting ternd (memif server, socket $sock)"
-ternd_start "$TERN_TMP/ternd.log" -l 0,1 --no-huge -m 512 --no-pci \
-	--file-prefix "$TERN_PREFIX" \
-	--vdev "net_memif0,role=server,socket=$sock,socket-abstract=no" \
-	-- --ip 198.18.0.1/24 --app-dir "$(dirname "$RESPONDER")" --exec "$TERN_TMP/start.cmds"
-ternd_wait_ready "$TERN_TMP/ternd.log" 60 || tern_fail "ternd did not start"
+tern_say "starting ternd (memif server)"
+ternd_start_memif memif_d --no-huge -m 512 || tern_fail "ternd did not start"
 grep '^port ' "$TERN_TMP/ternd.log"
 
-tern_prefix memif_p
 tern_say "running memif_peer: $COUNT UDP requests from $SPORTS source ports, $SIZE B"
-memif_peer_start "$TERN_TMP/peer.log" -l 0 --no-huge -m 256 --no-pci \
-	--file-prefix "$TERN_PREFIX" --log-level=pmd.net.memif:warning \
-	--vdev "net_memif0,role=client,socket=$sock,socket-abstract=no" \
-	-- --src-ip 198.18.0.2 --dst-ip 198.18.0.1 --dport 7 --count "$COUNT" \
-	--sports "$SPORTS" --size "$SIZE" --timeout-ms 3000
-memif_peer_wait_done "$TERN_TMP/peer.log" || tern_fail "memif_peer did not finish"
+memif_peer_start memif_p "$COUNT" "$SPORTS" "$SIZE"
+memif_peer_wait_done || tern_fail "memif_peer did not finish"
 
 ternd_stop 20
 sed -n '/^ternd: .*stopping/,$p' "$TERN_TMP/ternd.log"

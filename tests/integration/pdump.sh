@@ -90,20 +90,10 @@ if ! hp_setup; then
 fi
 
 tern_mktemp
-sock="$TERN_TMP/memif.sock"
 cap="$TERN_TMP/capture.pcapng"
-cat >"$TERN_TMP/start.cmds" <<EOF
-app load echo $RESPONDER mode=echo
-bind udp 7 echo
-EOF
-
-tern_prefix pdump_d
+tern_say "starting ternd (memif server, hugepages)"
+ternd_start_memif pdump_d -m 256 || tern_fail "ternd did not start"
 prefix_d=$TERN_PREFIX
-tern_say "starting ternd (memif server, hugepages, prefix $prefix_d)"
-ternd_start "$TERN_TMP/ternd.log" -l 0,1 -m 256 --no-pci --file-prefix "$prefix_d" \
-	--vdev "net_memif0,role=server,socket=$sock,socket-abstract=no" \
-	-- --ip 198.18.0.1/24 --app-dir "$(dirname "$RESPONDER")" --exec "$TERN_TMP/start.cmds"
-ternd_wait_ready "$TERN_TMP/ternd.log" 60 || tern_fail "ternd did not start"
 if grep -q 'capture (dpdk-dumpcap) unavailable' "$TERN_TMP/ternd.log"; then
 	grep 'capture' "$TERN_TMP/ternd.log" >&2
 	tern_fail "ternd could not set up capture with hugepages"
@@ -124,14 +114,9 @@ done
 grep -q 'Packets captured:' "$TERN_TMP/dumpcap.log" ||
 	{ cat "$TERN_TMP/dumpcap.log" >&2; tern_fail "dpdk-dumpcap did not start capturing"; }
 
-tern_prefix pdump_p
 tern_say "memif_peer: ARP, ICMP and $COUNT UDP echoes"
-memif_peer_start "$TERN_TMP/peer.log" -l 0 --no-huge -m 256 --no-pci \
-	--file-prefix "$TERN_PREFIX" --log-level=pmd.net.memif:warning \
-	--vdev "net_memif0,role=client,socket=$sock,socket-abstract=no" \
-	-- --src-ip 198.18.0.2 --dst-ip 198.18.0.1 --dport 7 --count "$COUNT" \
-	--sports 4 --size 64 --timeout-ms 3000
-memif_peer_wait_done "$TERN_TMP/peer.log" || tern_fail "memif_peer did not finish"
+memif_peer_start pdump_p "$COUNT" 4 64
+memif_peer_wait_done || tern_fail "memif_peer did not finish"
 
 wait "$DUMPCAP_PID"
 dc_rc=$?

@@ -28,20 +28,9 @@ trap tern_cleanup EXIT
 trap 'exit 130' INT TERM
 
 tern_mktemp
-sock="$TERN_TMP/memif.sock"
-cat >"$TERN_TMP/start.cmds" <<EOF
-app load echo $RESPONDER mode=echo
-bind udp 7 echo
-EOF
-
-tern_prefix tel_d
+tern_say "starting ternd (memif server, --no-huge)"
+ternd_start_memif tel_d --no-huge -m 512 || tern_fail "ternd did not start"
 prefix_d=$TERN_PREFIX
-tern_say "starting ternd (memif server, --no-huge, prefix $prefix_d)"
-ternd_start "$TERN_TMP/ternd.log" -l 0,1 --no-huge -m 512 --no-pci \
-	--file-prefix "$prefix_d" \
-	--vdev "net_memif0,role=server,socket=$sock,socket-abstract=no" \
-	-- --ip 198.18.0.1/24 --app-dir "$(dirname "$RESPONDER")" --exec "$TERN_TMP/start.cmds"
-ternd_wait_ready "$TERN_TMP/ternd.log" 60 || tern_fail "ternd did not start"
 
 # query CMD OUT: one telemetry command; OUT gets the JSON reply's value.
 query() {
@@ -97,14 +86,9 @@ check "$TERN_TMP/lat0.json" \
 	"d['total']['count'] == 0 and d['total']['max_ns'] == 0" ||
 	tern_fail "/tern/latency before traffic is wrong"
 
-tern_prefix tel_p
 tern_say "memif_peer: ARP, ICMP and $COUNT UDP echoes"
-memif_peer_start "$TERN_TMP/peer.log" -l 0 --no-huge -m 256 --no-pci \
-	--file-prefix "$TERN_PREFIX" --log-level=pmd.net.memif:warning \
-	--vdev "net_memif0,role=client,socket=$sock,socket-abstract=no" \
-	-- --src-ip 198.18.0.2 --dst-ip 198.18.0.1 --dport 7 --count "$COUNT" \
-	--sports 8 --size 100 --timeout-ms 3000
-memif_peer_wait_done "$TERN_TMP/peer.log" || tern_fail "memif_peer did not finish"
+memif_peer_start tel_p "$COUNT" 8 100
+memif_peer_wait_done || tern_fail "memif_peer did not finish"
 
 # The replies are sent before memif_peer sees them, so the counters are final.
 want=$((COUNT + 2))
