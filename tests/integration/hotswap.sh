@@ -12,7 +12,9 @@
 #     replaces in between.
 # Every request on UDP 7 must be answered byte-identically (lost=0
 # mismatched=0), ternd must count drop_no_handler=0, exit 0 and leak
-# nothing. Timing (client round trips, the engine's RX-to-TX latency from
+# nothing. Then the stock sockperf client runs against the responder in
+# sockperf mode while that is replaced SP_REPLACES (50) times: sockperf must
+# report no dropped message. Timing (client round trips, the engine's RX-to-TX latency from
 # `show latency`, steady vs during swaps) is printed, not asserted, as
 # lines starting with "hotswap: RESULT".
 #
@@ -37,6 +39,7 @@ CLIENT_OPTS=(--dst "$TERN_ADDR" --port 7 --sockets 4 --window 4 --size 128 --tim
 tern_need_root
 TERNCTL=${TERNCTL:-$(dirname "${TERND:-/nonexistent}")/ternctl}
 tern_need_var TERND TERNCTL RESPONDER UDP_CLIENT
+command -v sockperf >/dev/null || tern_die "sockperf is not installed (apt-get install sockperf)"
 command -v ethtool >/dev/null || tern_die "ethtool is not installed (apt-get install ethtool)"
 client_pid=
 # shellcheck disable=SC2317 # called from the EXIT trap
@@ -149,6 +152,30 @@ grep -q '^udp_echo_client: .* mismatched=0 lost=0 ' "$TERN_TMP/swap.log" ||
 	tern_fail "client report: $(grep '^udp_echo_client:' "$TERN_TMP/swap.log")"
 sent=$(sed -n 's/^udp_echo_client: sent=\([0-9]*\) .*/\1/p' "$TERN_TMP/swap.log")
 [ "${sent:-0}" -gt 0 ] || tern_fail "no traffic during the swaps"
+
+# The stock sockperf client through replaces: the responder in sockperf mode
+# on UDP 11111, replaced SP_REPLACES times while `sockperf ping-pong` runs.
+# sockperf counts a reply that never came as a dropped message.
+SP_REPLACES=${SP_REPLACES:-50}
+if ! ctl app load sp libudp_responder.so mode=sockperf >/dev/null ||
+	! ctl bind udp 11111 sp; then
+	tern_fail "could not load and bind the sockperf responder"
+fi
+in_ns taskset -c 0 sockperf ping-pong -i "$TERN_ADDR" -p 11111 -t 3 >"$TERN_TMP/sockperf.log" 2>&1 &
+sp_pid=$!
+sleep 0.5
+for ((i = 0; i < SP_REPLACES; i++)); do
+	echo "app replace sp libudp_responder.so mode=sockperf"
+done | ctl >"$TERN_TMP/sp_replace.out" 2>&1 ||
+	{ cat "$TERN_TMP/sp_replace.out" >&2; tern_fail "an app replace of sp failed"; }
+wait "$sp_pid" || { cat "$TERN_TMP/sockperf.log" >&2; tern_fail "sockperf failed"; }
+sed -i 's/\x1b\[[0-9;]*m//g' "$TERN_TMP/sockperf.log" # sockperf colours its summary
+grep -E 'dropped messages|observations|percentile 99.000' "$TERN_TMP/sockperf.log"
+grep -q '# dropped messages = 0;' "$TERN_TMP/sockperf.log" ||
+	tern_fail "sockperf lost replies while sp was replaced"
+obs=$(sed -n 's/.*Total \([0-9]*\) observations.*/\1/p' "$TERN_TMP/sockperf.log")
+[ "${obs:-0}" -gt 0 ] || tern_fail "sockperf reported no observations"
+result "sockperf_through_${SP_REPLACES}_replaces observations=$obs dropped=0"
 
 ternd_stop 20
 sed -n '/^ternd: .*stopping/,$p' "$TERN_TMP/ternd.log" | grep -v '^lcore\|^port'
