@@ -1,0 +1,230 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# shellcheck shell=bash
+#
+# Helpers shared by the comparison scripts in bench/compare/: root, options,
+# packages, the build, the results directory, medians and ratios, and a JSON
+# description of the machine. Source it after setting TERN_PROG; it sources
+# scripts/lib/setup.sh and scripts/lib/tern.sh (whose tern_cleanup the
+# scripts call from their EXIT trap).
+
+CMP_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=${BUILD:-$CMP_ROOT/build}
+BENCH_RESULTS=${BENCH_RESULTS:-$BUILD/bench-results}
+CMP_INSTALL=${CMP_INSTALL:-1}
+CMP_BUILD=${CMP_BUILD:-1}
+CMP_EXTRA_PACKAGES=()
+
+# shellcheck source=SCRIPTDIR/../../scripts/lib/setup.sh
+. "$CMP_ROOT/scripts/lib/setup.sh"
+# shellcheck source=SCRIPTDIR/../../scripts/lib/tern.sh
+. "$CMP_ROOT/scripts/lib/tern.sh"
+
+# cmp_need_root SCRIPT ARGS...: re-runs SCRIPT with sudo when not root.
+cmp_need_root() {
+	local script=$1
+	shift
+	[ "$(id -u)" -eq 0 ] && return 0
+	if command -v sudo >/dev/null; then
+		echo "$TERN_PROG needs root (DPDK, network namespaces); re-running with sudo"
+		exec sudo BUILD="$BUILD" BENCH_RESULTS="$BENCH_RESULTS" CMP_INSTALL="$CMP_INSTALL" \
+			CMP_BUILD="$CMP_BUILD" bash "$script" "$@"
+	fi
+	tern_die "needs root (DPDK, network namespaces)"
+}
+
+# cmp_common_opt OPT: handles the options every script takes; 1 if OPT is
+# not one of them.
+cmp_common_opt() {
+	case "$1" in
+	--no-install) CMP_INSTALL=0 ;;
+	--no-build) CMP_BUILD=0 ;;
+	*) return 1 ;;
+	esac
+}
+
+# cmp_prepare: installs what is missing (TERN_PACKAGES plus
+# CMP_EXTRA_PACKAGES), builds into $BUILD and creates $BENCH_RESULTS.
+cmp_prepare() {
+	if [ "$CMP_INSTALL" = 1 ]; then
+		TERN_PACKAGES+=("${CMP_EXTRA_PACKAGES[@]}")
+		tern_install_deps >/dev/null || tern_die "package installation failed"
+	fi
+	if [ "$CMP_BUILD" = 1 ]; then
+		tern_say "building tern in $BUILD"
+		tern_build "$CMP_ROOT" "$BUILD" >"$TERN_TMP/build.log" 2>&1 || {
+			cat "$TERN_TMP/build.log" >&2
+			tern_die "build failed (output above)"
+		}
+	fi
+	mkdir -p "$BENCH_RESULTS" || tern_die "cannot create $BENCH_RESULTS"
+}
+
+# cmp_median: the median of the numbers on stdin, one a line ("" if none).
+cmp_median() {
+	sort -g | awk '{ v[NR] = $1 }
+		END { if (NR == 0) exit
+		      if (NR % 2) print v[(NR + 1) / 2]
+		      else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# cmp_ratio A B: A / B with 2 decimals ("n/a" when B is 0 or either is empty).
+cmp_ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		if (a == "" || b == "" || b + 0 == 0) print "n/a"
+		else printf "%.2f\n", a / b }'
+}
+
+# cmp_machine_json: the machine the figures come from, as a JSON object.
+cmp_machine_json() {
+	local cpu os dpdk debug
+	cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+	os=$(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME")
+	dpdk=$(pkg-config --modversion libdpdk 2>/dev/null)
+	# Debian's librte_eal is built without -DNDEBUG and with -O2 -g ("debug"
+	# build in Google Benchmark's sense): say which package it came from.
+	debug=$(dpkg-query -W -f='${Package} ${Version}' 'librte-eal*' 2>/dev/null | head -1)
+	jq -n --arg cpu "$cpu" --arg os "$os" --arg kernel "$(uname -r)" \
+		--arg dpdk "$dpdk" --arg eal "$debug" --argjson cpus "$(nproc)" \
+		--arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --argjson quiet "${CMP_QUIET:-null}" \
+		'{cpu: $cpu, cpus: $cpus, os: $os, kernel: $kernel, dpdk: $dpdk,
+		  dpdk_package: $eal, date: $date,
+		  quiet_at_start: (if $quiet == null then null else $quiet == 1 end)}'
+}
+
+# cmp_results_file NAME: the path of a result file in $BENCH_RESULTS.
+cmp_results_file() {
+	printf '%s/%s\n' "$BENCH_RESULTS" "$1"
+}
+
+# The memif rendezvous: the responder (ternd or testpmd) is the memif server
+# with this MAC; tern-bench is the client and sends to it without ARP.
+CMP_SERVER_MAC=02:00:00:00:00:01
+CMP_SERVER_IP=198.18.0.1
+CMP_CLIENT_IP=198.18.0.2
+BENCH_PID=
+
+# cmp_memif_vdev ROLE [EXTRA]: the memif vdev at $TERN_TMP/memif.sock.
+cmp_memif_vdev() {
+	printf 'net_memif0,role=%s,socket=%s/memif.sock,socket-abstract=no%s\n' \
+		"$1" "$TERN_TMP" "${2:+,$2}"
+}
+
+# cmp_ternd_memif NAME EXEC_FILE: ternd (worker on lcore 1, control thread on
+# lcore 0, no hugepages) as the memif server with CMP_SERVER_MAC, running the
+# commands in EXEC_FILE; 0 once ready. Log: $TERN_TMP/ternd.log.
+cmp_ternd_memif() {
+	tern_prefix "$1"
+	rm -f "$TERN_TMP/memif.sock"
+	ternd_start "$TERN_TMP/ternd.log" -l 0,1 --no-huge -m 512 --no-pci \
+		--file-prefix "$TERN_PREFIX" --log-level=pmd.net.memif:warning \
+		--vdev "$(cmp_memif_vdev server "mac=$CMP_SERVER_MAC")" \
+		-- --ip "$CMP_SERVER_IP/24" --app-dir "$(dirname "$RESPONDER")" --exec "$2"
+	ternd_wait_ready "$TERN_TMP/ternd.log" 60
+}
+
+# cmp_bench_start NAME OUT ARGS...: tern-bench (lcore 0) as the memif client,
+# in the background, its JSON on OUT and its stderr on OUT.err; ARGS are its
+# own options (after --; addresses and MAC are added here). It lingers on the
+# port after its runs: the memif server must disconnect first (DPDK 22.11's
+# memif PMD may crash the side still polling when the other one leaves).
+cmp_bench_start() {
+	local name=$1 out=$2
+	shift 2
+	tern_prefix "$name"
+	"$TERN_BENCH" -l 0 --no-huge -m 512 --no-pci --file-prefix "$TERN_PREFIX" \
+		--log-level=pmd.net.memif:warning --vdev "$(cmp_memif_vdev client)" \
+		-- --benchmark_format=json --dst-ip "$CMP_SERVER_IP" --src-ip "$CMP_CLIENT_IP" \
+		--dst-mac "$CMP_SERVER_MAC" --linger-ms 60000 "$@" >"$out" 2>"$out.err" </dev/null &
+	BENCH_PID=$!
+}
+
+# cmp_bench_wait OUT LIMIT_S: waits until tern-bench says "tern-bench: done"
+# (its runs are over; it lingers) or exits. 1 if it exited early or the time
+# ran out (its stderr is printed then).
+cmp_bench_wait() {
+	local out=$1 limit=$(($2 * 10)) i
+	for ((i = 0; i < limit; i++)); do
+		grep -qs '^tern-bench: done' "$out.err" && return 0
+		kill -0 "$BENCH_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	tern_err "tern-bench did not finish its runs (it $(kill -0 "$BENCH_PID" 2>/dev/null &&
+		echo 'is still running' || echo exited)); its stderr:"
+	sed 's/^/    /' "$out.err" >&2
+	return 1
+}
+
+# cmp_bench_json OUT: 0 if OUT holds tern-bench's complete JSON report
+# (call after cmp_bench_finish: stdout is flushed at exit).
+cmp_bench_json() {
+	jq -e '.benchmarks | length > 0' "$1" >/dev/null 2>&1 && return 0
+	tern_err "tern-bench wrote no complete JSON report; its stderr:"
+	sed 's/^/    /' "$1.err" >&2
+	return 1
+}
+
+# cmp_bench_finish: reaps tern-bench after the responder stopped (it then
+# sees the memif link go down and exits); killed after 10 s.
+cmp_bench_finish() {
+	local i
+	[ -n "$BENCH_PID" ] || return 0
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$BENCH_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$BENCH_PID" 2>/dev/null
+	wait "$BENCH_PID" 2>/dev/null
+	BENCH_PID=
+}
+
+# cmp_cleanup: for the EXIT trap.
+cmp_cleanup() {
+	if [ -n "$BENCH_PID" ]; then
+		kill -KILL "$BENCH_PID" 2>/dev/null
+		wait "$BENCH_PID" 2>/dev/null
+		BENCH_PID=
+	fi
+	tern_cleanup
+}
+
+# cmp_find_tern_bench: sets TERN_BENCH to the built tern-bench (where
+# bench/meson.build puts it), unless the environment already names one.
+cmp_find_tern_bench() {
+	local c
+	[ -n "${TERN_BENCH:-}" ] && return 0
+	for c in "$BUILD/bench/tern-bench" "$BUILD/bench/loadgen/tern-bench"; do
+		if [ -x "$c" ]; then
+			TERN_BENCH=$c
+			return 0
+		fi
+	done
+	TERN_BENCH="$BUILD/bench/tern-bench"
+}
+
+# cmp_check_quiet: warns when the machine is not quiet: other DPDK or
+# benchmark processes running, or the CPUs less than 80% idle over a second
+# before the measurement starts. Busy-polling neighbours share the cores the
+# figures are about; the scripts go on, but the warning is in their output.
+cmp_check_quiet() {
+	local others idle
+	others=$(ps -C ternd,tern-bench,dpdk-testpmd,sockperf,bench_fastpath -o pid=,comm= 2>/dev/null |
+		awk '{ printf "%s%s(%s)", (NR > 1 ? ", " : ""), $2, $1 }')
+	idle=$({
+		head -1 /proc/stat
+		sleep 1
+		head -1 /proc/stat
+	} | awk '{ t = 0; for (i = 2; i <= NF; i++) t += $i; idle[NR] = $5 + $6; tot[NR] = t }
+		END { printf "%.0f", 100 * (idle[2] - idle[1]) / (tot[2] - tot[1]) }')
+	CMP_QUIET=1
+	if [ -n "$others" ]; then
+		tern_say "WARNING: other benchmark/DPDK processes are running: $others"
+		CMP_QUIET=0
+	fi
+	if [ "$idle" -lt 80 ]; then
+		tern_say "WARNING: the CPUs were only $idle% idle before the run"
+		CMP_QUIET=0
+	fi
+	[ "$CMP_QUIET" = 1 ] ||
+		tern_say "WARNING: figures taken now share the cores with that load: treat them as noise"
+	return 0
+}

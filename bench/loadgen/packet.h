@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * tern-bench request frames: building UDP requests from a prebuilt template
+ * and checking replies. Pure functions on byte buffers, no port and no
+ * allocation, so they are cheap on the per-packet path and testable alone.
+ *
+ * A request's UDP payload starts with struct lg_stamp (32 bytes, host byte
+ * order: only tern-bench writes and reads it; the responder echoes it), then
+ * a fixed pattern up to --size bytes. The UDP checksum is the template's
+ * precomputed sum plus the few bytes that change per request.
+ */
+#ifndef TERN_BENCH_PACKET_H
+#define TERN_BENCH_PACKET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LG_MAGIC	0x74626e63u	/* "tbnc" */
+#define LG_L2_LEN	14u
+#define LG_L3_LEN	20u
+#define LG_L4_LEN	8u
+#define LG_HDRS_LEN	(LG_L2_LEN + LG_L3_LEN + LG_L4_LEN)
+#define LG_MAX_SIZE	1472u		/* UDP payload bytes in a 1500-byte MTU */
+#define LG_MAX_FRAME	(LG_HDRS_LEN + LG_MAX_SIZE)
+
+/** What every request carries at the start of its UDP payload. */
+struct lg_stamp {
+	uint32_t magic;		/**< LG_MAGIC */
+	uint32_t run_id;	/**< which run (benchmark) sent it */
+	uint64_t seq;		/**< sequence number in the run, from 0 */
+	uint64_t t_intended;	/**< TSC at which the schedule meant to send it */
+	uint64_t t_sent;	/**< TSC just before it was handed to the driver */
+} __attribute__((packed));
+
+#define LG_MIN_SIZE	((uint16_t)sizeof(struct lg_stamp))
+
+/** Addresses and shape of the traffic. Addresses and ports in host order. */
+struct lg_flow_cfg {
+	struct rte_ether_addr src_mac;
+	struct rte_ether_addr dst_mac;
+	uint32_t src_ip;
+	uint32_t dst_ip;
+	uint16_t sport_base;	/**< first source port */
+	uint16_t flows;		/**< source ports sport_base .. sport_base+flows-1 */
+	uint16_t dport;
+	uint16_t size;		/**< UDP payload bytes, LG_MIN_SIZE .. LG_MAX_SIZE */
+	bool check_payload;	/**< replies must echo the payload byte for byte */
+};
+
+/** A request frame with a zero stamp and source port, and its partial sums. */
+struct lg_tmpl {
+	struct lg_flow_cfg cfg;
+	uint16_t frame_len;
+	uint32_t l4_sum;	/**< pseudo header + UDP header + payload, stamp and sport 0 */
+	uint8_t frame[LG_MAX_FRAME];
+};
+
+/** Fate of a received frame. */
+enum lg_rx_kind {
+	LG_RX_OTHER = 0,	/**< not UDP from dst_ip:dport to one of our ports */
+	LG_RX_INVALID,		/**< ours by address, but wrong length/checksum/stamp/payload */
+	LG_RX_STALE,		/**< a valid stamp of another run */
+	LG_RX_REPLY,		/**< a reply to this run; seq still to be range-checked */
+};
+
+/** Fill t from c. Returns 0, or -EINVAL if c->size or c->flows is out of range. */
+int lg_tmpl_init(struct lg_tmpl *t, const struct lg_flow_cfg *c);
+
+/** Source port of request seq. */
+static inline uint16_t
+lg_sport(const struct lg_tmpl *t, uint64_t seq)
+{
+	return (uint16_t)(t->cfg.sport_base + seq % t->cfg.flows);
+}
+
+/** Write request seq into buf (t->frame_len bytes). O(1) besides the copy. */
+void lg_build(const struct lg_tmpl *t, uint8_t *buf, uint32_t run_id, uint64_t seq,
+	      uint64_t t_intended, uint64_t t_sent);
+
+/**
+ * Classify a received frame of len bytes against run run_id. For LG_RX_REPLY
+ * the stamp is copied to *st. Checks, in order: Ethernet type and
+ * destination, IPv4 (no options, header checksum, addresses swapped, total
+ * length), UDP (ports swapped and matching the stamp's seq, length, checksum
+ * if non-zero), the stamp's magic and run, and the pattern if check_payload.
+ * @param why  if not NULL, set to a short reason for LG_RX_INVALID.
+ */
+enum lg_rx_kind lg_classify(const struct lg_tmpl *t, const uint8_t *buf, uint32_t len,
+			    uint32_t run_id, struct lg_stamp *st, const char **why);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TERN_BENCH_PACKET_H */
