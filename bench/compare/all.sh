@@ -43,7 +43,7 @@ lk_args=() tp_args=() ld_args=()
 if [ "$QUICK" = 1 ]; then
 	lk_args=(--rounds 1 --time 2)
 	tp_args=(--rounds 1 --time 2)
-	ld_args=(--time 1 --loads 0.1,0.5,0.9)
+	ld_args=(--time 1 --loads "0.1,0.5,0.9")
 fi
 
 failed=()

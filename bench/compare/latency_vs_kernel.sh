@@ -145,6 +145,7 @@ engine_latency() {
 
 run_ternd() {
 	local round=$1
+	rm -f "$TERN_TMP/ternd.log" # a stale "ready" line would not be this ternd's
 	ternd_start_veth lk "$TERN_TMP/ternd.log" "$hif" --ip "$TERN_ADDR/24" \
 		--app-dir "$(dirname "$RESPONDER")" --exec "$TERN_TMP/start.cmds" ||
 		tern_die "ternd did not start on $hif"

@@ -82,7 +82,7 @@ bench() {
 	local name=$1 out=$2 limit=$3
 	shift 3
 	tern_prefix "ld_$name"
-	rm -f "$TERN_TMP/memif.sock"
+	rm -f "$TERN_TMP/memif.sock" "$TERN_TMP/ternd.log"
 	ternd_start "$TERN_TMP/ternd.log" -l 0,1 --no-huge -m 512 --no-pci \
 		--file-prefix "$TERN_PREFIX" --log-level=pmd.net.memif:warning \
 		--vdev "$(cmp_memif_vdev server "mac=$CMP_SERVER_MAC")" \
@@ -180,7 +180,7 @@ jq -s --argjson machine "$(cmp_machine_json)" --argjson svc "$SERVICE_NS" \
 # The plot: one panel per distribution, log latency axis.
 for dist in fixed exp; do
 	jq -r --arg d "$dist" '.points[] | select(.dist == $d) |
-		"\(.rho) \(.mean_us) \(.p99_us) \(.md1_mean_us) \(.md1_p99_us) \(.mm1_mean_us) \(.mm1_p99_us)"' \
+		"\(.rho) \(.mean_us) \(.p99_us) \(.md1_mean_us) \(.md1_p99_us) \(.mm1_mean_us) \(.mm1_p99_us) \(.p50_us)"' \
 		"$OUT" >"$TERN_TMP/$dist.dat"
 done
 gnuplot <<EOF || tern_die "gnuplot failed"
@@ -203,11 +203,13 @@ mm1p99(x) = x < 0.99 ? b + 1e6 * log(100) / (mue * (1 - x)) : 1/0
 set title sprintf("fixed service time: M/D/1 (mu = %.0f/s)", muf)
 plot "$TERN_TMP/fixed.dat" u 1:2 w lp pt 7 lc rgb "#1f77b4" t "measured mean", \
      "" u 1:3 w lp pt 5 lc rgb "#d62728" t "measured p99", \
+     "" u 1:8 w lp pt 9 lc rgb "#2ca02c" t "measured p50", \
      md1(x) w l lw 2 dt 2 lc rgb "#1f77b4" t "M/D/1 mean", \
      "" u 1:5 w lp lw 2 dt 2 pt 4 lc rgb "#d62728" t "M/D/1 p99 (simulated at each load)"
 set title sprintf("exponential service time: M/M/1 (mu = %.0f/s)", mue)
 plot "$TERN_TMP/exp.dat" u 1:2 w lp pt 7 lc rgb "#1f77b4" t "measured mean", \
      "" u 1:3 w lp pt 5 lc rgb "#d62728" t "measured p99", \
+     "" u 1:8 w lp pt 9 lc rgb "#2ca02c" t "measured p50", \
      mm1(x) w l lw 2 dt 2 lc rgb "#1f77b4" t "M/M/1 mean 1/(mu-lambda)", \
      mm1p99(x) w l lw 2 dt 2 lc rgb "#d62728" t "M/M/1 p99 ln(100)/(mu-lambda)"
 unset multiplot

@@ -114,7 +114,8 @@ cmp_memif_vdev() {
 # commands in EXEC_FILE; 0 once ready. Log: $TERN_TMP/ternd.log.
 cmp_ternd_memif() {
 	tern_prefix "$1"
-	rm -f "$TERN_TMP/memif.sock"
+	# A stale log would say "ready" before this ternd is.
+	rm -f "$TERN_TMP/memif.sock" "$TERN_TMP/ternd.log"
 	ternd_start "$TERN_TMP/ternd.log" -l 0,1 --no-huge -m 512 --no-pci \
 		--file-prefix "$TERN_PREFIX" --log-level=pmd.net.memif:warning \
 		--vdev "$(cmp_memif_vdev server "mac=$CMP_SERVER_MAC")" \
@@ -157,7 +158,7 @@ cmp_bench_wait() {
 # cmp_bench_json OUT: 0 if OUT holds tern-bench's complete JSON report
 # (call after cmp_bench_finish: stdout is flushed at exit).
 cmp_bench_json() {
-	jq -e '.benchmarks | length > 0' "$1" >/dev/null 2>&1 && return 0
+	[ -s "$1" ] && jq -e '.benchmarks | length > 0' "$1" >/dev/null 2>&1 && return 0
 	tern_err "tern-bench wrote no complete JSON report; its stderr:"
 	sed 's/^/    /' "$1.err" >&2
 	return 1

@@ -97,7 +97,8 @@ $(tail -20 "$TERN_TMP/ternd.log")"
 start_testpmd() {
 	local i
 	tern_prefix tpmd
-	rm -f "$TERN_TMP/memif.sock"
+	# A stale log would say "Press enter" before this testpmd is up.
+	rm -f "$TERN_TMP/memif.sock" "$TERN_TMP/testpmd.log"
 	# stdbuf: testpmd prints "Press enter to exit" through a buffered stdout.
 	stdbuf -oL "$TESTPMD" -l 0,1 --no-huge -m 512 --no-pci --file-prefix "$TERN_PREFIX" \
 		--log-level=pmd.net.memif:warning \
@@ -145,6 +146,12 @@ measure() {
 	cmp_bench_finish
 	cmp_bench_json "$out" || tern_die "$target: no results"
 	b=$(jq -c '.benchmarks[0]' "$out")
+	if ! awk -v m="$(jq -r '.Mpps // 0' <<<"$b" 2>/dev/null | head -1)" 'BEGIN { exit !(m + 0 > 0) }'; then
+		mkdir -p "$BENCH_RESULTS/failed" && cp "$out" "$out.err" "$BENCH_RESULTS/failed/"
+		tern_say "round $round $target: no valid result ($(jq -r '.error_message // "no Mpps"' \
+			<<<"$b"); tern-bench: $(tail -1 "$out.err")); trying again"
+		return 1
+	fi
 	printf '  round %d  %-8s %7.3f Mpps  (sent %s, received %s, late %s, lost %s, invalid %s; p50 %.1f us, p99 %.1f us)\n' \
 		"$round" "$target" "$(jq -r .Mpps <<<"$b")" "$(jq -r .sent <<<"$b")" \
 		"$(jq -r .received <<<"$b")" "$(jq -r .late <<<"$b")" "$(jq -r .lost <<<"$b")" \
@@ -170,10 +177,14 @@ tern_say "$ROUNDS rounds, $DURATION s each after ${WARMUP} s of warm-up: tern-be
 	"$OUTSTANDING outstanding, $SIZE-byte UDP payloads, $FLOWS flows, over memif;" \
 	"responder forwarding on lcore 1, generator on lcore 0"
 for ((r = 1; r <= ROUNDS; r++)); do
-	start_ternd
-	measure ternd "$r" stop_ternd
-	start_testpmd
-	measure testpmd "$r" stop_testpmd
+	for target in ternd testpmd; do
+		# One retry: a memif connection that never came up is not a figure.
+		for attempt in 1 2; do
+			"start_$target"
+			measure "$target" "$r" "stop_$target" && break
+			[ "$attempt" = 1 ] || tern_die "round $r $target failed twice"
+		done
+	done
 done
 
 med() { jq -r --arg t "$1" 'select(.target == $t) | .Mpps' "$RUNS" | cmp_median; }
