@@ -4,7 +4,9 @@
 # Smoke test of tern-bench (suite bench-smoke): ternd with a memif server
 # port and the responder in echo mode on UDP 7; tern-bench on the client end
 # runs ~1 s open loop (Poisson, low rate) and ~1 s closed loop (8
-# outstanding) with JSON output. Checks sane numbers only, never timings:
+# outstanding) with JSON output. Then the veth target: ternd on the host end
+# of a veth pair (AF_XDP), tern-bench on the namespace end through its own
+# AF_XDP port, resolving ternd's MAC by ARP, ~1 s closed loop. Checks sane numbers only, never timings:
 # replies arrived, no loss, no duplicates, no invalid replies, every request
 # accounted for (sent = received + late + lost), ordered percentiles.
 #
@@ -137,5 +139,28 @@ for run in open closed; do
 	check_json "$TERN_TMP/lg_$run.json" "$run" || tern_fail "$run-loop results not sane"
 done
 
-tern_say "PASS: open and closed loop through ternd over memif"
+# The veth target: both ends through AF_XDP (af_packet if AF_XDP cannot start).
+ns="tern_lg_$$"
+hif="tlgh$$"
+nif="tlgn$$"
+tern_veth_setup "$ns" "$hif" "$nif" 198.18.0.2/24 || tern_fail "could not set up veth $hif <-> $ns:$nif"
+printf 'app load echo %s mode=echo\nbind udp 7 echo\n' "$RESPONDER" >"$TERN_TMP/start.cmds"
+ternd_start_veth lg_d_veth "$TERN_TMP/ternd.log" "$hif" --ip 198.18.0.1/24 \
+	--app-dir "$(dirname "$RESPONDER")" --exec "$TERN_TMP/start.cmds" ||
+	tern_fail "ternd did not start on $hif"
+vdev="net_${TERN_DRIVER}0,iface=$nif"
+[ "$TERN_DRIVER" = af_packet ] || vdev="$vdev,start_queue=0,queue_count=1"
+tern_say "tern-bench in $ns through $TERN_DRIVER: closed loop, 8 outstanding, $DURATION s"
+tern_prefix lg_veth
+ip netns exec "$ns" timeout 120 "$TERN_BENCH" -l 0 --no-huge -m 256 --no-pci \
+	--file-prefix "$TERN_PREFIX" --vdev "$vdev" \
+	-- --src-ip 198.18.0.2 --dst-ip 198.18.0.1 --dport 7 --flows 4 \
+	--duration "$DURATION" --warmup 0.2 --timeout-ms 500 --mode closed --outstanding 8 \
+	--benchmark_format=json >"$TERN_TMP/lg_veth.json" 2>"$TERN_TMP/lg_veth.err" </dev/null ||
+	tern_fail "tern-bench (veth) failed: $(tail -5 "$TERN_TMP/lg_veth.err")"
+ternd_stop 20
+ternd_check_exit "$TERN_TMP/ternd.log"
+check_json "$TERN_TMP/lg_veth.json" closed || tern_fail "veth closed-loop results not sane"
+
+tern_say "PASS: open and closed loop through ternd over memif, closed loop over veth ($TERN_DRIVER)"
 exit 0
