@@ -367,6 +367,18 @@ publish_handlers(struct tern_engine *e, struct tern_handler_table *t)
 	tern_rcu_replace((void **)&e->handlers, t, free);
 }
 
+/* Publish the edited table t if the edit (ret) succeeded, else drop it. */
+static int
+publish_or_discard(struct tern_engine *e, struct tern_handler_table *t, int ret)
+{
+	if (ret < 0) {
+		free(t);
+		return ret;
+	}
+	publish_handlers(e, t);
+	return 0;
+}
+
 int
 tern_engine_app_unload(struct tern_engine *e, const char *name, struct tern_err *err)
 {
@@ -471,12 +483,7 @@ tern_engine_bind_udp(struct tern_engine *e, uint16_t port, const char *name,
 	h.state = app->state;
 	h.app = app;
 	ret = tern_handler_table_bind_udp(t, port, app->slot, &h, err);
-	if (ret < 0) {
-		free(t);
-		return ret;
-	}
-	publish_handlers(e, t);
-	return 0;
+	return publish_or_discard(e, t, ret);
 }
 
 int
@@ -488,12 +495,7 @@ tern_engine_unbind_udp(struct tern_engine *e, uint16_t port, struct tern_err *er
 	if (t == NULL)
 		return tern_err_set(err, ENOMEM, "out of memory");
 	ret = tern_handler_table_unbind_udp(t, port, err);
-	if (ret < 0) {
-		free(t);
-		return ret;
-	}
-	publish_handlers(e, t);
-	return 0;
+	return publish_or_discard(e, t, ret);
 }
 
 int
