@@ -29,15 +29,11 @@ tern_hist_bucket_low(unsigned i)
 uint64_t
 tern_hist_bucket_high(unsigned i)
 {
-	unsigned shift;
-
-	if (i < 2 * TERN_HIST_SUB)
-		return i;
-	if (i >= TERN_HIST_BUCKETS)
+	/* Buckets are contiguous: each ends where the next begins; the last
+	 * ends exactly at UINT64_MAX. */
+	if (i + 1 >= TERN_HIST_BUCKETS)
 		return UINT64_MAX;
-	shift = i / TERN_HIST_SUB - 1;
-	/* low + width - 1; the last bucket ends exactly at UINT64_MAX */
-	return tern_hist_bucket_low(i) + ((UINT64_C(1) << shift) - 1);
+	return tern_hist_bucket_low(i + 1) - 1;
 }
 
 void

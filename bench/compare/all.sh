@@ -20,10 +20,6 @@ HERE=$(dirname "$(readlink -f "$0")")
 CMP_EXTRA_PACKAGES=(gnuplot-nox)
 
 QUICK=0
-usage() {
-	sed -n 's/^# usage: /usage: /p' "$0"
-	exit "${1:-0}"
-}
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick) QUICK=1 ;;

@@ -25,11 +25,6 @@ TERN_ADDR=198.18.0.1
 NS_ADDR=198.18.0.2
 PORT=11111
 
-usage() {
-	sed -n 's/^# usage: /usage: /p' "$0"
-	exit "${1:-0}"
-}
-
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--rounds) ROUNDS=${2:-}; shift ;;

@@ -33,11 +33,6 @@ PORT_FIXED=7
 PORT_EXP=8
 PORT_BASE=9
 
-usage() {
-	sed -n 's/^# usage: /usage: /p' "$0"
-	exit "${1:-0}"
-}
-
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--service-ns) SERVICE_NS=${2:-}; shift ;;

@@ -32,6 +32,12 @@ cmp_need_root() {
 	tern_die "needs root (DPDK, network namespaces)"
 }
 
+# usage [STATUS]: prints the calling script's "# usage:" line and exits.
+usage() {
+	sed -n 's/^# usage: /usage: /p' "$0"
+	exit "${1:-0}"
+}
+
 # cmp_common_opt OPT: handles the options every script takes; 1 if OPT is
 # not one of them.
 cmp_common_opt() {

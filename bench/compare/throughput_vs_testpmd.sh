@@ -27,11 +27,6 @@ SIZE=64
 FLOWS=64
 PORT=7
 
-usage() {
-	sed -n 's/^# usage: /usage: /p' "$0"
-	exit "${1:-0}"
-}
-
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--rounds) ROUNDS=${2:-}; shift ;;
