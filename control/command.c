@@ -24,6 +24,7 @@
 
 #include "command.h"
 #include "latency_hist.h"
+#include "worker.h"
 
 /* Words per line: well above any command's maximum (app load: 4 + TERN_APP_MAX_KV),
  * so that extra arguments get the command's own "too many arguments" error. */
@@ -437,6 +438,48 @@ cmd_app_unload(struct cmd_ctx *c, unsigned argc, char **argv)
 }
 
 static int
+cmd_app_budget(struct cmd_ctx *c, unsigned argc, char **argv)
+{
+	struct tern_err eerr = { "" };
+	unsigned long v;
+	char *end;
+	int rc;
+
+	(void)argc;
+	errno = 0;
+	v = strtoul(argv[1], &end, 10);
+	if (errno != 0 || end == argv[1] || *end != '\0' || argv[1][0] == '-' || v > UINT32_MAX)
+		return cmd_usage_err(c, EINVAL, "bad budget '%.32s' (requests per loop "
+				     "iteration; 0 = no limit)", argv[1]);
+	rc = tern_engine_app_budget(c->e, argv[0], (uint32_t)v, &eerr);
+	return rc < 0 ? cmd_engine_err(c, rc, &eerr) : 0;
+}
+
+/* "event post NAME TEXT...": the words of TEXT joined by single spaces. */
+static int
+cmd_event_post(struct cmd_ctx *c, unsigned argc, char **argv)
+{
+	struct tern_err eerr = { "" };
+	char text[TERN_MSG_MAX + 1];
+	size_t len = 0;
+	int rc;
+
+	for (unsigned i = 1; i < argc; i++) {
+		int n = snprintf(text + len, sizeof(text) - len, "%s%s", i > 1 ? " " : "", argv[i]);
+
+		if (n < 0 || (size_t)n >= sizeof(text) - len)
+			return cmd_usage_err(c, EMSGSIZE, "message too long (at most %u bytes)",
+					     TERN_MSG_MAX);
+		len += (size_t)n;
+	}
+	rc = tern_engine_post_all(c->e, argv[0], text, (uint16_t)len, &eerr);
+	if (rc < 0)
+		return cmd_engine_err(c, rc, &eerr);
+	tern_out_printf(c->out, "posted to %d of %u workers\n", rc, c->e->n_workers);
+	return 0;
+}
+
+static int
 cmd_bind(struct cmd_ctx *c, unsigned argc, char **argv)
 {
 	struct tern_err eerr = { "" };
@@ -645,6 +688,7 @@ show_app(struct emit *em, const struct tern_engine *e, const struct tern_app_ins
 		if (t->udp[p] == app->slot)
 			item_u64(em, p);
 	field_list_end(em);
+	field_u64(em, "budget", app->budget);
 	fields_app_stats(em, app);
 	row_end(em);
 }
@@ -870,6 +914,61 @@ out_free:
 	free(total);
 }
 
+/* One worker's event counters and timer lateness. */
+static void
+show_worker_events(struct emit *em, const struct tern_engine *e, unsigned w,
+		   struct tern_hist *h, uint64_t hz)
+{
+	uint64_t v[TERN_WCTR_MAX];
+	struct tern_hist_summary s;
+	uint64_t fired;
+
+	tern_engine_worker_events(e, w, v);
+	memset(h, 0, sizeof(*h));
+	fired = tern_engine_worker_timers(e, w, h);
+	tern_hist_summarize(h, &s);
+	row_begin(em, "worker %u lcore %u:", w, e->worker_lcore[w]);
+	if (em->json) {
+		field_u64(em, "worker", w);
+		field_u64(em, "lcore", e->worker_lcore[w]);
+	}
+	for (unsigned i = 0; i < TERN_WCTR_MAX; i++)
+		field_u64(em, tern_wctr_names[i], v[i]);
+	field_u64(em, "backlog", tern_worker_backlog_len(&e->workers[w]));
+	field_u64(em, "bus_pending", tern_bus_pending(&e->bus, w));
+	field_u64(em, "timers_fired", fired);
+	field_u64(em, "timer_late_p50_ns", tern_hist_cycles_to_ns(s.p50, hz));
+	field_u64(em, "timer_late_p99_ns", tern_hist_cycles_to_ns(s.p99, hz));
+	field_u64(em, "timer_late_max_ns", tern_hist_cycles_to_ns(s.max, hz));
+	row_end(em);
+}
+
+/* Per worker: loop, idle, bus, steering, budget and timer counters. */
+static void
+show_events(struct emit *em, const struct tern_engine *e)
+{
+	struct tern_hist *h = malloc(sizeof(*h));
+
+	if (h == NULL) {
+		em->o->oom = true;
+		return;
+	}
+	if (em->json)
+		tern_out_printf(em->o, "{\"idle\":\"%s\",\"steer\":\"%s\",",
+				tern_idle_mode_name(e->conf.idle.mode),
+				tern_steer_mode_name(e->conf.steer));
+	else
+		tern_out_printf(em->o, "idle %s, steer %s\n", tern_idle_mode_name(e->conf.idle.mode),
+				tern_steer_mode_name(e->conf.steer));
+	list_begin(em, "workers");
+	for (unsigned w = 0; w < e->n_workers; w++)
+		show_worker_events(em, e, w, h, rte_get_tsc_hz());
+	list_end(em, NULL);
+	if (em->json)
+		tern_out_printf(em->o, "}");
+	free(h);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(struct emit *em, const struct tern_engine *e);
@@ -880,6 +979,7 @@ static const struct {
 	{ "ports", show_ports },
 	{ "lcores", show_lcores },
 	{ "latency", show_latency },
+	{ "events", show_events },
 };
 
 static int
@@ -970,7 +1070,7 @@ cmd_show_flow(struct cmd_ctx *c, unsigned argc, char **argv)
 	TERN_ENGINE_FOREACH_PORT(e, p) {
 		const struct tern_port *pt = &e->ports[p];
 		uint16_t q = tern_port_flow_queue(pt, &f);
-		unsigned w = pt->queue_worker[q];
+		unsigned w = tern_engine_flow_worker(e, p, &f);
 
 		row_begin(&em, "port %u (%s):", p, pt->name);
 		if (em.json) {
@@ -978,6 +1078,7 @@ cmd_show_flow(struct cmd_ctx *c, unsigned argc, char **argv)
 			field_str(&em, "name", pt->name);
 		}
 		field_u64(&em, "queue", q);
+		field_str(&em, "steered", e->steered[p] ? "yes" : "no");
 		field_u64(&em, "worker", w);
 		field_u64(&em, "lcore", e->worker_lcore[w]);
 		field_u64(&em, "rss_hash", pt->rss_hf != 0 ?
@@ -1003,7 +1104,10 @@ static const struct cmd_def cmd_table[] = {
 	{ { "ip", "add" }, 1, 3, cmd_ip_add, "ip add ADDR/PREFIX [port N]" },
 	{ { "show", "flow" }, 4, 6, cmd_show_flow,
 	  "show flow SRC DST SPORT DPORT [udp|tcp] [json]" },
-	{ { "show", NULL }, 1, 2, cmd_show, "show stats|apps|bindings|ports|lcores|latency [json]" },
+	{ { "app", "budget" }, 2, 2, cmd_app_budget, "app budget NAME N" },
+	{ { "event", "post" }, 2, 2 + TERN_APP_MAX_KV, cmd_event_post, "event post NAME TEXT..." },
+	{ { "show", NULL }, 1, 2, cmd_show,
+	  "show stats|apps|bindings|ports|lcores|latency|events [json]" },
 };
 
 /* Split buf in place on blanks. Returns the word count, or -E2BIG. */

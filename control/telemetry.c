@@ -194,6 +194,41 @@ fill_info(const struct tern_engine *e, struct rte_tel_data *d)
 	return RTE_MIN(r1, RTE_MIN(r2, r3));
 }
 
+/* One worker's event counters as a dict named key. */
+static int
+add_events_dict(struct rte_tel_data *d, const char *key, const uint64_t *v)
+{
+	struct rte_tel_data *c = rte_tel_data_alloc();
+	int ret;
+
+	if (c == NULL)
+		return -ENOMEM;
+	rte_tel_data_start_dict(c);
+	for (unsigned i = 0; i < TERN_WCTR_MAX; i++)
+		rte_tel_data_add_dict_u64(c, tern_wctr_names[i], v[i]);
+	ret = rte_tel_data_add_dict_container(d, key, c, 0);
+	if (ret < 0)
+		rte_tel_data_free(c);
+	return ret;
+}
+
+static int
+fill_events(const struct tern_engine *e, struct rte_tel_data *d)
+{
+	uint64_t v[TERN_WCTR_MAX];
+	char key[KEY_MAX];
+	int ret;
+
+	for (unsigned w = 0; w < e->n_workers; w++) {
+		tern_engine_worker_events(e, w, v);
+		snprintf(key, sizeof(key), "lcore%u", e->worker_lcore[w]);
+		ret = add_events_dict(d, key, v);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
 static const struct tel_cmd tel_cmds[] = {
 	{ "/tern/stats", fill_stats,
 	  "tern counters per port and total. No parameters." },
@@ -201,6 +236,9 @@ static const struct tel_cmd tel_cmds[] = {
 	  "tern counters per worker lcore. No parameters." },
 	{ "/tern/latency", fill_latency,
 	  "tern RX-burst-to-TX-burst latency percentiles (ns) per worker lcore and total. "
+	  "No parameters." },
+	{ "/tern/events", fill_events,
+	  "tern event-loop counters per worker lcore (idle, bus, steering, budgets). "
 	  "No parameters." },
 	{ "/tern/info", fill_info,
 	  "tern version, workers and ports. No parameters." },

@@ -29,6 +29,7 @@
 #include "control_proto.h"
 #include "control_socket.h"
 #include "engine.h"
+#include "idle.h"
 #include "rss.h"
 #include "telemetry.h"
 
@@ -66,6 +67,10 @@ usage(FILE *f)
 		"  --exec FILE               run the commands in FILE at start-up (one per line)\n"
 		"  --burst N                 RX burst size, 1-%u (default %u)\n"
 		"  --rss MODE                symmetric (default), default (the device's key) or off\n"
+		"  --idle POLICY             busy (default: poll without pause) or adaptive (pause,\n"
+		"                            then sleep offline when idle; adaptive:sleep_max_us=N,...)\n"
+		"  --steer MODE              auto (default: spread a port with fewer queues than\n"
+		"                            workers over all workers by flow hash) or off\n"
 		"  --control PATH            control socket (default %s/<file-prefix>.sock;\n"
 		"                            'none' for no socket)\n"
 		"  --control-group GROUP     let GROUP use the control socket (mode 0660, not 0600)\n"
@@ -130,6 +135,13 @@ parse_opt(int opt, struct ternd_opts *o, struct tern_err *err)
 			return tern_err_set(err, EINVAL, "bad --rss '%s' (expected symmetric, "
 					    "default or off)", optarg);
 		return 0;
+	case 'I':
+		return tern_idle_parse(optarg, &o->conf.idle, err);
+	case 's':
+		if (tern_steer_mode_parse(optarg, &o->conf.steer) < 0)
+			return tern_err_set(err, EINVAL, "bad --steer '%s' (expected auto or off)",
+					    optarg);
+		return 0;
 	case 'c':
 		o->control = optarg;
 		return 0;
@@ -156,6 +168,8 @@ parse_args(int argc, char **argv, struct ternd_opts *o, struct tern_err *err)
 		{ "exec", required_argument, NULL, 'e' },
 		{ "burst", required_argument, NULL, 'b' },
 		{ "rss", required_argument, NULL, 'r' },
+		{ "idle", required_argument, NULL, 'I' },
+		{ "steer", required_argument, NULL, 's' },
 		{ "control", required_argument, NULL, 'c' },
 		{ "control-group", required_argument, NULL, 'g' },
 		{ "app-dir", required_argument, NULL, 'a' },
@@ -277,10 +291,17 @@ print_ports(const struct tern_engine *e)
 	for (uint16_t pid = 0; pid < TERN_MAX_PORTS; pid++)
 		if (e->ports[pid].nb_queues != 0)
 			tern_port_print(&e->ports[pid], e->worker_lcore, stdout);
+	bool steered = false;
+
+	for (uint16_t pid = 0; pid < TERN_MAX_PORTS; pid++)
+		steered |= e->steered[pid];
 	for (unsigned w = 0; w < e->n_workers; w++)
 		if (e->workers != NULL && tern_engine_worker_queues(e, w) == 0)
-			printf("worker %u (lcore %u) has no queue to poll and stays idle\n",
-			       w, e->worker_lcore[w]);
+			printf("worker %u (lcore %u) has no RX queue of its own: %s\n", w,
+			       e->worker_lcore[w], steered ?
+			       "it serves steered frames, timers and messages" :
+			       "it gets no packets (--steer off), only timers and messages");
+	printf("idle policy: %s\n", tern_idle_mode_name(e->conf.idle.mode));
 }
 
 static void
@@ -315,6 +336,7 @@ main(int argc, char **argv)
 	struct ternd_opts opts = {
 		.conf = {
 			.burst = TERN_BURST_DEFAULT,
+			.idle = { .mode = TERN_IDLE_BUSY },
 			.app_dir = TERN_APP_DIR,
 			.restrict_app_dir = true,
 		},

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "app_loader.h"
+#include "app_timer.h"
 
 /** The key=value arguments split for init; strings live in buf. */
 struct kv_args {
@@ -186,7 +187,7 @@ open_app(struct tern_app_instance *app, struct tern_err *err)
 
 static int
 run_init(struct tern_app_instance *app, const struct kv_args *a, unsigned n_workers,
-	 struct tern_err *err)
+	 const struct tern_host *host, struct tern_err *err)
 {
 	char why[TERN_ERR_MSG_MAX] = "";
 	struct tern_app_init ia = {
@@ -194,6 +195,8 @@ run_init(struct tern_app_instance *app, const struct kv_args *a, unsigned n_work
 		.n_kv = a->n,
 		.kv = a->kv,
 		.n_workers = n_workers,
+		.host = host,
+		.self = app,
 		.err = why,
 		.err_len = sizeof(why),
 	};
@@ -202,6 +205,10 @@ run_init(struct tern_app_instance *app, const struct kv_args *a, unsigned n_work
 	ret = app->desc->init(&ia, &app->state);
 	if (ret == 0)
 		return 0;
+	/* Timers a failed init armed must not fire into a closed object. */
+	tern_timers_retire(app);
+	tern_timers_cancel_all(app);
+	tern_timers_free_all(app);
 	ret = ret < 0 ? -ret : EINVAL;
 	why[sizeof(why) - 1] = '\0';
 	return tern_err_set(err, ret, "app '%s': init failed: %s", app->name,
@@ -210,7 +217,8 @@ run_init(struct tern_app_instance *app, const struct kv_args *a, unsigned n_work
 
 struct tern_app_instance *
 tern_app_instance_create(const char *name, const char *path, unsigned n_kv,
-			 char *const *kv, unsigned n_workers, struct tern_err *err)
+			 char *const *kv, unsigned n_workers, const struct tern_host *host,
+			 struct tern_err *err)
 {
 	struct tern_app_instance *app;
 	struct kv_args args;
@@ -238,7 +246,7 @@ tern_app_instance_create(const char *name, const char *path, unsigned n_kv,
 	ret = check_descriptor(name, path, app->desc, err);
 	if (ret != 0)
 		goto out_close;
-	ret = run_init(app, &args, n_workers, err);
+	ret = run_init(app, &args, n_workers, host, err);
 	if (ret != 0)
 		goto out_close;
 	kv_free(&args);
@@ -260,8 +268,12 @@ tern_app_instance_destroy(struct tern_app_instance *app)
 {
 	if (app == NULL)
 		return;
+	/* Timers first: none may fire while fini frees what they point to. */
+	tern_timers_retire(app);
+	tern_timers_cancel_all(app);
 	if (app->desc->fini != NULL)
 		app->desc->fini(app->state);
+	tern_timers_free_all(app);
 	dlclose(app->dl);
 	free(app);
 }

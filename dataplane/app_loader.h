@@ -10,6 +10,7 @@
 #define TERN_APP_LOADER_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <tern/app.h>
@@ -32,6 +33,9 @@ struct tern_app_instance {
 	const struct tern_app_descriptor *desc;
 	void *state;                    /**< from desc->init */
 	uint8_t slot;                   /**< handler-table slot, set by the engine */
+	uint32_t budget;                /**< requests per worker loop, 0 = no limit (engine) */
+	struct tern_timer *timers;      /**< the instance's timers (app_timer.c) */
+	bool dying;                     /**< being unloaded: timer arming refused */
 };
 
 /**
@@ -44,7 +48,9 @@ struct tern_app_instance {
  */
 struct tern_app_instance *tern_app_instance_create(const char *name, const char *path,
 						   unsigned n_kv, char *const *kv,
-						   unsigned n_workers, struct tern_err *err);
+						   unsigned n_workers,
+						   const struct tern_host *host,
+						   struct tern_err *err);
 
 /** Run fini and dlclose. See the file comment for when this is safe. */
 void tern_app_instance_destroy(struct tern_app_instance *app);

@@ -11,7 +11,11 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
+#include <urcu-qsbr.h>
+
+#include "app_timer.h"
 #include "engine.h"
+#include "host.h"
 #include "rcu_publish.h"
 #include "worker.h"
 
@@ -20,6 +24,24 @@
 #define POOL_SPARE 4096
 #define RECLAIM_PASSES 10
 #define RECLAIM_WAIT_US 10000
+
+int
+tern_steer_mode_parse(const char *s, enum tern_steer_mode *mode)
+{
+	if (strcmp(s, "auto") == 0)
+		*mode = TERN_STEER_AUTO;
+	else if (strcmp(s, "off") == 0)
+		*mode = TERN_STEER_OFF;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+const char *
+tern_steer_mode_name(enum tern_steer_mode mode)
+{
+	return mode == TERN_STEER_OFF ? "off" : "auto";
+}
 
 static void
 conf_defaults(struct tern_engine_conf *c)
@@ -61,10 +83,16 @@ find_workers(struct tern_engine *e, struct tern_err *err)
 	if (e->workers == NULL)
 		return tern_err_set(err, ENOMEM, "cannot allocate %u workers", e->n_workers);
 	for (unsigned i = 0; i < e->n_workers; i++) {
-		e->workers[i].engine = e;
-		e->workers[i].idx = i;
-		e->workers[i].lcore_id = e->worker_lcore[i];
+		struct tern_worker *w = &e->workers[i];
+
+		w->engine = e;
+		w->idx = i;
+		w->lcore_id = e->worker_lcore[i];
+		for (unsigned p = 0; p < TERN_MAX_PORTS; p++)
+			w->txq[p] = TERN_TXQ_NONE;
 	}
+	tern_timers_set_workers(e->worker_lcore, &e->workers[0].timer_stats,
+				sizeof(struct tern_worker), e->n_workers);
 	return 0;
 }
 
@@ -82,19 +110,49 @@ create_pool(struct tern_engine *e, uint16_t n_ports, struct tern_err *err)
 	return 0;
 }
 
-/* Give each port's queues to the workers that own them. */
+/* Steering for a port with fewer queues than workers: the device's own
+ * key and hash types where it hashes, the symmetric key otherwise. */
+static void
+setup_steering(struct tern_engine *e, const struct tern_port *p)
+{
+	uint16_t pid = p->port_id;
+
+	e->steered[pid] = e->conf.steer == TERN_STEER_AUTO && p->nb_queues < e->n_workers;
+	if (!e->steered[pid])
+		return;
+	if (p->rss_hf != 0 && p->rss_key_len != 0)
+		tern_steer_init(&e->steer[pid], e->n_workers, p->rss_key, p->rss_key_len,
+				p->rss_hf);
+	else
+		tern_steer_init(&e->steer[pid], e->n_workers, tern_rss_symmetric_key, 40,
+				tern_rss_wanted_types());
+	printf("port %u: %u queue(s) for %u workers: software steering by symmetric "
+	       "Toeplitz hash (--steer off to disable)\n", pid, p->nb_queues, e->n_workers);
+}
+
+/* Give each port's queues to the workers that own them; every worker can
+ * reply on every port, through its own TX queue or the owner of queue 0's. */
 static void
 assign_queues(struct tern_engine *e, const struct tern_port *p)
 {
+	uint16_t pid = p->port_id;
+
+	setup_steering(e, p);
 	for (uint16_t q = 0; q < p->nb_queues; q++) {
 		struct tern_worker *w = &e->workers[p->queue_worker[q]];
 
-		w->rxq[w->n_rxq].port_id = p->port_id;
+		w->rxq[w->n_rxq].port_id = pid;
 		w->rxq[w->n_rxq].queue = q;
+		w->rxq[w->n_rxq].steer = e->steered[pid];
 		w->n_rxq++;
-		w->txq[p->port_id] = q;
-		w->reply_port[p->port_id].mac = p->mac;
-		w->reply_port[p->port_id].tx_offloads = p->tx_offloads;
+		w->txq[pid] = q;
+	}
+	for (unsigned i = 0; i < e->n_workers; i++) {
+		struct tern_worker *w = &e->workers[i];
+
+		w->tx_owner[pid] = p->queue_worker[0];
+		w->reply_port[pid].mac = p->mac;
+		w->reply_port[pid].tx_offloads = p->tx_offloads;
 	}
 }
 
@@ -144,6 +202,7 @@ tern_engine_init(struct tern_engine *e, const struct tern_engine_conf *c,
 
 	memset(e, 0, sizeof(*e));
 	e->conf = *c;
+	tern_host_bind(e);
 	conf_defaults(&e->conf);
 	if (e->conf.burst > TERN_BURST_MAX)
 		return tern_err_set(err, EINVAL, "burst %u too large (max %u)",
@@ -155,6 +214,10 @@ tern_engine_init(struct tern_engine *e, const struct tern_engine_conf *c,
 		ret = create_pool(e, rte_eth_dev_count_avail(), err);
 	if (ret == 0)
 		ret = setup_ports(e, err);
+	if (ret == 0)
+		ret = tern_timers_init(err);
+	if (ret == 0)
+		ret = tern_bus_create(&e->bus, "tern", e->n_workers, e->conf.bus_ring, err);
 	if (ret == 0) {
 		e->handlers = tern_handler_table_clone(NULL);
 		e->addrs = calloc(1, sizeof(*e->addrs));
@@ -260,6 +323,7 @@ tern_engine_close(struct tern_engine *e)
 	e->handlers = NULL;
 	e->addrs = NULL;
 	free_apps(e);
+	tern_bus_free(&e->bus);
 	rte_free(e->workers);
 	e->workers = NULL;
 	rte_mempool_free(e->pool);
@@ -323,21 +387,74 @@ free_slot(const struct tern_engine *e, struct tern_err *err)
 	return tern_err_set(err, ENOSPC, "too many apps loaded (max %u)", TERN_MAX_APPS);
 }
 
+/* What a worker needs to run app. */
+static struct tern_handler
+handler_of(const struct tern_app_instance *app)
+{
+	return (struct tern_handler){
+		.burst = app->desc->udp_burst,
+		.state = app->state,
+		.msg = app->desc->on_message,
+		.budget = app->budget,
+		.app = app,
+	};
+}
+
+/* The engine's own argument, budget=N, taken out of kv (in place); the
+ * rest goes to the app. Returns the new count, or -EINVAL with err set. */
+static int
+take_engine_args(unsigned n_kv, char **kv, uint32_t *budget, struct tern_err *err)
+{
+	unsigned n = 0;
+
+	*budget = 0;
+	for (unsigned i = 0; i < n_kv; i++) {
+		char *end;
+		unsigned long v;
+
+		if (strncmp(kv[i], "budget=", 7) != 0) {
+			kv[n++] = kv[i];
+			continue;
+		}
+		errno = 0;
+		v = strtoul(kv[i] + 7, &end, 10);
+		if (errno != 0 || end == kv[i] + 7 || *end != '\0' || v > UINT32_MAX)
+			return tern_err_set(err, EINVAL, "budget=%s: want requests per loop "
+					    "iteration, 0 (no limit) to %u", kv[i] + 7, UINT32_MAX);
+		*budget = (uint32_t)v;
+	}
+	return (int)n;
+}
+
 /* Resolve, check and create an instance; it is not in a slot yet. */
 static struct tern_app_instance *
 app_create(const struct tern_engine *e, const char *name, const char *path,
 	   unsigned n_kv, char *const *kv, struct tern_err *err)
 {
 	char file[PATH_MAX];
+	char *args[TERN_APP_MAX_KV + 1];
+	struct tern_app_instance *app;
+	uint32_t budget = 0;
 	int ret = app_path_resolve(e, path, file, sizeof(file), err);
 
 	if (ret == 0)
 		ret = app_path_check(e, file, err);
+	if (ret == 0 && n_kv > TERN_APP_MAX_KV + 1)
+		ret = tern_err_set(err, E2BIG, "app '%s': too many arguments (max %u)", name,
+				   TERN_APP_MAX_KV);
+	if (ret == 0) {
+		memcpy(args, kv, n_kv * sizeof(*kv));
+		ret = take_engine_args(n_kv, args, &budget, err);
+	}
 	if (ret < 0) {
 		errno = -ret;
 		return NULL;
 	}
-	return tern_app_instance_create(name, file, n_kv, kv, e->n_workers, err);
+	app = tern_app_instance_create(name, file, (unsigned)ret, args, e->n_workers,
+				       &tern_host_ops, err);
+	if (app != NULL)
+		app->budget = budget;
+	return app;
 }
 
 int
@@ -396,7 +513,9 @@ tern_engine_app_unload(struct tern_engine *e, const char *name, struct tern_err 
 	if (t == NULL)
 		return tern_err_set(err, ENOMEM, "out of memory");
 	tern_handler_table_clear_slot(t, app->slot);
-	/* After this returns no worker can hold a pointer to the app. */
+	/* Its timers may not be armed again; after the grace period no worker
+	 * holds a pointer to the app and no callback of it is running. */
+	tern_timers_retire(app);
 	publish_handlers(e, t);
 	e->apps[app->slot] = NULL;
 	tern_app_instance_destroy(app);
@@ -446,7 +565,7 @@ tern_engine_app_replace(struct tern_engine *e, const char *name, const char *pat
 	if (new == NULL)
 		return -errno;
 	new->slot = (uint8_t)s;
-	h = (struct tern_handler){ .burst = new->desc->udp_burst, .state = new->state, .app = new };
+	h = handler_of(new);
 	t = tern_handler_table_clone(e->handlers);
 	ret = t == NULL ? tern_err_set(err, ENOMEM, "out of memory") : app_handoff(old, new, err);
 	if (ret == 0)
@@ -460,6 +579,10 @@ tern_engine_app_replace(struct tern_engine *e, const char *name, const char *pat
 	/* Every port switches in one swap; after the grace period no worker
 	 * can be inside the old instance. */
 	publish_handlers(e, t);
+	/* A second grace period: timer callbacks of the old instance that
+	 * started before it was retired have finished. */
+	tern_timers_retire(old);
+	synchronize_rcu();
 	e->apps[old->slot] = NULL;
 	tern_app_instance_destroy(old);
 	return 0;
@@ -479,9 +602,7 @@ tern_engine_bind_udp(struct tern_engine *e, uint16_t port, const char *name,
 	t = tern_handler_table_clone(e->handlers);
 	if (t == NULL)
 		return tern_err_set(err, ENOMEM, "out of memory");
-	h.burst = app->desc->udp_burst;
-	h.state = app->state;
-	h.app = app;
+	h = handler_of(app);
 	ret = tern_handler_table_bind_udp(t, port, app->slot, &h, err);
 	return publish_or_discard(e, t, ret);
 }
@@ -511,6 +632,82 @@ tern_engine_ip_add(struct tern_engine *e, const struct tern_addr *a, struct tern
 		return -errno;
 	tern_rcu_replace((void **)&e->addrs, t, free);
 	return 0;
+}
+
+int
+tern_engine_app_budget(struct tern_engine *e, const char *name, uint32_t budget,
+		       struct tern_err *err)
+{
+	struct tern_app_instance *app = tern_engine_app_find(e, name);
+	struct tern_handler_table *t;
+
+	if (app == NULL)
+		return tern_err_set(err, ENOENT, "no app named '%s' is loaded", name);
+	t = tern_handler_table_clone(e->handlers);
+	if (t == NULL)
+		return tern_err_set(err, ENOMEM, "out of memory");
+	app->budget = budget;
+	if (t->h[app->slot].burst != NULL)
+		t->h[app->slot].budget = budget;
+	publish_handlers(e, t);
+	return 0;
+}
+
+int
+tern_engine_post_all(struct tern_engine *e, const char *name, const void *data,
+		     uint16_t len, struct tern_err *err)
+{
+	struct tern_app_instance *app = tern_engine_app_find(e, name);
+	struct tern_event ev = { .kind = TERN_EV_MSG };
+	int n = 0;
+
+	if (app == NULL)
+		return tern_err_set(err, ENOENT, "no app named '%s' is loaded", name);
+	if (app->desc->on_message == NULL)
+		return tern_err_set(err, ENOTSUP, "app '%s' takes no messages (no on_message)",
+				    name);
+	if (len > TERN_MSG_MAX)
+		return tern_err_set(err, EMSGSIZE, "message of %u bytes: at most %u", len,
+				    TERN_MSG_MAX);
+	ev.slot = app->slot;
+	ev.msg.from_worker = TERN_FROM_CONTROL;
+	ev.msg.len = len;
+	memcpy(ev.msg.data, data, len);
+	for (unsigned w = 0; w < e->n_workers; w++)
+		if (tern_bus_post(&e->bus, w, &ev) == 0)
+			n++;
+	return n;
+}
+
+void
+tern_engine_worker_events(const struct tern_engine *e, unsigned worker, uint64_t *out)
+{
+	for (unsigned c = 0; c < TERN_WCTR_MAX; c++)
+		out[c] = worker < e->n_workers ?
+			 tern_wctr_read(&e->workers[worker].wstats, c) : 0;
+}
+
+uint64_t
+tern_engine_worker_timers(const struct tern_engine *e, unsigned worker, struct tern_hist *out)
+{
+	const struct tern_timer_stats *ts;
+
+	if (worker >= e->n_workers)
+		return 0;
+	ts = &e->workers[worker].timer_stats;
+	tern_hist_merge(out, &ts->late);
+	return __atomic_load_n(&ts->fired, __ATOMIC_RELAXED);
+}
+
+unsigned
+tern_engine_flow_worker(const struct tern_engine *e, uint16_t port,
+			const struct tern_rss_flow *f)
+{
+	const struct tern_port *p = &e->ports[port];
+
+	if (e->steered[port])
+		return tern_steer_flow_worker(&e->steer[port], f);
+	return p->queue_worker[tern_port_flow_queue(p, f)];
 }
 
 void

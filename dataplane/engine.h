@@ -20,11 +20,14 @@
 #include "addr_table.h"
 #include "app_loader.h"
 #include "err.h"
+#include "event_bus.h"
 #include "handler_table.h"
+#include "idle.h"
 #include "latency_hist.h"
 #include "port.h"
 #include "rss.h"
 #include "stats.h"
+#include "steer.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -32,6 +35,16 @@ extern "C" {
 
 #define TERN_BURST_MAX 256
 #define TERN_BURST_DEFAULT 32
+
+/** When a receiving worker spreads its queue over all workers. */
+enum tern_steer_mode {
+	TERN_STEER_AUTO = 0,     /**< on ports with fewer RX queues than workers */
+	TERN_STEER_OFF,          /**< never: extra workers get no traffic from such ports */
+};
+
+/** Parse "auto" or "off". -EINVAL otherwise. */
+int tern_steer_mode_parse(const char *s, enum tern_steer_mode *mode);
+const char *tern_steer_mode_name(enum tern_steer_mode mode);
 
 struct tern_engine_conf {
 	uint16_t burst;          /**< RX burst size, 1..TERN_BURST_MAX */
@@ -41,6 +54,9 @@ struct tern_engine_conf {
 	unsigned n_mbufs;        /**< 0 = sized from ports and queues */
 	const char *app_dir;     /**< where bare app names are looked up; NULL = cwd */
 	bool restrict_app_dir;   /**< refuse app paths outside app_dir */
+	struct tern_idle_conf idle; /**< --idle; zero = busy */
+	enum tern_steer_mode steer; /**< --steer; default auto */
+	unsigned bus_ring;       /**< events per worker ring; 0 = TERN_BUS_RING_DEFAULT */
 };
 
 struct tern_worker;
@@ -60,6 +76,9 @@ struct tern_engine {
 	struct tern_worker *workers;               /**< n_workers, cache aligned */
 	struct tern_handler_table *handlers;       /**< RCU-published */
 	struct tern_addr_table *addrs;             /**< RCU-published */
+	struct tern_bus bus;                       /**< one inbound event ring per worker */
+	struct tern_steer steer[TERN_MAX_PORTS];   /**< per port, used when steered[port] */
+	bool steered[TERN_MAX_PORTS];              /**< the port's queues are spread */
 	struct tern_app_instance *apps[TERN_MAX_APPS + 1]; /**< by slot; control thread only */
 	unsigned mbufs_baseline;                   /**< pool in-use count when workers started */
 	bool running;
@@ -115,6 +134,32 @@ int tern_engine_unbind_udp(struct tern_engine *e, uint16_t port, struct tern_err
 /** Add one of tern's addresses. -ENODEV if a->port_id is not a port, -EEXIST. */
 int tern_engine_ip_add(struct tern_engine *e, const struct tern_addr *a,
 		       struct tern_err *err);
+
+/** Set the named instance's budget: requests per worker loop iteration,
+ *  0 = unlimited. Takes effect with a table swap. -ENOENT if unknown. */
+int tern_engine_app_budget(struct tern_engine *e, const char *name, uint32_t budget,
+			   struct tern_err *err);
+
+/**
+ * Post a message (tag 0, from TERN_FROM_CONTROL, len <= TERN_MSG_MAX bytes)
+ * to the named app on every worker, ahead of their packets. Returns how many
+ * workers took it (a full ring refuses); -ENOENT unknown app, -ENOTSUP the
+ * app has no on_message, -EMSGSIZE too long.
+ */
+int tern_engine_post_all(struct tern_engine *e, const char *name, const void *data,
+			 uint16_t len, struct tern_err *err);
+
+/** Worker's event counters (TERN_WCTR_MAX of them) into out. Any thread. */
+void tern_engine_worker_events(const struct tern_engine *e, unsigned worker, uint64_t *out);
+
+/** Merge worker's timer lateness histogram into out; returns timers fired. */
+uint64_t tern_engine_worker_timers(const struct tern_engine *e, unsigned worker,
+				   struct tern_hist *out);
+
+/** The worker that serves flow f arriving on port (RSS queue owner, or the
+ *  steering choice on a steered port). */
+unsigned tern_engine_flow_worker(const struct tern_engine *e, uint16_t port,
+				 const struct tern_rss_flow *f);
 
 /** Find a loaded app instance by name, or NULL. Control thread. */
 struct tern_app_instance *tern_engine_app_find(const struct tern_engine *e, const char *name);

@@ -30,6 +30,8 @@ struct tern_app_instance;
 struct tern_handler {
 	tern_app_burst_fn burst;             /**< NULL for an empty slot */
 	void *state;
+	tern_app_msg_fn msg;                 /**< on_message, may be NULL */
+	uint32_t budget;                     /**< requests per worker loop, 0 = unlimited */
 	const struct tern_app_instance *app; /**< for names in output; control side */
 };
 

@@ -12,4 +12,25 @@ const char *const tern_ctr_names[TERN_CTR_MAX] = {
 	[TERN_CTR_DROP_UNSUPPORTED] = "drop_unsupported",
 	[TERN_CTR_DROP_APP] = "drop_app",
 	[TERN_CTR_DROP_BAD_VERDICT] = "drop_bad_verdict",
+	[TERN_CTR_DROP_BACKLOG] = "drop_backlog",
+	[TERN_CTR_DROP_BUS_FULL] = "drop_bus_full",
+	[TERN_CTR_DROP_HANDOFF] = "drop_handoff",
+};
+
+const char *const tern_wctr_names[TERN_WCTR_MAX] = {
+	[TERN_WCTR_LOOPS] = "loops",
+	[TERN_WCTR_IDLE_SLEEPS] = "idle_sleeps",
+	[TERN_WCTR_IDLE_SLEPT_NS] = "idle_slept_ns",
+	[TERN_WCTR_BUS_MSGS] = "bus_msgs",
+	[TERN_WCTR_BUS_NO_APP] = "bus_no_app",
+	[TERN_WCTR_BUS_POST_FULL] = "bus_post_full",
+	[TERN_WCTR_HANDOFF_OUT] = "handoff_out",
+	[TERN_WCTR_HANDOFF_IN] = "handoff_in",
+	[TERN_WCTR_STEERED_OUT] = "steered_out",
+	[TERN_WCTR_STEERED_IN] = "steered_in",
+	[TERN_WCTR_TX_HANDOFF_OUT] = "tx_handoff_out",
+	[TERN_WCTR_TX_HANDOFF_IN] = "tx_handoff_in",
+	[TERN_WCTR_BUDGET_HITS] = "budget_hits",
+	[TERN_WCTR_DEFERRED] = "deferred",
+	[TERN_WCTR_PRIO_FLUSH] = "prio_flush",
 };

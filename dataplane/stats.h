@@ -30,8 +30,34 @@ enum tern_ctr {
 	TERN_CTR_DROP_UNSUPPORTED,  /**< valid but not handled: TCP, fragments, other ICMP types, multi-segment */
 	TERN_CTR_DROP_APP,          /**< an app's verdict was DROP */
 	TERN_CTR_DROP_BAD_VERDICT,  /**< an app's verdict or reply length was invalid */
+	TERN_CTR_DROP_BACKLOG,      /**< a request over its app's budget found the backlog full */
+	TERN_CTR_DROP_BUS_FULL,     /**< a hand-off or steered frame found the target's ring full */
+	TERN_CTR_DROP_HANDOFF,      /**< HANDOFF of a request already handed off, or to no worker */
 	TERN_CTR_MAX
 };
+
+/** Per-worker event and scheduling counters (not tied to a port). */
+enum tern_wctr {
+	TERN_WCTR_LOOPS = 0,        /**< loop iterations */
+	TERN_WCTR_IDLE_SLEEPS,      /**< sleeps taken under --idle adaptive */
+	TERN_WCTR_IDLE_SLEPT_NS,    /**< time asked to sleep */
+	TERN_WCTR_BUS_MSGS,         /**< messages delivered to an app's on_message */
+	TERN_WCTR_BUS_NO_APP,       /**< messages for an app no longer loaded (dropped) */
+	TERN_WCTR_BUS_POST_FULL,    /**< messages this worker posted that were refused (ring full) */
+	TERN_WCTR_HANDOFF_OUT,      /**< requests handed to another worker */
+	TERN_WCTR_HANDOFF_IN,       /**< requests handed to this worker */
+	TERN_WCTR_STEERED_OUT,      /**< frames this receiver steered to other workers */
+	TERN_WCTR_STEERED_IN,       /**< frames steered to this worker */
+	TERN_WCTR_TX_HANDOFF_OUT,   /**< replies sent through another worker's TX queue */
+	TERN_WCTR_TX_HANDOFF_IN,    /**< replies sent for other workers */
+	TERN_WCTR_BUDGET_HITS,      /**< loop iterations in which an app reached its budget */
+	TERN_WCTR_DEFERRED,         /**< requests left in the backlog for a later iteration */
+	TERN_WCTR_PRIO_FLUSH,       /**< protocol replies sent ahead of a burst's app work */
+	TERN_WCTR_MAX
+};
+
+/** Names for output ("loops", "idle_sleeps", ...). */
+extern const char *const tern_wctr_names[TERN_WCTR_MAX];
 
 /** Counter names for output ("rx", "drop_malformed", ...). */
 extern const char *const tern_ctr_names[TERN_CTR_MAX];
@@ -40,6 +66,25 @@ extern const char *const tern_ctr_names[TERN_CTR_MAX];
 struct tern_worker_stats {
 	uint64_t c[TERN_MAX_PORTS][TERN_CTR_MAX];
 } __rte_cache_aligned;
+
+/** One worker's event counters, on their own cache lines. */
+struct tern_worker_wstats {
+	uint64_t c[TERN_WCTR_MAX];
+} __rte_cache_aligned;
+
+/** Add n to event counter ctr of this worker. Fast path; single writer. */
+static inline void
+tern_wctr_add(struct tern_worker_wstats *s, enum tern_wctr ctr, uint64_t n)
+{
+	__atomic_store_n(&s->c[ctr], s->c[ctr] + n, __ATOMIC_RELAXED);
+}
+
+/** Read an event counter from another thread. */
+static inline uint64_t
+tern_wctr_read(const struct tern_worker_wstats *s, enum tern_wctr ctr)
+{
+	return __atomic_load_n(&s->c[ctr], __ATOMIC_RELAXED);
+}
 
 /** Add n to counter ctr of port on this worker. Fast path; single writer. */
 static inline void

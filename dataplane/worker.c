@@ -7,6 +7,7 @@
 #include <urcu-qsbr.h>
 
 #include "builtin.h"
+#include "event_bus.h"
 #include "cksum.h"
 #include "parse.h"
 #include "worker.h"
@@ -15,16 +16,22 @@
 struct burst_ctx {
 	struct tern_worker *w;
 	uint16_t port;
+	uint8_t flags;           /* TERN_REQ_F_* of every frame in the burst */
+	uint64_t t_rx;
 	const struct tern_handler_table *ht;
 	const struct tern_addr_table *at;
 	const struct tern_reply_port *rp;
 	uint16_t n_req;
 	uint16_t n_drop;
+	uint16_t n_proto;        /* protocol replies queued during classification */
 	struct tern_udp_req req[TERN_BURST_MAX];
 	struct tern_parsed req_p[TERN_BURST_MAX];
 	uint8_t req_slot[TERN_BURST_MAX];
 	struct rte_mbuf *drop[TERN_BURST_MAX];
 };
+
+/* An internal verdict: over the app's budget, keep it for a later iteration. */
+#define VERDICT_DEFER TERN_VERDICT_MAX
 
 /* Pseudo-counter meaning "became a UDP request for an app". */
 #define TO_APP TERN_CTR_RX
@@ -105,6 +112,9 @@ classify_udp(struct burst_ctx *c, struct rte_mbuf *m, const struct tern_parsed *
 	r->dst_port = dport;
 	r->family = p->l3 == TERN_L3_IPV4 ? 4 : 6;
 	r->verdict = TERN_VERDICT_DROP;
+	r->flags = c->flags;
+	r->reserved = 0;
+	r->to_worker = 0;
 	r->src_addr = src;
 	r->dst_addr = dst;
 	c->req_p[c->n_req] = *p;
@@ -198,21 +208,99 @@ classify(struct burst_ctx *c, struct rte_mbuf *m)
 	}
 }
 
+/* How many more requests app slot may handle in this iteration. */
+static uint32_t
+budget_left(struct tern_worker *w, uint8_t slot, const struct tern_handler *h)
+{
+	struct tern_budget_use *u = &w->budget[slot];
+
+	if (h->budget == 0)
+		return UINT32_MAX;
+	if (u->iter != w->iter) {
+		u->iter = w->iter;
+		u->used = 0;
+		u->hit = 0;
+	}
+	return u->used >= h->budget ? 0 : h->budget - u->used;
+}
+
+/* Charge n requests to slot's budget; count the first time it runs out. */
+static void
+budget_charge(struct tern_worker *w, uint8_t slot, const struct tern_handler *h,
+	      uint32_t n, bool over)
+{
+	struct tern_budget_use *u = &w->budget[slot];
+
+	if (h->budget == 0)
+		return;
+	u->used += n;
+	if (over && !u->hit) {
+		u->hit = 1;
+		tern_wctr_add(&w->wstats, TERN_WCTR_BUDGET_HITS, 1);
+	}
+}
+
 /* Call each app once per run of consecutive requests bound to it, so a
- * burst keeps its order and an app sees as many requests at once as it can. */
+ * burst keeps its order and an app sees as many requests at once as it
+ * can; requests over the app's budget are marked for the backlog. */
 static void
 dispatch(struct burst_ctx *c)
 {
 	uint16_t i = 0, j;
 
 	while (i < c->n_req) {
-		const struct tern_handler *h = &c->ht->h[c->req_slot[i]];
+		uint8_t slot = c->req_slot[i];
+		const struct tern_handler *h = &c->ht->h[slot];
+		uint32_t take;
 
-		for (j = i + 1; j < c->n_req && c->req_slot[j] == c->req_slot[i]; j++)
+		for (j = i + 1; j < c->n_req && c->req_slot[j] == slot; j++)
 			;
-		h->burst(h->state, c->w->idx, &c->req[i], j - i);
+		take = RTE_MIN(budget_left(c->w, slot, h), (uint32_t)(j - i));
+		budget_charge(c->w, slot, h, take, take < (uint32_t)(j - i));
+		if (take != 0)
+			h->burst(h->state, c->w->idx, &c->req[i], (uint16_t)take);
+		for (uint16_t k = i + (uint16_t)take; k < j; k++)
+			c->req[k].verdict = VERDICT_DEFER;
 		i = j;
 	}
+}
+
+/* Keep a request for a later iteration; full backlog: drop it. */
+static void
+defer(struct burst_ctx *c, struct rte_mbuf *m)
+{
+	struct tern_backlog *b = &c->w->backlog;
+	struct tern_backlog_ent *e;
+
+	if (b->tail - b->head >= TERN_BACKLOG) {
+		drop(c, m, TERN_CTR_DROP_BACKLOG);
+		return;
+	}
+	e = &b->e[b->tail++ & (TERN_BACKLOG - 1)];
+	e->m = m;
+	e->t_rx = c->t_rx;
+	e->port = c->port;
+	e->flags = c->flags;
+	tern_wctr_add(&c->w->wstats, TERN_WCTR_DEFERRED, 1);
+}
+
+/* Post a request to the worker the app named; refused: drop it. */
+static void
+handoff(struct burst_ctx *c, struct tern_udp_req *r, uint8_t slot)
+{
+	struct tern_engine *e = c->w->engine;
+	struct tern_event ev = { .kind = TERN_EV_PKT, .slot = slot, .port = c->port };
+
+	if ((c->flags & TERN_REQ_F_HANDED_OFF) || r->to_worker >= e->n_workers) {
+		drop(c, r->mbuf, TERN_CTR_DROP_HANDOFF);
+		return;
+	}
+	ev.m = r->mbuf;
+	if (tern_bus_post(&e->bus, r->to_worker, &ev) < 0) {
+		drop(c, r->mbuf, TERN_CTR_DROP_BUS_FULL);
+		return;
+	}
+	tern_wctr_add(&c->w->wstats, TERN_WCTR_HANDOFF_OUT, 1);
 }
 
 static void
@@ -238,6 +326,12 @@ apply_verdicts(struct burst_ctx *c)
 		case TERN_VERDICT_DROP:
 			drop(c, r->mbuf, TERN_CTR_DROP_APP);
 			break;
+		case TERN_VERDICT_HANDOFF:
+			handoff(c, r, c->req_slot[i]);
+			break;
+		case VERDICT_DEFER:
+			defer(c, r->mbuf);
+			break;
 		default:
 			drop(c, r->mbuf, TERN_CTR_DROP_BAD_VERDICT);
 			break;
@@ -245,8 +339,26 @@ apply_verdicts(struct burst_ctx *c)
 	}
 }
 
-/* Hand the burst's replies to the TX queue; free and count what it refuses.
- * Returns how many it took. */
+/* Hand replies to the worker that owns the port's TX queue; free and
+ * count what its ring refuses. Returns how many it took. */
+static uint16_t
+tx_handoff(struct tern_worker *w, uint16_t port, struct tern_txbuf *b)
+{
+	struct tern_event ev[TERN_BURST_MAX];
+	unsigned sent;
+
+	for (uint16_t i = 0; i < b->n; i++) {
+		ev[i].kind = TERN_EV_TX;
+		ev[i].port = port;
+		ev[i].m = b->pkts[i];
+	}
+	sent = tern_bus_post_burst(&w->engine->bus, w->tx_owner[port], ev, b->n);
+	tern_wctr_add(&w->wstats, TERN_WCTR_TX_HANDOFF_OUT, sent);
+	return (uint16_t)sent;
+}
+
+/* Hand the queued replies to the TX queue (ours, or the owner's through the
+ * bus); free and count what is refused. Returns how many were taken. */
 static uint16_t
 flush_tx(struct tern_worker *w, uint16_t port)
 {
@@ -255,8 +367,12 @@ flush_tx(struct tern_worker *w, uint16_t port)
 
 	if (b->n == 0)
 		return 0;
-	sent = rte_eth_tx_burst(port, w->txq[port], b->pkts, b->n);
-	tern_ctr_add(&w->stats, port, TERN_CTR_TX, sent);
+	if (likely(w->txq[port] != TERN_TXQ_NONE)) {
+		sent = rte_eth_tx_burst(port, w->txq[port], b->pkts, b->n);
+		tern_ctr_add(&w->stats, port, TERN_CTR_TX, sent);
+	} else {
+		sent = tx_handoff(w, port, b);
+	}
 	if (unlikely(sent < b->n)) {
 		tern_ctr_add(&w->stats, port, TERN_CTR_DROP_TX_FULL, b->n - sent);
 		rte_pktmbuf_free_bulk(&b->pkts[sent], b->n - sent);
@@ -266,70 +382,72 @@ flush_tx(struct tern_worker *w, uint16_t port)
 }
 
 void
-tern_worker_handle_burst(struct tern_worker *w, uint16_t port,
-			 struct rte_mbuf **pkts, uint16_t n)
+tern_worker_flush_tx(struct tern_worker *w, uint16_t port)
+{
+	flush_tx(w, port);
+}
+
+/* Send what is queued, and count the in-engine time of what left. The TX
+ * call itself (a system call for AF_XDP, a doorbell for a NIC) is not
+ * counted: in-engine time ends where the driver's begins. */
+static void
+send_queued(struct tern_worker *w, uint16_t port, uint64_t t_rx)
+{
+	uint64_t t_tx = rte_rdtsc();
+	uint16_t sent = flush_tx(w, port);
+
+	/* Every packet sent from this burst spent the same time in the engine. */
+	if (sent != 0)
+		tern_hist_add(&w->latency, t_tx - t_rx, sent);
+}
+
+void
+tern_worker_handle_frames(struct tern_worker *w, uint16_t port,
+			  struct rte_mbuf **pkts, uint16_t n, uint8_t flags,
+			  bool count_rx, uint64_t t_rx)
 {
 	struct tern_engine *e = w->engine;
-	uint64_t t_rx = rte_rdtsc(), t_tx; /* the burst's arrival and departure */
 	struct burst_ctx c; /* not zero-initialised: its arrays are large */
-	uint16_t sent;
 
 	c.w = w;
 	c.port = port;
+	c.flags = flags;
+	c.t_rx = t_rx;
 	/* Valid until this worker's next quiescent state. */
 	c.ht = rcu_dereference(e->handlers);
 	c.at = rcu_dereference(e->addrs);
 	c.rp = &w->reply_port[port];
 	c.n_req = 0;
 	c.n_drop = 0;
+	c.n_proto = 0;
 
-	tern_ctr_add(&w->stats, port, TERN_CTR_RX, n);
+	if (count_rx)
+		tern_ctr_add(&w->stats, port, TERN_CTR_RX, n);
 	for (uint16_t i = 0; i < n; i++) {
 		enum tern_ctr why = classify(&c, pkts[i]);
 
-		if (why == TERN_CTR_TX)
+		if (why == TERN_CTR_TX) {
 			tx_queue(&c, pkts[i]);
-		else if (why != TO_APP)
+			c.n_proto++;
+		} else if (why != TO_APP) {
 			drop(&c, pkts[i], why);
+		}
+	}
+	/* Priority: protocol replies leave before any app spends time. */
+	if (c.n_proto != 0 && c.n_req != 0) {
+		send_queued(w, port, t_rx);
+		tern_wctr_add(&w->wstats, TERN_WCTR_PRIO_FLUSH, 1);
 	}
 	dispatch(&c);
 	apply_verdicts(&c);
 	if (c.n_drop != 0)
 		rte_pktmbuf_free_bulk(c.drop, c.n_drop);
-	/* In-engine time ends where the driver's begins: the TX call itself
-	 * (a system call for AF_XDP, a doorbell for a NIC) is not counted. */
-	t_tx = rte_rdtsc();
-	sent = flush_tx(w, port);
-	/* Every packet sent from this burst spent the same time in the engine. */
-	if (sent != 0)
-		tern_hist_add(&w->latency, t_tx - t_rx, sent);
+	send_queued(w, port, t_rx);
 }
 
-int
-tern_worker_main(void *arg)
+void
+tern_worker_handle_burst(struct tern_worker *w, uint16_t port,
+			 struct rte_mbuf **pkts, uint16_t n)
 {
-	struct tern_worker *w = arg;
-	struct tern_engine *e = w->engine;
-	struct rte_mbuf *pkts[TERN_BURST_MAX];
-	uint16_t burst = e->conf.burst;
-
-	if (w->n_rxq == 0)
-		return 0; /* no queue to poll: nothing to do (said at start-up) */
-
-	/* A QSBR reader from here on: online, so grace periods wait for us. */
-	rcu_register_thread();
-	while (!__atomic_load_n(&e->stop, __ATOMIC_ACQUIRE)) {
-		for (unsigned i = 0; i < w->n_rxq; i++) {
-			const struct tern_rxq *q = &w->rxq[i];
-			uint16_t nb = rte_eth_rx_burst(q->port_id, q->queue, pkts, burst);
-
-			if (nb != 0)
-				tern_worker_handle_burst(w, q->port_id, pkts, nb);
-		}
-		/* No table pointer survives this point: let writers free old ones. */
-		rcu_quiescent_state();
-	}
-	/* Unregistering also takes us offline: no grace period waits for us. */
-	rcu_unregister_thread();
-	return 0;
+	tern_worker_handle_frames(w, port, pkts, n, 0, true, rte_rdtsc());
 }

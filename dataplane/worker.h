@@ -1,17 +1,27 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /**
  * @file
- * The worker: a poll-mode, run-to-completion loop on one lcore. Each loop
- * polls the worker's RX queues; each burst is parsed, classified, answered by
- * the built-in protocols or dispatched to the app bound to its UDP port, and
- * the replies leave by the worker's own TX queue on the port they came in on.
+ * The worker: a poll-mode, run-to-completion event loop on one lcore. Each
+ * iteration, in this order (docs/architecture.md, "The event loop"):
+ *   1. due timers fire (app timer callbacks);
+ *   2. the event bus is drained: messages to apps first, then frames handed
+ *      or steered here and replies to send for other workers;
+ *   3. requests left over from earlier iterations (the backlog) run;
+ *   4. the RX queues are polled; a queue on a port with fewer queues than
+ *      workers is spread over all workers (software steering).
+ * In every burst, protocol traffic (ARP, ICMP, NDP) is answered and sent
+ * before any app runs; each app handles at most its budget of requests per
+ * iteration, the rest wait in the backlog (dropped and counted when full).
+ * Between iterations the worker reports an RCU quiescent state and, under
+ * --idle adaptive, pauses or sleeps offline when there was nothing to do.
  *
  * Ownership: a received mbuf is, at every point, either in the burst being
- * processed, handed to an app that took it (verdict CONSUMED), queued in the
- * worker's TX buffer, given to the TX queue, or freed with its drop counted.
+ * processed, in the backlog, in another worker's event ring, handed to an
+ * app that took it (verdict CONSUMED), queued in the worker's TX buffer,
+ * given to a TX queue, or freed with its drop counted.
  *
  * RCU: workers are QSBR readers. They rcu_dereference the handler and address
- * tables once per burst and report a quiescent state once per loop.
+ * tables once per burst and report a quiescent state once per iteration.
  */
 #ifndef TERN_WORKER_H
 #define TERN_WORKER_H
@@ -20,7 +30,9 @@
 
 #include <rte_mbuf.h>
 
+#include "app_timer.h"
 #include "engine.h"
+#include "idle.h"
 #include "latency_hist.h"
 #include "reply.h"
 #include "stats.h"
@@ -29,10 +41,15 @@
 extern "C" {
 #endif
 
+#define TERN_BACKLOG 1024        /**< requests a worker keeps for later iterations */
+#define TERN_TXQ_NONE 0xffffu    /**< no TX queue of its own on this port */
+#define TERN_BUS_DRAIN_MAX 64    /**< events taken from the ring per iteration */
+
 /** One RX queue a worker polls. */
 struct tern_rxq {
 	uint16_t port_id;
 	uint16_t queue;
+	uint8_t steer;           /**< spread over all workers (software steering) */
 };
 
 /** Replies waiting for the port's TX queue; flushed after every burst. */
@@ -41,27 +58,83 @@ struct tern_txbuf {
 	struct rte_mbuf *pkts[TERN_BURST_MAX];
 };
 
+/** A request waiting for a later iteration (its app's budget was spent). */
+struct tern_backlog_ent {
+	struct rte_mbuf *m;
+	uint64_t t_rx;           /**< TSC when it was first received */
+	uint16_t port;
+	uint8_t flags;           /**< TERN_REQ_F_* */
+};
+
+/** FIFO of deferred requests; head and tail run freely (mask on access). */
+struct tern_backlog {
+	uint32_t head;           /**< next to take */
+	uint32_t tail;           /**< next free */
+	struct tern_backlog_ent e[TERN_BACKLOG];
+};
+
+/** Budget spent by one app slot in the current iteration. */
+struct tern_budget_use {
+	uint64_t iter;           /**< iteration the count belongs to */
+	uint32_t used;
+	uint32_t hit;            /**< budget_hits already counted for iter */
+};
+
 struct tern_worker {
 	struct tern_worker_stats stats;          /**< written by this worker only */
+	struct tern_worker_wstats wstats;        /**< written by this worker only */
+	struct tern_timer_stats timer_stats;     /**< written by this worker only */
 	struct tern_engine *engine;
 	unsigned idx;                            /**< worker index, 0..n_workers-1 */
 	unsigned lcore_id;
 	unsigned n_rxq;
 	struct tern_rxq rxq[TERN_MAX_PORTS];     /**< at most one queue per port */
-	uint16_t txq[TERN_MAX_PORTS];            /**< own TX queue per polled port */
+	uint16_t txq[TERN_MAX_PORTS];            /**< own TX queue per port, or TERN_TXQ_NONE */
+	uint16_t tx_owner[TERN_MAX_PORTS];       /**< worker that sends for us when txq is NONE */
 	struct tern_reply_port reply_port[TERN_MAX_PORTS]; /**< MAC and TX offloads */
 	struct tern_txbuf tx[TERN_MAX_PORTS];
 	struct tern_hist latency;                /**< RX burst to TX burst, TSC cycles */
+	struct tern_idle idle;
+	uint64_t iter;                           /**< loop iterations so far */
+	struct tern_budget_use budget[TERN_MAX_APPS + 1];
+	struct tern_backlog backlog;
 } __rte_cache_aligned;
 
 /**
  * Process one received burst from port: every mbuf in pkts ends up sent,
- * queued for TX and flushed, taken by an app, or freed and counted. Worker
- * lcore (or a test's single thread); the caller must be an RCU reader or
- * the only thread touching the engine.
+ * queued for TX and flushed, deferred to the backlog, taken by an app,
+ * handed to another worker, or freed and counted. Worker lcore (or a test's
+ * single thread); the caller must be an RCU reader or the only thread
+ * touching the engine.
  */
 void tern_worker_handle_burst(struct tern_worker *w, uint16_t port,
 			      struct rte_mbuf **pkts, uint16_t n);
+
+/**
+ * The same for frames that did not come from this worker's RX queue:
+ * deferred, handed off (flags TERN_REQ_F_HANDED_OFF) or steered here.
+ * count_rx: count them as received on this worker. t_rx: their arrival.
+ */
+void tern_worker_handle_frames(struct tern_worker *w, uint16_t port,
+			       struct rte_mbuf **pkts, uint16_t n, uint8_t flags,
+			       bool count_rx, uint64_t t_rx);
+
+/** Send (or hand to the port's TX owner) what the worker queued for port. */
+void tern_worker_flush_tx(struct tern_worker *w, uint16_t port);
+
+/**
+ * One loop iteration (timers, bus, backlog, RX; see the file comment),
+ * without the quiescent state or idling. Returns the work done (frames,
+ * events and timers). Worker lcore, or a test's thread standing in for it.
+ */
+unsigned tern_worker_poll_once(struct tern_worker *w);
+
+/** Requests waiting in the worker's backlog. */
+static inline uint32_t
+tern_worker_backlog_len(const struct tern_worker *w)
+{
+	return w->backlog.tail - w->backlog.head;
+}
 
 /** The lcore entry point (for rte_eal_remote_launch); arg is the worker. */
 int tern_worker_main(void *arg);

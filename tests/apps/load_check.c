@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "app_loader.h"
+#include "host.h"
 
 int
 main(int argc, char **argv)
@@ -21,7 +22,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: load_check PATH-TO-APP.so\n");
 		return 2;
 	}
-	app = tern_app_instance_create("hello", argv[1], 0, NULL, 1, &err);
+	app = tern_app_instance_create("hello", argv[1], 0, NULL, 1, &tern_host_ops, &err);
 	if (app == NULL) {
 		fprintf(stderr, "load_check: %s\n", err.msg);
 		return 1;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "app_loader.h"
+#include "host.h"
 #include "check.h"
 
 static const char *responder_so, *noabi_so, *abi_so, *init_so;
@@ -26,7 +27,7 @@ expect_fail(const char *name, const char *path, unsigned n_kv, char *const *kv,
 	struct tern_app_instance *app;
 
 	errno = 0;
-	app = tern_app_instance_create(name, path, n_kv, kv, 2, &err);
+	app = tern_app_instance_create(name, path, n_kv, kv, 2, &tern_host_ops, &err);
 	CHECK(app == NULL);
 	if (app != NULL) {
 		tern_app_instance_destroy(app);
@@ -47,7 +48,7 @@ load_responder(const char *name, unsigned n_kv, char *const *kv, unsigned n_work
 	struct tern_err err = { "" };
 	struct tern_app_instance *app;
 
-	app = tern_app_instance_create(name, responder_so, n_kv, kv, n_workers, &err);
+	app = tern_app_instance_create(name, responder_so, n_kv, kv, n_workers, &tern_host_ops, &err);
 	if (app == NULL)
 		fprintf(stderr, "load_responder: %s\n", err.msg);
 	return app;
@@ -107,7 +108,7 @@ test_bad_apps(void)
 		 noabi_so);
 	expect_fail("n", noabi_so, 0, none, ENOEXEC, want);
 	expect_fail("a", abi_so, 0, none, ENOEXEC, "built for tern app ABI 999");
-	expect_fail("a", abi_so, 0, none, ENOEXEC, "this ternd speaks ABI 2");
+	expect_fail("a", abi_so, 0, none, ENOEXEC, "this ternd speaks ABI 3");
 	expect_fail("i", init_so, 0, none, ENODEV, "app 'i': init failed: the frobnicator is missing");
 }
 

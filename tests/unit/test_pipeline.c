@@ -9,12 +9,16 @@
  *
  * usage: test_pipeline PATH_TO_libudp_responder.so
  */
+#define _GNU_SOURCE /* CPU_SET, pthread_attr_setaffinity_np, sched_getcpu */
 #include <limits.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <rte_arp.h>
+#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_icmp.h>
@@ -35,6 +39,8 @@
 #define ECHO_PORT 7
 #define FIXED_PORT 8
 #define FIXED_SIZE 1000
+#define SLOW_PORT 19
+#define SLOW_NS 2000000 /* the slow app's service time per request */
 
 static struct tern_engine eng;
 static uint16_t port;
@@ -651,6 +657,211 @@ test_tx_full(void)
 	CHECK_EQ(got, ctr(TERN_CTR_TX) - tx0);
 }
 
+/* ---- scheduling: priority, budgets, backlog --------------------------- */
+
+static uint64_t
+wctr(enum tern_wctr c)
+{
+	uint64_t v[TERN_WCTR_MAX];
+
+	tern_engine_worker_events(&eng, 0, v);
+	return v[c];
+}
+
+/* What a second thread saw leave the engine, and when. */
+struct observed {
+	uint64_t t0;                /* when the burst was handed to the engine */
+	volatile int stop;
+	unsigned n;
+	uint64_t t[16];
+	uint16_t ether_type[16];
+};
+
+static void *
+observe(void *arg)
+{
+	struct observed *o = arg;
+	struct rte_mbuf *m[16];
+
+	while (!o->stop && o->n < RTE_DIM(o->t)) {
+		unsigned nb = rte_eth_rx_burst(port, 0, m, RTE_DIM(o->t) - o->n);
+
+		for (unsigned i = 0; i < nb; i++) {
+			const struct rte_ether_hdr *eth =
+				rte_pktmbuf_mtod(m[i], const struct rte_ether_hdr *);
+
+			o->t[o->n] = rte_rdtsc();
+			o->ether_type[o->n++] = rte_be_to_cpu_16(eth->ether_type);
+		}
+		rte_pktmbuf_free_bulk(m, nb);
+	}
+	return NULL;
+}
+
+/* The observer runs on any CPU but the main lcore's (which the engine's
+ * slow app keeps busy); EAL pinned this thread, and threads inherit it. */
+static int
+start_observer(pthread_t *th, struct observed *o)
+{
+	pthread_attr_t attr;
+	cpu_set_t cpus;
+	int ret;
+
+	CPU_ZERO(&cpus);
+	for (int c = 0; c < CPU_SETSIZE && c < (int)sysconf(_SC_NPROCESSORS_ONLN); c++)
+		CPU_SET(c, &cpus);
+	if (CPU_COUNT(&cpus) > 1)
+		CPU_CLR(sched_getcpu(), &cpus);
+	pthread_attr_init(&attr);
+	pthread_attr_setaffinity_np(&attr, sizeof(cpus), &cpus);
+	ret = pthread_create(th, &attr, observe, o);
+	pthread_attr_destroy(&attr);
+	return ret;
+}
+
+/* Priority: in a burst of requests for a slow app (2 ms each) with an ARP
+ * request behind them, the ARP reply leaves before the app starts, not
+ * after it is done. */
+static void
+test_priority(void)
+{
+	const unsigned n_slow = 6;
+	struct frame f[7];
+	struct observed o = { .n = 0 };
+	uint64_t flush0 = wctr(TERN_WCTR_PRIO_FLUSH), ms = rte_get_tsc_hz() / 1000;
+	uint8_t pl[8] = "slow";
+	pthread_t th;
+
+	for (unsigned i = 0; i < n_slow; i++)
+		udp4_frame(&f[i], SLOW_PORT, pl, sizeof(pl));
+	arp_frame(&f[n_slow], TERN_IP4);
+	CHECK_EQ(start_observer(&th, &o), 0);
+	o.t0 = rte_rdtsc();
+	send_frames(f, n_slow + 1);
+	for (int i = 0; i < 1000 && o.n < n_slow + 1; i++)
+		rte_delay_us_sleep(1000);
+	o.stop = 1;
+	pthread_join(th, NULL);
+	CHECK_EQ(o.n, n_slow + 1);
+	CHECK_EQ(o.ether_type[0], RTE_ETHER_TYPE_ARP);
+	/* Sent before the first request's service time, let alone all six. */
+	CHECK(o.t[0] - o.t0 < SLOW_NS / 1000000 * ms);
+	CHECK(o.t[n_slow] - o.t0 >= n_slow * SLOW_NS / 1000000 * ms);
+	CHECK_EQ(wctr(TERN_WCTR_PRIO_FLUSH), flush0 + 1);
+}
+
+/* Collect n replies and check their payloads are "seq" first..first+n-1. */
+static void
+collect_seq(unsigned first, unsigned n)
+{
+	struct rte_mbuf *r[64];
+	unsigned got = collect(r, RTE_DIM(r));
+
+	CHECK_EQ(got, n);
+	for (unsigned i = 0; i < got; i++) {
+		const uint32_t *seq = rte_pktmbuf_mtod_offset(r[i], const uint32_t *,
+							     14 + 20 + 8);
+
+		CHECK_EQ(*seq, first + i);
+	}
+	rte_pktmbuf_free_bulk(r, got);
+}
+
+/* One iteration of the worker loop without polling RX (net_ring loops our
+ * own replies back to RX; the test collects them instead). */
+static void
+iterate(void)
+{
+	struct tern_worker *w = &eng.workers[0];
+	unsigned n_rxq = w->n_rxq;
+
+	w->n_rxq = 0;
+	tern_worker_poll_once(w);
+	w->n_rxq = n_rxq;
+}
+
+/* Budgets: an app with budget 4 handles 4 requests per iteration, in order;
+ * the rest wait in the backlog; another app in the same burst is not held
+ * up behind it. */
+static void
+test_budget(void)
+{
+	struct tern_worker *w = &eng.workers[0];
+	struct tern_err err;
+	struct frame f[20];
+	uint64_t hits0 = wctr(TERN_WCTR_BUDGET_HITS), def0 = wctr(TERN_WCTR_DEFERRED);
+	struct rte_mbuf *r[64];
+	unsigned n;
+
+	CHECK_EQ(tern_engine_app_budget(&eng, "echo", 4, &err), 0);
+	for (uint32_t i = 0; i < 16; i++)
+		udp4_frame(&f[i], ECHO_PORT, &i, sizeof(i));
+	for (unsigned i = 16; i < 20; i++)
+		udp4_frame(&f[i], FIXED_PORT, "x", 1);
+	w->iter++;
+	send_frames(f, 20);
+	/* 4 echo replies, then the 4 fixed-size ones. */
+	n = collect(r, RTE_DIM(r));
+	CHECK_EQ(n, 8);
+	for (unsigned i = 0; i < n; i++)
+		CHECK_EQ(rte_pktmbuf_pkt_len(r[i]), i < 4 ? 14u + 20 + 8 + 4 :
+			 14u + 20 + 8 + FIXED_SIZE);
+	rte_pktmbuf_free_bulk(r, n);
+	CHECK_EQ(tern_worker_backlog_len(w), 12);
+	CHECK_EQ(wctr(TERN_WCTR_BUDGET_HITS), hits0 + 1);
+	CHECK_EQ(wctr(TERN_WCTR_DEFERRED), def0 + 12);
+	for (unsigned it = 1; it < 4; it++) {
+		iterate();
+		collect_seq(4 * it, 4);
+	}
+	CHECK_EQ(tern_worker_backlog_len(w), 0);
+	CHECK_EQ(tern_engine_app_budget(&eng, "echo", 0, &err), 0);
+}
+
+/* A full backlog drops what does not fit, counted; everything kept is
+ * answered later; no mbuf is lost. */
+static void
+test_backlog_full(void)
+{
+	struct tern_worker *w = &eng.workers[0];
+	struct tern_err err;
+	struct frame *f = calloc(TERN_BURST_MAX, sizeof(*f));
+	uint64_t drop0 = ctr(TERN_CTR_DROP_BACKLOG), tx0 = ctr(TERN_CTR_TX);
+	unsigned sent = 0, got = 0, n;
+	struct rte_mbuf *r[64];
+
+	CHECK(f != NULL);
+	if (f == NULL)
+		return;
+	CHECK_EQ(tern_engine_app_budget(&eng, "echo", 1, &err), 0);
+	for (uint32_t i = 0; i < TERN_BURST_MAX; i++)
+		udp4_frame(&f[i], ECHO_PORT, &i, sizeof(i));
+	for (int b = 0; b < 5; b++) {
+		w->iter++;
+		send_frames(f, TERN_BURST_MAX);
+		sent += TERN_BURST_MAX;
+		while ((n = collect(r, RTE_DIM(r))) != 0) {
+			got += n;
+			rte_pktmbuf_free_bulk(r, n);
+		}
+	}
+	CHECK_EQ(tern_worker_backlog_len(w), TERN_BACKLOG);
+	CHECK(ctr(TERN_CTR_DROP_BACKLOG) > drop0);
+	CHECK_EQ(got + TERN_BACKLOG + (ctr(TERN_CTR_DROP_BACKLOG) - drop0), sent);
+	CHECK_EQ(tern_engine_app_budget(&eng, "echo", 32, &err), 0);
+	while (tern_worker_backlog_len(w) != 0) {
+		iterate();
+		while ((n = collect(r, RTE_DIM(r))) != 0) {
+			got += n;
+			rte_pktmbuf_free_bulk(r, n);
+		}
+	}
+	CHECK_EQ(got, ctr(TERN_CTR_TX) - tx0);
+	CHECK_EQ(got + (ctr(TERN_CTR_DROP_BACKLOG) - drop0), sent);
+	CHECK_EQ(tern_engine_app_budget(&eng, "echo", 0, &err), 0);
+	free(f);
+}
+
 static int
 setup(const char *responder)
 {
@@ -659,6 +870,7 @@ setup(const char *responder)
 	struct tern_addr a4, a6;
 	char *echo_args[] = { "mode=echo" };
 	char *fixed_args[] = { "mode=fixed", "size=1000" };
+	char *slow_args[] = { "mode=echo", "service_ns=2000000" };
 
 	if (tern_engine_init(&eng, &conf, &err) < 0 ||
 	    tern_engine_start_ports(&eng, &err) < 0 ||
@@ -669,7 +881,9 @@ setup(const char *responder)
 	    tern_engine_app_load(&eng, "echo", responder, 1, echo_args, &err) < 0 ||
 	    tern_engine_app_load(&eng, "fixed", responder, 2, fixed_args, &err) < 0 ||
 	    tern_engine_bind_udp(&eng, ECHO_PORT, "echo", &err) < 0 ||
-	    tern_engine_bind_udp(&eng, FIXED_PORT, "fixed", &err) < 0) {
+	    tern_engine_bind_udp(&eng, FIXED_PORT, "fixed", &err) < 0 ||
+	    tern_engine_app_load(&eng, "slow", responder, 2, slow_args, &err) < 0 ||
+	    tern_engine_bind_udp(&eng, SLOW_PORT, "slow", &err) < 0) {
 		fprintf(stderr, "test_pipeline: set-up failed: %s\n", err.msg);
 		return -1;
 	}
@@ -710,6 +924,9 @@ main(int argc, char **argv)
 	test_mixed_burst();
 	test_tx_offload_request();
 	test_tx_full();
+	test_priority();
+	test_budget();
+	test_backlog_full();
 
 	CHECK_EQ(tern_engine_mbufs_in_use(&eng), baseline);
 	tern_engine_close(&eng);

@@ -10,10 +10,17 @@
  * and whose size is sizeof(struct tern_app_descriptor). The engine refuses any
  * other.
  *
- * Threading: init and fini run on the control thread. udp_burst runs on worker
- * lcores, concurrently on several of them, each call with its own worker index
- * (< n_workers given to init): keep per-worker state indexed by it, and never
- * block, sleep, lock or allocate in udp_burst.
+ * Threading: init and fini run on the control thread. udp_burst, on_message
+ * and timer callbacks run on worker lcores, concurrently on several of them,
+ * each with its own worker index (< n_workers given to init): keep per-worker
+ * state indexed by it, and never block, sleep, lock or allocate there.
+ *
+ * Events: besides requests, an app gets timer expiries (struct tern_host
+ * timer_*; a timer fires on the worker it was armed for, inside that
+ * worker's loop) and messages posted by other workers or by the control
+ * plane (on_message). A request can be handed to another worker with the
+ * verdict HANDOFF: that worker's udp_burst sees it again, with
+ * TERN_REQ_F_HANDED_OFF set, and replies from there.
  */
 #ifndef TERN_APP_H
 #define TERN_APP_H
@@ -26,7 +33,7 @@
 extern "C" {
 #endif
 
-#define TERN_APP_ABI_VERSION 2u
+#define TERN_APP_ABI_VERSION 3u
 #define TERN_APP_DESCRIPTOR_SYMBOL "tern_app_descriptor"
 
 struct rte_mbuf;
@@ -37,6 +44,9 @@ enum tern_verdict {
 	TERN_VERDICT_REPLY,     /**< engine sends payload[0..len) back to the sender */
 	TERN_VERDICT_FORWARD,   /**< engine transmits the frame as the app left it, out the port it came in */
 	TERN_VERDICT_CONSUMED,  /**< the app owns the mbuf now and must free or send it */
+	TERN_VERDICT_HANDOFF,   /**< engine posts the request to worker to_worker's udp_burst
+				 *   (refused and counted if its ring is full or the request
+				 *   was handed off already) */
 	TERN_VERDICT_MAX
 };
 
@@ -55,9 +65,64 @@ struct tern_udp_req {
 	uint16_t dst_port;       /**< tern's UDP port, host order */
 	uint8_t family;          /**< 4 or 6 */
 	uint8_t verdict;         /**< enum tern_verdict; preset to TERN_VERDICT_DROP */
-	uint16_t reserved;
+	uint8_t flags;           /**< TERN_REQ_F_*, set by the engine */
+	uint8_t reserved;
+	uint16_t to_worker;      /**< out, for HANDOFF: the worker to hand it to */
 	const uint8_t *src_addr; /**< sender's address, network order, 4 or 16 bytes */
 	const uint8_t *dst_addr; /**< tern's address, network order, 4 or 16 bytes */
+};
+
+/** The request was handed to this worker by another one (verdict HANDOFF). */
+#define TERN_REQ_F_HANDED_OFF 0x01u
+
+/** Largest message body for tern_host.post / on_message. */
+#define TERN_MSG_MAX 48
+
+/** A message between workers, or from the control plane (`event post`). */
+struct tern_msg {
+	uint32_t tag;            /**< the sender's choice (0 for the control plane) */
+	uint16_t from_worker;    /**< sender's worker index; TERN_FROM_CONTROL if control */
+	uint16_t len;            /**< bytes in data */
+	uint8_t data[TERN_MSG_MAX];
+};
+#define TERN_FROM_CONTROL 0xffffu
+
+struct tern_timer;  /**< opaque; created by tern_host.timer_new */
+
+/** A timer callback: runs on the worker the timer was armed for. */
+typedef void (*tern_timer_fn)(struct tern_timer *t, void *arg);
+
+/**
+ * What the engine offers an app (struct tern_app_init.host). The pointer and
+ * the functions stay valid for the instance's life. `self` is the
+ * instance's own handle (struct tern_app_init.self).
+ *
+ * Timers: created with timer_new (control thread, e.g. in init: it
+ * allocates), armed and cancelled from the control thread or any worker;
+ * delay and period are in nanoseconds (period 0 = one shot). A timer fires
+ * on `worker`'s lcore, between bursts; lateness is bounded by one loop
+ * iteration (plus the idle sleep under --idle adaptive, itself bounded by
+ * the next timer). The engine cancels every timer of an instance before its
+ * fini, so fini may free them (timer_free) and the memory they point to.
+ *
+ * post: queue a message for this app on `worker` (its on_message runs there,
+ * before the worker's next packets). Never blocks: -ENOBUFS when the
+ * worker's ring is full (counted as bus_full), -EINVAL for a bad worker or
+ * len > TERN_MSG_MAX. Order per sender and receiver is kept.
+ */
+struct tern_host {
+	uint32_t size;                       /**< sizeof(struct tern_host) */
+	unsigned (*worker_id)(void);         /**< the caller's worker index, or
+					      *   TERN_FROM_CONTROL off the workers */
+	uint64_t (*now_ns)(void);            /**< monotonic clock, nanoseconds */
+	struct tern_timer *(*timer_new)(void *self, tern_timer_fn fn, void *arg);
+	int (*timer_arm)(struct tern_timer *t, unsigned worker, uint64_t delay_ns,
+			 uint64_t period_ns);
+	int (*timer_cancel)(struct tern_timer *t); /**< 0, or -EBUSY if it is running
+						    *   on another worker right now */
+	void (*timer_free)(struct tern_timer *t);  /**< cancel and free */
+	int (*post)(void *self, unsigned worker, uint32_t tag, const void *data,
+		    uint16_t len);
 };
 
 /** One key=value argument from `app load NAME PATH key=value ...`. */
@@ -72,6 +137,8 @@ struct tern_app_init {
 	unsigned n_kv;
 	const struct tern_app_kv *kv;
 	unsigned n_workers;           /**< udp_burst's worker index is < n_workers */
+	const struct tern_host *host; /**< timers, messages, clock */
+	void *self;                   /**< this instance's handle, for host calls */
 	char *err;                    /**< on failure, write a one-line reason here */
 	size_t err_len;
 };
@@ -102,6 +169,12 @@ typedef int (*tern_app_import_fn)(void *state, const void *blob, size_t len);
  * udp_burst on the workers: read counters with relaxed loads.
  */
 typedef void (*tern_app_stats_fn)(void *state, char *buf, size_t len);
+/**
+ * Optional: a message for this app on this worker (from tern_host.post or
+ * the control plane's `event post`). Worker lcore, handled before the
+ * worker's next packets; the message is valid during the call only.
+ */
+typedef void (*tern_app_msg_fn)(void *state, unsigned worker, const struct tern_msg *m);
 
 struct tern_app_descriptor {
 	uint32_t abi_version;    /**< TERN_APP_ABI_VERSION */
@@ -113,6 +186,7 @@ struct tern_app_descriptor {
 	tern_app_export_fn export_state; /**< optional (app replace) */
 	tern_app_import_fn import_state; /**< optional (app replace) */
 	tern_app_stats_fn stats;     /**< optional (show apps) */
+	tern_app_msg_fn on_message;  /**< optional (messages, `event post`) */
 };
 
 /** The value of key in ia's arguments, or NULL. */

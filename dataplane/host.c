@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_per_lcore.h>
+
+#include "app_loader.h"
+#include "app_timer.h"
+#include "engine.h"
+#include "host.h"
+#include "worker.h"
+
+/* The process's engine (one per process; ternd and tests make one). */
+static struct tern_engine *host_engine;
+
+/* The calling thread's worker index; TERN_FROM_CONTROL elsewhere. */
+static __thread unsigned host_worker = TERN_FROM_CONTROL;
+
+void
+tern_host_bind(struct tern_engine *e)
+{
+	host_engine = e;
+}
+
+void
+tern_host_set_worker(unsigned idx)
+{
+	host_worker = idx;
+}
+
+unsigned
+tern_host_worker(void)
+{
+	return host_worker;
+}
+
+static unsigned
+host_worker_id(void)
+{
+	return host_worker;
+}
+
+static uint64_t
+host_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static struct tern_timer *
+host_timer_new(void *self, tern_timer_fn fn, void *arg)
+{
+	return tern_timer_new(self, fn, arg);
+}
+
+/* A message to this app on worker; counted against the poster when refused. */
+static int
+host_post(void *self, unsigned worker, uint32_t tag, const void *data, uint16_t len)
+{
+	const struct tern_app_instance *app = self;
+	struct tern_engine *e = host_engine;
+	struct tern_event ev = { .kind = TERN_EV_MSG };
+
+	if (e == NULL || worker >= e->n_workers || len > TERN_MSG_MAX)
+		return -EINVAL;
+	ev.slot = app->slot;
+	ev.msg.tag = tag;
+	ev.msg.from_worker = (uint16_t)host_worker;
+	ev.msg.len = len;
+	memcpy(ev.msg.data, data, len);
+	if (tern_bus_post(&e->bus, worker, &ev) == 0)
+		return 0;
+	if (host_worker < e->n_workers)
+		tern_wctr_add(&e->workers[host_worker].wstats, TERN_WCTR_BUS_POST_FULL, 1);
+	return -ENOBUFS;
+}
+
+const struct tern_host tern_host_ops = {
+	.size = sizeof(struct tern_host),
+	.worker_id = host_worker_id,
+	.now_ns = host_now_ns,
+	.timer_new = host_timer_new,
+	.timer_arm = tern_timer_arm,
+	.timer_cancel = tern_timer_cancel,
+	.timer_free = tern_timer_free,
+	.post = host_post,
+};

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The idle policy of a worker loop (--idle busy|adaptive). busy polls
+ * without pause. adaptive counts loop iterations that found no work: after
+ * spin_polls of them it pauses (rte_pause) each iteration, after pause_polls
+ * more it sleeps, starting at sleep_min_us and doubling up to sleep_max_us
+ * while nothing arrives; the first iteration with work resets it to polling.
+ * The loop sleeps RCU-offline and never past its next timer.
+ *
+ * Pure state machine: one struct per worker, touched by that worker only.
+ */
+#ifndef TERN_IDLE_H
+#define TERN_IDLE_H
+
+#include <stdint.h>
+
+#include "err.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum tern_idle_mode {
+	TERN_IDLE_BUSY = 0,
+	TERN_IDLE_ADAPTIVE,
+};
+
+struct tern_idle_conf {
+	enum tern_idle_mode mode;
+	uint32_t spin_polls;     /**< empty iterations before pausing (default 1000) */
+	uint32_t pause_polls;    /**< further empty iterations before sleeping (default 10000) */
+	uint32_t sleep_min_us;   /**< first sleep (default 10) */
+	uint32_t sleep_max_us;   /**< longest sleep (default 200) */
+};
+
+enum tern_idle_action {
+	TERN_IDLE_POLL = 0,      /**< go on polling at once */
+	TERN_IDLE_PAUSE,         /**< rte_pause(), then poll */
+	TERN_IDLE_SLEEP,         /**< go offline, sleep *sleep_ns, come back online */
+};
+
+struct tern_idle {
+	struct tern_idle_conf conf;
+	uint32_t empty;          /**< consecutive iterations with no work */
+	uint32_t sleep_us;       /**< next sleep length */
+	uint64_t sleeps;         /**< sleeps taken (for counters) */
+	uint64_t slept_ns;       /**< total asked-for sleep */
+};
+
+/** Defaults for mode (see the fields). */
+void tern_idle_conf_default(struct tern_idle_conf *c, enum tern_idle_mode mode);
+
+/**
+ * Parse "busy", "adaptive" or "adaptive:KEY=N[,KEY=N...]" with keys
+ * spin, pause, sleep_min_us, sleep_max_us. 0, or -EINVAL with err set
+ * saying what was wrong.
+ */
+int tern_idle_parse(const char *s, struct tern_idle_conf *c, struct tern_err *err);
+
+/** "busy" or "adaptive". */
+const char *tern_idle_mode_name(enum tern_idle_mode mode);
+
+void tern_idle_init(struct tern_idle *s, const struct tern_idle_conf *c);
+
+/**
+ * After one loop iteration that did `work` units (packets, events, timers):
+ * what to do before the next. For TERN_IDLE_SLEEP, *sleep_ns is the length
+ * (the caller shortens it to its next timer). Worker lcore, fast path.
+ */
+enum tern_idle_action tern_idle_step(struct tern_idle *s, unsigned work, uint64_t *sleep_ns);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TERN_IDLE_H */

@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The worker's event loop: timers, the event bus, the backlog and the RX
+ * queues, in that order, then a quiescent state and the idle policy. The
+ * per-burst work (classification, apps, replies) is in worker.c.
+ */
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_pause.h>
+
+#include <urcu-qsbr.h>
+
+#include "app_timer.h"
+#include "event_bus.h"
+#include "host.h"
+#include "steer.h"
+#include "worker.h"
+
+/* Deliver one message to its app's on_message, if the app is still there. */
+static void
+deliver_msg(struct tern_worker *w, const struct tern_handler_table *ht,
+	    const struct tern_event *ev)
+{
+	const struct tern_handler *h = &ht->h[ev->slot];
+
+	if (ev->slot == 0 || h->burst == NULL || h->msg == NULL) {
+		tern_wctr_add(&w->wstats, TERN_WCTR_BUS_NO_APP, 1);
+		return;
+	}
+	h->msg(h->state, w->idx, &ev->msg);
+	tern_wctr_add(&w->wstats, TERN_WCTR_BUS_MSGS, 1);
+}
+
+/* Frames handed or steered here: through the pipeline in runs of one port
+ * and kind (they were counted as received where they arrived). */
+static void
+run_frames(struct tern_worker *w, const struct tern_event *ev, unsigned n)
+{
+	struct rte_mbuf *pkts[TERN_BUS_DRAIN_MAX];
+	uint64_t now = rte_rdtsc();
+	unsigned i = 0;
+
+	while (i < n) {
+		uint8_t kind = ev[i].kind;
+		uint16_t port = ev[i].port;
+		uint16_t k = 0;
+
+		for (; i < n && ev[i].kind == kind && ev[i].port == port; i++)
+			pkts[k++] = ev[i].m;
+		if (kind == TERN_EV_PKT) {
+			tern_wctr_add(&w->wstats, TERN_WCTR_HANDOFF_IN, k);
+			tern_worker_handle_frames(w, port, pkts, k, TERN_REQ_F_HANDED_OFF,
+						  false, now);
+		} else if (kind == TERN_EV_STEER) {
+			tern_wctr_add(&w->wstats, TERN_WCTR_STEERED_IN, k);
+			tern_worker_handle_frames(w, port, pkts, k, 0, false, now);
+		} else { /* TERN_EV_TX: replies of a worker without a TX queue */
+			struct tern_txbuf *b = &w->tx[port];
+
+			for (uint16_t j = 0; j < k; j++)
+				b->pkts[b->n++] = pkts[j];
+			tern_wctr_add(&w->wstats, TERN_WCTR_TX_HANDOFF_IN, k);
+			tern_worker_flush_tx(w, port);
+		}
+	}
+}
+
+/* Messages first (control before bulk), then frames, each in order. */
+static unsigned
+drain_bus(struct tern_worker *w)
+{
+	struct tern_event ev[TERN_BUS_DRAIN_MAX];
+	struct tern_event frames[TERN_BUS_DRAIN_MAX];
+	const struct tern_handler_table *ht;
+	unsigned n, nf = 0;
+
+	n = tern_bus_drain(&w->engine->bus, w->idx, ev, TERN_BUS_DRAIN_MAX);
+	if (n == 0)
+		return 0;
+	ht = rcu_dereference(w->engine->handlers);
+	for (unsigned i = 0; i < n; i++) {
+		if (ev[i].kind == TERN_EV_MSG)
+			deliver_msg(w, ht, &ev[i]);
+		else
+			frames[nf++] = ev[i];
+	}
+	if (nf != 0)
+		run_frames(w, frames, nf);
+	return n;
+}
+
+/* Requests deferred by earlier iterations, oldest first; those still over
+ * budget go back to the tail in the same order. */
+static unsigned
+run_backlog(struct tern_worker *w)
+{
+	struct tern_backlog *b = &w->backlog;
+	uint32_t todo = b->tail - b->head;
+	unsigned done = todo;
+
+	while (todo != 0) {
+		struct rte_mbuf *pkts[TERN_BURST_DEFAULT];
+		const struct tern_backlog_ent *first = &b->e[b->head & (TERN_BACKLOG - 1)];
+		uint16_t port = first->port;
+		uint8_t flags = first->flags;
+		uint64_t t_rx = first->t_rx;
+		uint16_t k = 0;
+
+		while (todo != 0 && k < TERN_BURST_DEFAULT) {
+			const struct tern_backlog_ent *e = &b->e[b->head & (TERN_BACKLOG - 1)];
+
+			if (e->port != port || e->flags != flags)
+				break;
+			pkts[k++] = e->m;
+			b->head++;
+			todo--;
+		}
+		tern_worker_handle_frames(w, port, pkts, k, flags, false, t_rx);
+	}
+	return done;
+}
+
+/* Spread a burst from a steered queue: frames for other workers go to their
+ * rings, the rest (ours, and non-IP) are handled here. */
+static void
+steer_burst(struct tern_worker *w, uint16_t port, struct rte_mbuf **pkts, uint16_t n,
+	    uint64_t t_rx)
+{
+	struct tern_engine *e = w->engine;
+	const struct tern_steer *s = &e->steer[port];
+	struct rte_mbuf *local[TERN_BURST_MAX];
+	uint16_t dst[TERN_BURST_MAX];
+	uint16_t n_local = 0, n_away = 0;
+
+	tern_ctr_add(&w->stats, port, TERN_CTR_RX, n);
+	for (uint16_t i = 0; i < n; i++) {
+		dst[i] = tern_steer_frame_worker(s, rte_pktmbuf_mtod(pkts[i], const uint8_t *),
+						 pkts[i]->data_len);
+		if (dst[i] == TERN_STEER_LOCAL || dst[i] == w->idx) {
+			dst[i] = TERN_STEER_LOCAL;
+			local[n_local++] = pkts[i];
+		} else {
+			n_away++;
+		}
+	}
+	for (unsigned d = 0; n_away != 0 && d < e->n_workers; d++) {
+		struct tern_event ev[TERN_BURST_MAX];
+		unsigned k = 0, sent;
+
+		for (uint16_t i = 0; i < n; i++)
+			if (dst[i] == d)
+				ev[k++] = (struct tern_event){ .kind = TERN_EV_STEER, .port = port,
+							       .m = pkts[i] };
+		if (k == 0)
+			continue;
+		n_away -= k;
+		sent = tern_bus_post_burst(&e->bus, d, ev, k);
+		tern_wctr_add(&w->wstats, TERN_WCTR_STEERED_OUT, sent);
+		if (sent < k) {
+			tern_ctr_add(&w->stats, port, TERN_CTR_DROP_BUS_FULL, k - sent);
+			for (unsigned j = sent; j < k; j++)
+				rte_pktmbuf_free(ev[j].m);
+		}
+	}
+	if (n_local != 0)
+		tern_worker_handle_frames(w, port, local, n_local, 0, false, t_rx);
+}
+
+static unsigned
+poll_rxq(struct tern_worker *w, const struct tern_rxq *q, uint16_t burst)
+{
+	struct rte_mbuf *pkts[TERN_BURST_MAX];
+	uint16_t nb = rte_eth_rx_burst(q->port_id, q->queue, pkts, burst);
+
+	if (nb == 0)
+		return 0;
+	if (q->steer)
+		steer_burst(w, q->port_id, pkts, nb, rte_rdtsc());
+	else
+		tern_worker_handle_burst(w, q->port_id, pkts, nb);
+	return nb;
+}
+
+unsigned
+tern_worker_poll_once(struct tern_worker *w)
+{
+	uint16_t burst = w->engine->conf.burst;
+	unsigned work;
+
+	w->iter++;
+	work = tern_timers_run(w->idx);
+	work += drain_bus(w);
+	work += run_backlog(w);
+	for (unsigned i = 0; i < w->n_rxq; i++)
+		work += poll_rxq(w, &w->rxq[i], burst);
+	return work;
+}
+
+/* Sleep offline (grace periods do not wait for us), never past the next
+ * timer. */
+static void
+idle_sleep(struct tern_worker *w, uint64_t ns)
+{
+	uint64_t next = tern_timers_next_ns();
+	struct timespec ts;
+
+	if (next < ns)
+		ns = next;
+	if (ns == 0)
+		return;
+	ts.tv_sec = (time_t)(ns / 1000000000u);
+	ts.tv_nsec = (long)(ns % 1000000000u);
+	rcu_thread_offline();
+	nanosleep(&ts, NULL);
+	rcu_thread_online();
+	tern_wctr_add(&w->wstats, TERN_WCTR_IDLE_SLEEPS, 1);
+	tern_wctr_add(&w->wstats, TERN_WCTR_IDLE_SLEPT_NS, ns);
+}
+
+static void
+idle(struct tern_worker *w, unsigned work)
+{
+	uint64_t ns = 0;
+
+	switch (tern_idle_step(&w->idle, work, &ns)) {
+	case TERN_IDLE_PAUSE:
+		rte_pause();
+		break;
+	case TERN_IDLE_SLEEP:
+		idle_sleep(w, ns);
+		break;
+	default:
+		break;
+	}
+}
+
+/* What is still in the backlog at exit is dropped, and counted. */
+static void
+drop_backlog(struct tern_worker *w)
+{
+	struct tern_backlog *b = &w->backlog;
+
+	while (b->head != b->tail) {
+		const struct tern_backlog_ent *e = &b->e[b->head++ & (TERN_BACKLOG - 1)];
+
+		tern_ctr_add(&w->stats, e->port, TERN_CTR_DROP_BACKLOG, 1);
+		rte_pktmbuf_free(e->m);
+	}
+}
+
+int
+tern_worker_main(void *arg)
+{
+	struct tern_worker *w = arg;
+	struct tern_engine *e = w->engine;
+	bool busy = e->conf.idle.mode == TERN_IDLE_BUSY;
+
+	tern_host_set_worker(w->idx);
+	tern_idle_init(&w->idle, &e->conf.idle);
+	/* A QSBR reader from here on: online, so grace periods wait for us. */
+	rcu_register_thread();
+	while (!__atomic_load_n(&e->stop, __ATOMIC_ACQUIRE)) {
+		unsigned work = tern_worker_poll_once(w);
+
+		tern_wctr_add(&w->wstats, TERN_WCTR_LOOPS, 1);
+		/* No table pointer survives this point: let writers free old ones. */
+		rcu_quiescent_state();
+		if (!busy)
+			idle(w, work);
+	}
+	drop_backlog(w);
+	/* Unregistering also takes us offline: no grace period waits for us. */
+	rcu_unregister_thread();
+	tern_host_set_worker(TERN_FROM_CONTROL);
+	return 0;
+}
