@@ -52,8 +52,7 @@ port_queues(const struct tern_port *p, const struct tern_port_conf *c,
 	n = RTE_MIN(n, (unsigned)info->max_rx_queues);
 	n = RTE_MIN(n, (unsigned)info->max_tx_queues);
 	if (n < c->n_workers)
-		printf("port %u (%s): device has only %u queue(s) for %u workers; "
-		       "workers without a queue on this port do not poll it\n",
+		printf("port %u (%s): device has only %u queue(s) for %u workers\n",
 		       p->port_id, p->name, n, c->n_workers);
 	return (uint16_t)n;
 }

@@ -7,6 +7,7 @@
 # Packages tern needs to build, test and run (Debian 12 names).
 TERN_PACKAGES=(
 	dpdk
+	dpdk-dev
 	ethtool
 	g++
 	gcc
@@ -18,6 +19,7 @@ TERN_PACKAGES=(
 	libdpdk-dev
 	liburcu-dev
 	libxdp-dev
+	memcached
 	meson
 	ninja-build
 	pkg-config
