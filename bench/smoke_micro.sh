@@ -34,6 +34,11 @@ expected = [
     "BM_Checksum/payload:512",
     "BM_Checksum/payload:1472",
     "BM_HistRecord",
+    "BM_ParseMixed",
+    "BM_Steer/symmetric_key",
+    "BM_Steer/asymmetric_key",
+    "BM_SteerHandoff/workers:2",
+    "BM_SteerHandoff/workers:4",
 ]
 
 if sys.argv[2] == "publish":

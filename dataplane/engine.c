@@ -110,8 +110,9 @@ create_pool(struct tern_engine *e, uint16_t n_ports, struct tern_err *err)
 	return 0;
 }
 
-/* Steering for a port with fewer queues than workers: the device's own
- * key and hash types where it hashes, the symmetric key otherwise. */
+/* Steering for a port with fewer queues than workers: always the
+ * symmetric key (both directions of a flow on one worker, and the fast
+ * path of tern_steer_frame_worker), over the types tern asks RSS for. */
 static void
 setup_steering(struct tern_engine *e, const struct tern_port *p)
 {
@@ -120,12 +121,8 @@ setup_steering(struct tern_engine *e, const struct tern_port *p)
 	e->steered[pid] = e->conf.steer == TERN_STEER_AUTO && p->nb_queues < e->n_workers;
 	if (!e->steered[pid])
 		return;
-	if (p->rss_hf != 0 && p->rss_key_len != 0)
-		tern_steer_init(&e->steer[pid], e->n_workers, p->rss_key, p->rss_key_len,
-				p->rss_hf);
-	else
-		tern_steer_init(&e->steer[pid], e->n_workers, tern_rss_symmetric_key, 40,
-				tern_rss_wanted_types());
+	tern_steer_init(&e->steer[pid], e->n_workers, tern_rss_symmetric_key, 40,
+			tern_rss_wanted_types());
 	printf("port %u: %u queue(s) for %u workers: software steering by symmetric "
 	       "Toeplitz hash (--steer off to disable)\n", pid, p->nb_queues, e->n_workers);
 }
@@ -457,11 +454,14 @@ app_create(const struct tern_engine *e, const char *name, const char *path,
 	return app;
 }
 
+static void publish_handlers(struct tern_engine *e, struct tern_handler_table *t);
+
 int
 tern_engine_app_load(struct tern_engine *e, const char *name, const char *path,
 		     unsigned n_kv, char *const *kv, struct tern_err *err)
 {
 	struct tern_app_instance *app;
+	struct tern_handler_table *t;
 	int s;
 
 	if (tern_engine_app_find(e, name) != NULL)
@@ -472,8 +472,16 @@ tern_engine_app_load(struct tern_engine *e, const char *name, const char *path,
 	app = app_create(e, name, path, n_kv, kv, err);
 	if (app == NULL)
 		return -errno;
+	t = tern_handler_table_clone(e->handlers);
+	if (t == NULL) {
+		tern_app_instance_destroy(app); /* never published */
+		return tern_err_set(err, ENOMEM, "out of memory");
+	}
 	app->slot = (uint8_t)s;
 	e->apps[s] = app;
+	/* In the table before any port is bound: its messages find it. */
+	t->h[s] = handler_of(app);
+	publish_handlers(e, t);
 	return 0;
 }
 

@@ -60,8 +60,11 @@ struct tern_bus {
 };
 
 /**
- * Create n_workers rings of ring_size events (a power of two; 0 = default)
- * named after name_prefix. Control thread. 0 or -errno with err set.
+ * Create n_workers rings of ring_size events (a power of two; 0 = default;
+ * a ring holds ring_size - 1) named after name_prefix. Control thread. 0 or
+ * -errno with err set. A producer preempted in the middle of a post makes
+ * other producers to the same ring wait for it (rte_ring's MP mode); the
+ * workers are not preempted, the control thread posts rarely.
  */
 int tern_bus_create(struct tern_bus *b, const char *name_prefix, unsigned n_workers,
 		    unsigned ring_size, struct tern_err *err);

@@ -2,8 +2,10 @@
 /*
  * Micro-benchmarks of tern's fast path (Google Benchmark): header parsing,
  * handler-table lookup (alone and while the control side publishes new
- * tables), a whole burst through tern_worker_handle_burst, the sockperf
- * reply, checksums and histogram recording.
+ * tables), software steering (picking a worker by the RSS hash, and handing
+ * frames to other workers over 64-byte-event rings), a whole burst through
+ * tern_worker_handle_burst, the sockperf reply, checksums and histogram
+ * recording.
  *
  * Every benchmark handles a burst of packets per iteration and reports
  * items_per_second (packets per second) and ns_per_pkt (its inverse, in
@@ -38,6 +40,9 @@
 #include <rte_ip.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+#include <rte_tcp.h>
 #include <rte_udp.h>
 
 /* No _LGPL_SOURCE, like worker.c: the same (non-inlined) quiescent state. */
@@ -45,11 +50,13 @@
 
 #include "cksum.h"
 #include "engine.h"
+#include "event_bus.h"
 #include "handler_table.h"
 #include "latency_hist.h"
 #include "parse.h"
 #include "rcu_publish.h"
 #include "sockperf.h"
+#include "steer.h"
 #include "worker.h"
 
 #include "../../tests/unit/eal_runtime.h"
@@ -269,7 +276,7 @@ responder_path()
 int
 install_inproc_handler(tern_err *err)
 {
-	tern_handler h = { inproc_echo_burst, nullptr, nullptr };
+	tern_handler h = { inproc_echo_burst, nullptr, nullptr, 0, nullptr };
 	tern_handler_table *t = tern_handler_table_clone(g.eng.handlers);
 	int ret;
 
@@ -343,6 +350,224 @@ BENCHMARK_CAPTURE(BM_Parse, ipv6_udp, kIpv6Udp);
 BENCHMARK_CAPTURE(BM_Parse, vlan_ipv4_udp, kVlanIpv4Udp);
 BENCHMARK_CAPTURE(BM_Parse, arp, kArp);
 
+/* ---- software steering ------------------------------------------------------- */
+
+/*
+ * A burst of 32 frames from 32 flows, as a single-queue port delivers them:
+ * IPv4 UDP, IPv6 UDP, VLAN-tagged IPv4 UDP and IPv4 TCP in turn, each from its
+ * own client address and source port, to the server's port 7.
+ */
+void
+build_mixed_frames(Frame *f)
+{
+	const rte_ether_addr mac = { { 0x02, 0, 0, 0, 0, 0x01 } };
+
+	for (unsigned i = 0; i < kBurst; i++) {
+		uint16_t sport = static_cast<uint16_t>(20000 + 7 * i);
+		FrameKind kind = i % 4 == 1 ? kIpv6Udp : i % 4 == 2 ? kVlanIpv4Udp : kIpv4Udp;
+		auto l3 = static_cast<uint16_t>(sizeof(rte_ether_hdr) +
+						 (kind == kVlanIpv4Udp ? sizeof(rte_vlan_hdr) : 0));
+
+		build_frame(&f[i], kind, mac, kEchoPort);
+		if (kind == kIpv6Udp) {
+			auto *ip = reinterpret_cast<rte_ipv6_hdr *>(f[i].b + l3);
+			auto *udp = reinterpret_cast<rte_udp_hdr *>(ip + 1);
+
+			ip->src_addr[15] = static_cast<uint8_t>(2 + i);
+			udp->src_port = rte_cpu_to_be_16(sport);
+			continue;
+		}
+		auto *ip = reinterpret_cast<rte_ipv4_hdr *>(f[i].b + l3);
+		auto *udp = reinterpret_cast<rte_udp_hdr *>(ip + 1);
+
+		ip->src_addr = rte_cpu_to_be_32(kPeerIp4 + i);
+		udp->src_port = rte_cpu_to_be_16(sport);
+		if (i % 4 == 3) /* TCP: the ports sit where UDP's do */
+			ip->next_proto_id = IPPROTO_TCP;
+		/* Addresses changed: fix the header checksum (parse does not care). */
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = tern_cksum_ipv4_hdr(ip, sizeof(*ip));
+	}
+}
+
+/* The baseline for BM_Steer: tern_parse over the same 32 mixed frames. */
+void
+BM_ParseMixed(benchmark::State &state)
+{
+	static Frame f[kBurst];
+	tern_parsed p;
+	uint64_t ok = 0;
+
+	build_mixed_frames(f);
+	for (auto _ : state) {
+		for (unsigned i = 0; i < kBurst; i++) {
+			ok += tern_parse(f[i].b, f[i].len, &p) == TERN_PARSE_OK;
+			benchmark::DoNotOptimize(p);
+		}
+	}
+	if (ok != packets(state, kBurst))
+		state.SkipWithError("a prebuilt frame did not parse OK");
+	report_packets(state, kBurst);
+}
+BENCHMARK(BM_ParseMixed);
+
+/* The well-known 40-byte default Toeplitz key of many NICs: not periodic,
+ * so steer.c takes its general path (rte_softrss_be) with it. */
+const uint8_t kAsymKey[40] = {
+	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67,
+	0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb,
+	0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30,
+	0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
+};
+
+enum SteerKey { kSymmetricKey, kAsymmetricKey };
+
+void
+steer_init(tern_steer *s, unsigned n_workers, SteerKey key = kSymmetricKey)
+{
+	tern_steer_init(s, n_workers, key == kSymmetricKey ? tern_rss_symmetric_key : kAsymKey,
+			40, tern_rss_wanted_types());
+}
+
+/* tern_steer_frame_worker over the 32 mixed frames: the receiver's cost to
+ * pick each frame's worker (headers, Toeplitz, RETA). The symmetric key is
+ * what tern steers with; the other key shows the general Toeplitz path. */
+void
+BM_Steer(benchmark::State &state, SteerKey key)
+{
+	static Frame f[kBurst];
+	tern_steer s;
+	uint64_t to_other = 0;
+
+	steer_init(&s, 2, key);
+	build_mixed_frames(f);
+	for (auto _ : state) {
+		for (unsigned i = 0; i < kBurst; i++) {
+			uint16_t w = tern_steer_frame_worker(&s, f[i].b, f[i].len);
+
+			benchmark::DoNotOptimize(w);
+			to_other += w == 1;
+		}
+	}
+	/* Every frame is IP: none stays LOCAL, and both workers get some. */
+	if (state.iterations() != 0 &&
+	    (to_other == 0 || to_other == packets(state, kBurst)))
+		state.SkipWithError("steering sent every frame to one worker");
+	report_packets(state, kBurst);
+}
+BENCHMARK_CAPTURE(BM_Steer, symmetric_key, kSymmetricKey);
+BENCHMARK_CAPTURE(BM_Steer, asymmetric_key, kAsymmetricKey);
+
+constexpr unsigned kMaxSteerWorkers = 4;
+constexpr unsigned kSteerRingSize = 1024;
+
+/* One ring of 64-byte events per worker but the receiver (worker 0), as the
+ * event bus has: multi-producer, single-consumer. */
+bool
+steer_rings_create(rte_ring **ring, unsigned n_workers)
+{
+	for (unsigned w = 1; w < n_workers; w++) {
+		char name[RTE_RING_NAMESIZE];
+
+		snprintf(name, sizeof(name), "bsteer%u_%u", n_workers, w);
+		ring[w] = rte_ring_create_elem(name, sizeof(tern_event), kSteerRingSize,
+					       SOCKET_ID_ANY, RING_F_SC_DEQ);
+		if (ring[w] == nullptr)
+			return false;
+	}
+	return true;
+}
+
+void
+steer_rings_free(rte_ring **ring, unsigned n_workers)
+{
+	for (unsigned w = 1; w < n_workers; w++) {
+		rte_ring_free(ring[w]);
+		ring[w] = nullptr;
+	}
+}
+
+/*
+ * The receiver's whole hand-off, per burst of 32 frames, with
+ * state.range(0) workers: pick each frame's worker (BM_Steer's work), keep
+ * the receiver's own (worker 0) and LOCAL frames, build one 64-byte
+ * TERN_EV_STEER event per other frame, grouped by destination, and post
+ * each group with one burst enqueue (multi-producer) to that worker's ring
+ * of 64-byte elements; then each destination drains its ring
+ * (single-consumer burst dequeue), as the workers' loops would. Frames are
+ * not mbufs here: the event carries the frame's address.
+ */
+void
+BM_SteerHandoff(benchmark::State &state)
+{
+	static Frame f[kBurst];
+	const unsigned n_workers = static_cast<unsigned>(state.range(0));
+	rte_ring *ring[kMaxSteerWorkers] = {};
+	tern_event ev[kMaxSteerWorkers][kBurst];
+	tern_event out[kBurst];
+	unsigned n_ev[kMaxSteerWorkers];
+	uint64_t kept = 0, moved = 0, drained = 0, refused = 0;
+	tern_steer s;
+
+	if (!g.eal_up) {
+		state.SkipWithError("EAL did not start: no rings");
+		return;
+	}
+	if (!steer_rings_create(ring, n_workers)) {
+		state.SkipWithError("cannot create a ring of 64-byte events");
+		steer_rings_free(ring, n_workers);
+		return;
+	}
+	steer_init(&s, n_workers);
+	build_mixed_frames(f);
+	memset(ev, 0, sizeof(ev));
+	for (auto _ : state) {
+		memset(n_ev, 0, sizeof(n_ev));
+		for (unsigned i = 0; i < kBurst; i++) {
+			uint16_t w = tern_steer_frame_worker(&s, f[i].b, f[i].len);
+
+			if (w == TERN_STEER_LOCAL || w == 0) {
+				kept++; /* the receiver handles it in place */
+				continue;
+			}
+			tern_event *e = &ev[w][n_ev[w]++];
+
+			e->kind = TERN_EV_STEER;
+			e->port = 0;
+			e->m = reinterpret_cast<rte_mbuf *>(&f[i]);
+		}
+		for (unsigned w = 1; w < n_workers; w++) {
+			unsigned n;
+
+			if (n_ev[w] == 0)
+				continue;
+			n = rte_ring_enqueue_burst_elem(ring[w], ev[w], sizeof(tern_event),
+							n_ev[w], nullptr);
+			moved += n;
+			refused += n_ev[w] - n;
+		}
+		/* The destinations' side: drain, look at each event. */
+		for (unsigned w = 1; w < n_workers; w++) {
+			unsigned n = rte_ring_dequeue_burst_elem(ring[w], out, sizeof(tern_event),
+								 kBurst, nullptr);
+
+			for (unsigned k = 0; k < n; k++)
+				benchmark::DoNotOptimize(out[k].m);
+			drained += n;
+		}
+	}
+	if (refused != 0 || drained != moved)
+		state.SkipWithError("a ring refused or lost events");
+	else if (state.iterations() != 0 && (moved == 0 || kept == 0))
+		state.SkipWithError("steering kept or moved every frame");
+	report_packets(state, kBurst);
+	/* Share of frames handed to another worker. */
+	state.counters["moved_share"] = kept + moved == 0 ? 0.0 :
+		static_cast<double>(moved) / static_cast<double>(kept + moved);
+	steer_rings_free(ring, n_workers);
+}
+BENCHMARK(BM_SteerHandoff)->ArgName("workers")->Arg(2)->Arg(4);
+
 /* ---- handler-table lookups ---------------------------------------------------- */
 
 constexpr unsigned kBoundPorts = 256;   /* ports 1000..1255 over all 64 slots */
@@ -353,7 +578,7 @@ constexpr unsigned kLookupPorts = 1024; /* the ports looked up, in bursts */
 tern_handler_table *
 populated_table()
 {
-	tern_handler h = { inproc_echo_burst, nullptr, nullptr };
+	tern_handler h = { inproc_echo_burst, nullptr, nullptr, 0, nullptr };
 	tern_handler_table *t = tern_handler_table_clone(nullptr);
 	tern_err err;
 
@@ -477,7 +702,7 @@ private:
 	void write_loop()
 	{
 		uint16_t toggle = 60000; /* bound in every other table */
-		tern_handler h = { inproc_echo_burst, nullptr, nullptr };
+		tern_handler h = { inproc_echo_burst, nullptr, nullptr, 0, nullptr };
 		tern_err err;
 
 		pin_to_worker_cpu();
