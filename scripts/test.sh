@@ -7,7 +7,7 @@
 # and the exit status is non-zero if the build or any test failed.
 #
 # A second build with AddressSanitizer and UBSan ($BUILD-asan) runs the unit
-# tests, the control socket test and the hot-swap test again; its results
+# tests, the control socket, events and hot-swap tests again; its results
 # count in the same line.
 #
 # Environment: BUILD (build directory, default <repo>/build),
@@ -19,7 +19,7 @@ ROOT=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
 ASAN_BUILD=${ASAN_BUILD:-$BUILD-asan}
 # The integration tests that also run in the sanitizer build.
-ASAN_INTEGRATION=(control_socket hotswap)
+ASAN_INTEGRATION=(control_socket events hotswap)
 HUGEPAGES=${HUGEPAGES:-256}
 
 # shellcheck source=SCRIPTDIR/lib/setup.sh
