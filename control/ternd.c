@@ -336,7 +336,6 @@ main(int argc, char **argv)
 	struct ternd_opts opts = {
 		.conf = {
 			.burst = TERN_BURST_DEFAULT,
-			.idle = { .mode = TERN_IDLE_BUSY },
 			.app_dir = TERN_APP_DIR,
 			.restrict_app_dir = true,
 		},
@@ -348,6 +347,7 @@ main(int argc, char **argv)
 	char **tern_argv;
 	bool capture;
 
+	tern_idle_conf_default(&opts.conf.idle, TERN_IDLE_BUSY);
 	tern_argc = split_args(argc, argv, &eal_argc, &tern_argv);
 	ret = parse_args(tern_argc, tern_argv, &opts, &err);
 	if (ret == 1) {

@@ -78,7 +78,8 @@ port_rss_key(struct tern_port *p, const struct tern_port_conf *c,
 	conf->rx_adv_conf.rss_conf.rss_key_len = (uint8_t)len;
 }
 
-/* RSS if asked for, useful (several queues) and offered; else one queue. */
+/* RSS if asked for, useful (several queues) and offered; one queue if
+ * RSS is off; the device's own spreading if it has queues but no RSS. */
 static void
 port_rss(struct tern_port *p, const struct tern_port_conf *c,
 	 const struct rte_eth_dev_info *info, struct rte_eth_conf *conf)
@@ -95,9 +96,12 @@ port_rss(struct tern_port *p, const struct tern_port_conf *c,
 	}
 	if (have == 0) {
 		tern_rss_types_format(info->flow_type_rss_offloads, buf, sizeof(buf));
+		/* Its queues may still carry traffic (af_packet spreads by a
+		 * kernel fanout): read them all, rather than lose what lands
+		 * on a queue nobody polls. */
 		printf("port %u (%s): device cannot do RSS on IPv4/IPv6 (it offers: %s); "
-		       "using one queue\n", p->port_id, p->name, buf);
-		p->nb_queues = 1;
+		       "polling its %u queue(s) as the device fills them (show flow cannot "
+		       "predict which)\n", p->port_id, p->name, buf, p->nb_queues);
 		return;
 	}
 	if (have != wanted) {

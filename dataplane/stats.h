@@ -40,7 +40,7 @@ enum tern_ctr {
 enum tern_wctr {
 	TERN_WCTR_LOOPS = 0,        /**< loop iterations */
 	TERN_WCTR_IDLE_SLEEPS,      /**< sleeps taken under --idle adaptive */
-	TERN_WCTR_IDLE_SLEPT_NS,    /**< time asked to sleep */
+	TERN_WCTR_IDLE_SLEPT_NS,    /**< time spent asleep (measured) */
 	TERN_WCTR_BUS_MSGS,         /**< messages delivered to an app's on_message */
 	TERN_WCTR_BUS_NO_APP,       /**< messages for an app no longer loaded (dropped) */
 	TERN_WCTR_BUS_POST_FULL,    /**< messages this worker posted that were refused (ring full) */

@@ -71,6 +71,10 @@ struct lg_gen {
 	uint64_t pend_int[LG_BURST];
 	uint16_t npend;
 	const char *why;	/* first invalid reply's reason */
+	/* LG_PROTO_MC_GET: send times by seq modulo mc_win (replies carry no stamp). */
+	uint64_t mc_win;
+	uint64_t *mc_int;
+	uint64_t *mc_sent;
 };
 
 /* ---- open-loop schedule ---- */
@@ -130,6 +134,10 @@ build_one(struct lg_gen *g, uint64_t intended, uint64_t now)
 	m->data_len = g->t->frame_len;
 	m->pkt_len = g->t->frame_len;
 	lg_build(g->t, d, g->run_id, g->next_seq, intended, now);
+	if (g->mc_int != NULL) {
+		g->mc_int[g->next_seq % g->mc_win] = intended;
+		g->mc_sent[g->next_seq % g->mc_win] = now;
+	}
 	if (g->first_meas == LG_NONE && intended >= g->t_meas)
 		g->first_meas = g->next_seq;
 	g->pend[g->npend] = m;
@@ -259,6 +267,25 @@ on_reply(struct lg_gen *g, const struct lg_stamp *st, uint64_t now)
 	r->lat_sum_cycles += lat;
 }
 
+/* LG_PROTO_MC_GET: turn a reply's seq modulo mc_win into the latest request
+ * sent with it, with that request's send times; false if none was sent. */
+static bool
+mc_resolve(const struct lg_gen *g, struct lg_stamp *st)
+{
+	uint64_t r = st->seq, last, back;
+
+	if (g->next_tx == 0)
+		return false;
+	last = g->next_tx - 1;
+	back = (last % g->mc_win + g->mc_win - r) % g->mc_win;
+	if (back > last)
+		return false;
+	st->seq = last - back;
+	st->t_intended = g->mc_int[r];
+	st->t_sent = g->mc_sent[r];
+	return true;
+}
+
 /* Answers an ARP request for our address; false if m is not one. */
 static bool
 answer_arp(struct lg_port *p, uint32_t our_ip, const struct rte_mbuf *m)
@@ -317,6 +344,10 @@ poll_rx_burst(struct lg_gen *g)
 		if (likely(m->nb_segs == 1))
 			kind = lg_classify(g->t, rte_pktmbuf_mtod(m, const uint8_t *),
 					   m->data_len, g->run_id, &st, &why);
+		if (kind == LG_RX_REPLY && g->mc_int != NULL && !mc_resolve(g, &st)) {
+			kind = LG_RX_INVALID;
+			why = "request id never sent";
+		}
 		switch (kind) {
 		case LG_RX_REPLY:
 			on_reply(g, &st, now);
@@ -349,12 +380,39 @@ poll_rx(struct lg_gen *g)
 
 /* ---- one run ---- */
 
+/* LG_PROTO_MC_GET: replies name their request modulo the window; requests
+ * answered up to two timeouts late must not wrap it. */
+static int
+mc_init(struct lg_gen *g, const struct lg_run_cfg *c)
+{
+	double in_flight = c->mode == LG_OPEN ? c->rate * 2e-3 * c->timeout_ms : c->outstanding;
+
+	g->mc_win = lg_mc_window(g->t);
+	if (in_flight * 2 > (double)g->mc_win) {
+		fprintf(stderr, "tern-bench: error: memcached requests carry a 16-bit id: at %.0f "
+			"requests per two timeouts they would wrap %" PRIu64 " ids; lower "
+			"--timeout-ms or raise --flows\n", in_flight, g->mc_win);
+		return -EINVAL;
+	}
+	g->mc_int = calloc(g->mc_win, sizeof(uint64_t));
+	g->mc_sent = calloc(g->mc_win, sizeof(uint64_t));
+	if (g->mc_int == NULL || g->mc_sent == NULL) {
+		free(g->mc_int);
+		free(g->mc_sent);
+		g->mc_int = g->mc_sent = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 static int
 gen_init(struct lg_gen *g, const struct lg_run_cfg *c)
 {
 	uint64_t hz = rte_get_tsc_hz();
 	double total_s = c->warmup_s + c->duration_s, n;
 
+	if (g->t->cfg.proto == LG_PROTO_MC_GET && mc_init(g, c) != 0)
+		return -EINVAL;
 	if (c->mode == LG_OPEN) {
 		n = c->rate * total_s;
 		n += 10 * sqrt(n) + 4096;	/* Poisson: far beyond any deviation */
@@ -367,6 +425,8 @@ gen_init(struct lg_gen *g, const struct lg_run_cfg *c)
 	if (g->seen == NULL || (c->mode == LG_CLOSED && g->tx_tsc == NULL)) {
 		free(g->seen);
 		free(g->tx_tsc);
+		free(g->mc_int);
+		free(g->mc_sent);
 		fprintf(stderr, "tern-bench: error: no memory for a %" PRIu64
 			"-request sequence bitmap (shorter --duration?)\n", g->cap);
 		return -ENOMEM;
@@ -459,6 +519,8 @@ gen_finish(struct lg_gen *g)
 			r->invalid, g->why);
 	free(g->seen);
 	free(g->tx_tsc);
+	free(g->mc_int);
+	free(g->mc_sent);
 }
 
 int
@@ -633,6 +695,87 @@ lg_arp_resolve(struct lg_port *p, uint32_t src_ip, uint32_t dst_ip, uint32_t tim
 	fprintf(stderr, "tern-bench: error: no ARP reply for the destination within %u ms "
 		"(is --dst-ip the responder's address? else give --dst-mac)\n", timeout_ms);
 	return -ETIMEDOUT;
+}
+
+/* Preload: send the sets of keys [from, to) not yet stored, a burst at a time. */
+static void
+mc_send_sets(struct lg_port *p, const struct lg_tmpl *t, const uint8_t *stored,
+	     uint32_t from, uint32_t to)
+{
+	struct rte_mbuf *m;
+	uint16_t len;
+
+	for (uint32_t k = from; k < to; k++) {
+		if (stored[k] || (m = rte_pktmbuf_alloc(p->pool)) == NULL)
+			continue;
+		len = lg_mc_set(t, rte_pktmbuf_mtod(m, uint8_t *), k);
+		m->data_len = len;
+		m->pkt_len = len;
+		while (rte_eth_tx_burst(p->port_id, 0, &m, 1) != 1)
+			;
+	}
+}
+
+/* Preload: collect "STORED" answers until deadline; returns how many were new. */
+static uint32_t
+mc_collect(struct lg_port *p, const struct lg_tmpl *t, uint8_t *stored, uint32_t from,
+	   uint32_t to, uint64_t deadline)
+{
+	struct rte_mbuf *pkts[LG_BURST];
+	uint32_t got = 0;
+
+	while (rte_rdtsc() < deadline && got < to - from) {
+		uint16_t n = rte_eth_rx_burst(p->port_id, 0, pkts, LG_BURST);
+
+		for (uint16_t i = 0; i < n; i++) {
+			int rid = lg_mc_stored(t, rte_pktmbuf_mtod(pkts[i], const uint8_t *),
+					       pkts[i]->data_len);
+			/* request ids are keys modulo 65536: find the one in this slice */
+			uint32_t k = rid < 0 ? to : from + ((uint32_t)rid - from % 65536u) % 65536u;
+
+			if (k < to && !stored[k]) {
+				stored[k] = 1;
+				got++;
+			} else if (rid < 0) {
+				answer_arp(p, t->cfg.src_ip, pkts[i]);
+			}
+		}
+		rte_pktmbuf_free_bulk(pkts, n);
+	}
+	return got;
+}
+
+int
+lg_mc_preload(struct lg_port *p, const struct lg_tmpl *t, uint32_t timeout_ms)
+{
+	const uint32_t slice = 4096; /* sets in flight at once: well under 65536 ids */
+	uint8_t *stored = calloc(t->cfg.keys, 1);
+	uint32_t done = 0;
+
+	if (stored == NULL)
+		return -ENOMEM;
+	for (uint32_t from = 0; from < t->cfg.keys; from += slice) {
+		uint32_t to = t->cfg.keys - from < slice ? t->cfg.keys : from + slice;
+		uint32_t need = to - from;
+
+		for (int round = 0; round < 5 && need != 0; round++) {
+			mc_send_sets(p, t, stored, from, to);
+			need -= mc_collect(p, t, stored, from, to,
+					   rte_rdtsc() + ms_to_cycles(timeout_ms));
+		}
+		done += to - from - need;
+		if (need != 0)
+			break;
+	}
+	free(stored);
+	if (done != t->cfg.keys) {
+		fprintf(stderr, "tern-bench: error: preload: %u of %u keys stored (is a kv or "
+			"memcached listening on UDP %u, with max_value >= %u?)\n", done,
+			t->cfg.keys, t->cfg.dport, t->cfg.size);
+		return -EIO;
+	}
+	fprintf(stderr, "tern-bench: preloaded %u keys of %u bytes\n", done, t->cfg.size);
+	return 0;
 }
 
 void

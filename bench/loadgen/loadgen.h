@@ -95,6 +95,13 @@ int lg_run(struct lg_port *p, const struct lg_tmpl *t, const struct lg_run_cfg *
 	   uint32_t run_id, struct lg_result *r);
 
 /**
+ * LG_PROTO_MC_GET: store every key of t (memcached "set" of t->cfg.size
+ * bytes), waiting for "STORED" and sending again what is missing, up to 5
+ * rounds of timeout_ms. Returns 0, or -EIO (a message is printed).
+ */
+int lg_mc_preload(struct lg_port *p, const struct lg_tmpl *t, uint32_t timeout_ms);
+
+/**
  * Stop polling and keep the port open until its link goes down or
  * linger_ms pass (memif: the peer should disconnect first).
  */

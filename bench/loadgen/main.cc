@@ -31,6 +31,7 @@ struct options {
 	lg_flow_cfg flow{};
 	lg_run_cfg run{};
 	bool have_dst_mac = false;
+	bool have_dport = false;
 	bool have_mode = false;
 	bool have_rate = false;
 	std::vector<double> sweep;
@@ -50,7 +51,8 @@ usage()
 		"       [--mode closed|open] [--outstanding N] [--rate PPS]\n"
 		"       [--arrival const|poisson] [--sweep PPS1,PPS2,...]\n"
 		"       [--duration S] [--warmup S] [--timeout-ms MS] [--label TEXT]\n"
-		"       [--no-payload-check] [--linger-ms MS] [--benchmark_* flags]\n");
+		"       [--no-payload-check] [--linger-ms MS]\n"
+		"       [--proto stamp|memcached-get] [--keys N] [--benchmark_* flags]\n");
 }
 
 int
@@ -143,7 +145,20 @@ enum opt_id {
 	OPT_SRC_IP = 256, OPT_DST_IP, OPT_DST_MAC, OPT_DPORT, OPT_SIZE, OPT_FLOWS,
 	OPT_SPORT_BASE, OPT_MODE, OPT_OUTSTANDING, OPT_RATE, OPT_ARRIVAL, OPT_SWEEP,
 	OPT_DURATION, OPT_WARMUP, OPT_TIMEOUT, OPT_LABEL, OPT_NO_PAYLOAD, OPT_LINGER,
+	OPT_PROTO, OPT_KEYS,
 };
+
+int
+parse_proto(const char *s, options *o)
+{
+	if (std::strcmp(s, "stamp") == 0)
+		o->flow.proto = LG_PROTO_STAMP;
+	else if (std::strcmp(s, "memcached-get") == 0)
+		o->flow.proto = LG_PROTO_MC_GET;
+	else
+		return -EINVAL;
+	return 0;
+}
 
 int
 parse_opt(options *o, int opt, const char *arg)
@@ -158,11 +173,12 @@ parse_opt(options *o, int opt, const char *arg)
 		o->have_dst_mac = true;
 		return rte_ether_unformat_addr(arg, &o->flow.dst_mac) == 0 ? 0 : -EINVAL;
 	case OPT_DPORT:
+		o->have_dport = true;
 		rc = parse_u32(arg, 1, 65535, &v);
 		o->flow.dport = (uint16_t)v;
 		return rc;
-	case OPT_SIZE:
-		rc = parse_u32(arg, LG_MIN_SIZE, LG_MAX_SIZE, &v);
+	case OPT_SIZE: /* the range depends on --proto: check_options */
+		rc = parse_u32(arg, 1, LG_MAX_SIZE, &v);
 		o->flow.size = (uint16_t)v;
 		return rc;
 	case OPT_FLOWS:
@@ -190,8 +206,32 @@ parse_opt(options *o, int opt, const char *arg)
 		o->flow.check_payload = false;
 		return 0;
 	case OPT_LINGER: return parse_u32(arg, 0, 3600000, &o->linger_ms);
+	case OPT_PROTO: return parse_proto(arg, o);
+	case OPT_KEYS: return parse_u32(arg, 1, LG_MC_MAX_KEYS, &o->flow.keys);
 	default: return -EINVAL;
 	}
+}
+
+/* --size's range and --dport's default follow --proto. */
+int
+check_proto(options *o)
+{
+	if (o->flow.proto == LG_PROTO_MC_GET) {
+		if (o->flow.size > LG_MC_MAX_VALUE) {
+			std::fprintf(stderr, "tern-bench: error: memcached-get: --size (the value) "
+				     "is 1 to %u bytes\n", LG_MC_MAX_VALUE);
+			return -EINVAL;
+		}
+		if (!o->have_dport)
+			o->flow.dport = 11211;
+		return 0;
+	}
+	if (o->flow.size < LG_MIN_SIZE) {
+		std::fprintf(stderr, "tern-bench: error: --size is %u to %u bytes\n",
+			     (unsigned)LG_MIN_SIZE, LG_MAX_SIZE);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /* Checks that need several options together. */
@@ -219,7 +259,7 @@ check_options(options *o)
 		std::fprintf(stderr, "tern-bench: error: --sport-base + --flows passes port 65535\n");
 		return -EINVAL;
 	}
-	return 0;
+	return check_proto(o);
 }
 
 int
@@ -244,6 +284,8 @@ parse_args(options *o, int argc, char **argv)
 		{ "label", required_argument, nullptr, OPT_LABEL },
 		{ "no-payload-check", no_argument, nullptr, OPT_NO_PAYLOAD },
 		{ "linger-ms", required_argument, nullptr, OPT_LINGER },
+		{ "proto", required_argument, nullptr, OPT_PROTO },
+		{ "keys", required_argument, nullptr, OPT_KEYS },
 		{ nullptr, 0, nullptr, 0 },
 	};
 	int opt;
@@ -253,6 +295,8 @@ parse_args(options *o, int argc, char **argv)
 	o->flow.flows = 1;
 	o->flow.sport_base = 40000;
 	o->flow.check_payload = true;
+	o->flow.proto = LG_PROTO_STAMP;
+	o->flow.keys = 1000;
 	o->run.mode = LG_CLOSED;
 	o->run.arrival = LG_POISSON;
 	o->run.outstanding = 32;
@@ -353,14 +397,16 @@ run_bench(benchmark::State &state, lg_tmpl *t, lg_run_cfg c)
 std::string
 bench_name(const lg_run_cfg &c, const lg_flow_cfg &f)
 {
-	char buf[128];
+	char buf[160], proto[48] = "";
 
+	if (f.proto == LG_PROTO_MC_GET)
+		std::snprintf(proto, sizeof(proto), "/memcached-get/keys:%u", f.keys);
 	if (c.mode == LG_OPEN)
-		std::snprintf(buf, sizeof(buf), "tern_bench/open/%s/rate:%.0f/size:%u",
-			      c.arrival == LG_CONST ? "const" : "poisson", c.rate, f.size);
+		std::snprintf(buf, sizeof(buf), "tern_bench/open/%s/rate:%.0f%s/size:%u",
+			      c.arrival == LG_CONST ? "const" : "poisson", c.rate, proto, f.size);
 	else
-		std::snprintf(buf, sizeof(buf), "tern_bench/closed/outstanding:%u/size:%u",
-			      c.outstanding, f.size);
+		std::snprintf(buf, sizeof(buf), "tern_bench/closed/outstanding:%u%s/size:%u",
+			      c.outstanding, proto, f.size);
 	return buf;
 }
 
@@ -418,8 +464,12 @@ setup(options *o, lg_tmpl *t)
 			return rc;
 	}
 	rc = lg_tmpl_init(t, &o->flow);
-	if (rc != 0)
-		std::fprintf(stderr, "tern-bench: error: bad --size or --flows\n");
+	if (rc != 0) {
+		std::fprintf(stderr, "tern-bench: error: bad --size, --flows or --keys\n");
+		return rc;
+	}
+	if (o->flow.proto == LG_PROTO_MC_GET)
+		rc = lg_mc_preload(&g_port, t, 500);
 	return rc;
 }
 

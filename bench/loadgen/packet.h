@@ -9,6 +9,13 @@
  * order: only tern-bench writes and reads it; the responder echoes it), then
  * a fixed pattern up to --size bytes. The UDP checksum is the template's
  * precomputed sum plus the few bytes that change per request.
+ *
+ * With proto LG_PROTO_MC_GET the requests are memcached text-protocol gets
+ * over UDP instead: memcached's 8-byte frame header, then "get kNNNNNNN\r\n"
+ * for one of cfg.keys keys, each holding cfg.size bytes (lg_mc_set builds
+ * the sets that store them). Nothing of the stamp travels: the reply echoes
+ * only the 16-bit request id, which with the source port gives the
+ * sequence number modulo lg_mc_window(); the caller keeps the send times.
  */
 #ifndef TERN_BENCH_PACKET_H
 #define TERN_BENCH_PACKET_H
@@ -41,6 +48,19 @@ struct lg_stamp {
 
 #define LG_MIN_SIZE	((uint16_t)sizeof(struct lg_stamp))
 
+/** What the requests say. */
+enum lg_proto {
+	LG_PROTO_STAMP = 0,	/**< the stamp and a pattern, echoed back */
+	LG_PROTO_MC_GET,	/**< memcached "get key" over UDP; replies VALUE ... END */
+};
+
+#define LG_MC_HDR	8u		/* memcached's UDP frame header */
+#define LG_MC_KEY_DIGITS 7u		/* keys k0000000 .. k9999999 */
+#define LG_MC_MAX_KEYS	10000000u
+#define LG_MC_REQ_LEN	(LG_MC_HDR + 4u + 1u + LG_MC_KEY_DIGITS + 2u) /* "get kNNNNNNN\r\n" */
+#define LG_MC_MAX_VALUE	1024u		/* kv's default max_value */
+#define LG_MC_TAIL_MAX	(32u + LG_MC_MAX_VALUE)
+
 /** Addresses and shape of the traffic. Addresses and ports in host order. */
 struct lg_flow_cfg {
 	struct rte_ether_addr src_mac;
@@ -50,8 +70,12 @@ struct lg_flow_cfg {
 	uint16_t sport_base;	/**< first source port */
 	uint16_t flows;		/**< source ports sport_base .. sport_base+flows-1 */
 	uint16_t dport;
-	uint16_t size;		/**< UDP payload bytes, LG_MIN_SIZE .. LG_MAX_SIZE */
-	bool check_payload;	/**< replies must echo the payload byte for byte */
+	uint16_t size;		/**< UDP payload bytes, LG_MIN_SIZE .. LG_MAX_SIZE;
+				 *   LG_PROTO_MC_GET: value bytes, 1 .. LG_MC_MAX_VALUE */
+	bool check_payload;	/**< replies must echo the payload byte for byte
+				 *   (LG_PROTO_MC_GET: hold the key's value) */
+	enum lg_proto proto;
+	uint32_t keys;		/**< LG_PROTO_MC_GET: keys, 1 .. LG_MC_MAX_KEYS */
 };
 
 /** A request frame with a zero stamp and source port, and its partial sums. */
@@ -60,6 +84,9 @@ struct lg_tmpl {
 	uint16_t frame_len;
 	uint32_t l4_sum;	/**< pseudo header + UDP header + payload, stamp and sport 0 */
 	uint8_t frame[LG_MAX_FRAME];
+	/** LG_PROTO_MC_GET: a reply's body after "VALUE kNNNNNNN" */
+	uint16_t mc_tail_len;
+	uint8_t mc_tail[LG_MC_TAIL_MAX];
 };
 
 /** Fate of a received frame. */
@@ -80,7 +107,35 @@ lg_sport(const struct lg_tmpl *t, uint64_t seq)
 	return (uint16_t)(t->cfg.sport_base + seq % t->cfg.flows);
 }
 
-/** Write request seq into buf (t->frame_len bytes). O(1) besides the copy. */
+/** LG_PROTO_MC_GET: replies identify requests modulo this (request id x flows). */
+static inline uint64_t
+lg_mc_window(const struct lg_tmpl *t)
+{
+	return 65536ull * t->cfg.flows;
+}
+
+/** LG_PROTO_MC_GET: the key request seq asks for. */
+static inline uint32_t
+lg_mc_key(const struct lg_tmpl *t, uint64_t seq)
+{
+	return (uint32_t)(seq % lg_mc_window(t) % t->cfg.keys);
+}
+
+/**
+ * LG_PROTO_MC_GET: write into buf (LG_MAX_FRAME bytes) the frame storing key
+ * (memcached "set", request id key & 0xffff, from sport_base); returns its
+ * length. A kv or memcached answers "STORED".
+ */
+uint16_t lg_mc_set(const struct lg_tmpl *t, uint8_t *buf, uint32_t key);
+
+/**
+ * LG_PROTO_MC_GET: if frame (len bytes) answers one of lg_mc_set's requests
+ * with "STORED", the key it stored (modulo 65536), else -1.
+ */
+int lg_mc_stored(const struct lg_tmpl *t, const uint8_t *buf, uint32_t len);
+
+/** Write request seq into buf (t->frame_len bytes). O(1) besides the copy.
+ *  LG_PROTO_MC_GET: only seq goes on the wire (as request id and port). */
 void lg_build(const struct lg_tmpl *t, uint8_t *buf, uint32_t run_id, uint64_t seq,
 	      uint64_t t_intended, uint64_t t_sent);
 
@@ -90,6 +145,10 @@ void lg_build(const struct lg_tmpl *t, uint8_t *buf, uint32_t run_id, uint64_t s
  * destination, IPv4 (no options, header checksum, addresses swapped, total
  * length), UDP (ports swapped and matching the stamp's seq, length, checksum
  * if non-zero), the stamp's magic and run, and the pattern if check_payload.
+ * LG_PROTO_MC_GET: lengths need only be consistent; the frame header must
+ * be a single datagram's; the body must be "VALUE <key> 0 <size>\r\n<value>
+ * \r\nEND\r\n" for the request's key (if check_payload); *st gets the magic,
+ * run_id and seq modulo lg_mc_window(), no times (the caller has them).
  * @param why  if not NULL, set to a short reason for LG_RX_INVALID.
  */
 enum lg_rx_kind lg_classify(const struct lg_tmpl *t, const uint8_t *buf, uint32_t len,

@@ -3,6 +3,9 @@
  * Unit test of tern-bench's request frames: a built request has correct
  * checksums; its echo (addresses and ports swapped, as a responder does) is
  * classified as a reply with the stamp intact; each kind of damage is caught.
+ * memcached-get mode: the get and set frames say what memcached expects, and
+ * a kv/memcached answer (VALUE ... END for the key asked, STORED) is matched
+ * to its request through the request id and port.
  */
 #include <errno.h>
 #include <string.h>
@@ -120,6 +123,83 @@ test_request(uint16_t size)
 	CHECK_EQ(classify(g, len, 77, &st), LG_RX_OTHER);
 }
 
+/* Turn f (a memcached request) into the answer body given, as kv would. */
+static uint32_t
+mc_answer(uint8_t *f, const char *body)
+{
+	struct rte_ipv4_hdr *ip = ip_of(f);
+	struct rte_udp_hdr *udp = udp_of(f);
+	size_t n = strlen(body);
+	uint8_t *pl = f + LG_HDRS_LEN;
+
+	echo(f);
+	pl[2] = pl[3] = pl[4] = pl[6] = pl[7] = 0;
+	pl[5] = 1;
+	memcpy(pl + LG_MC_HDR, body, n);
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(LG_L4_LEN + LG_MC_HDR + n));
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(LG_L3_LEN + LG_L4_LEN + LG_MC_HDR + n));
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	udp->dgram_cksum = 0;
+	udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+	return (uint32_t)(LG_HDRS_LEN + LG_MC_HDR + n);
+}
+
+static void
+test_memcached(void)
+{
+	struct lg_flow_cfg c = {
+		.src_mac = { { 0x02, 0, 0, 0, 0, 2 } },
+		.dst_mac = { { 0x02, 0, 0, 0, 0, 1 } },
+		.src_ip = 0xc6120002, .dst_ip = 0xc6120001,
+		.sport_base = 40000, .flows = 3, .dport = 11211, .size = 5,
+		.check_payload = true, .proto = LG_PROTO_MC_GET, .keys = 1000,
+	};
+	uint64_t seq = 200000 * 3 + 2;	/* request id 200000 % 65536, port 40002 */
+	uint8_t f[LG_MAX_FRAME], g[LG_MAX_FRAME];
+	char want[64];
+	struct lg_stamp st;
+	uint32_t len;
+
+	CHECK_EQ(lg_tmpl_init(&tmpl, &c), 0);
+	lg_build(&tmpl, f, 9, seq, 1, 2);
+	CHECK_EQ(tmpl.frame_len, LG_HDRS_LEN + LG_MC_REQ_LEN);
+	CHECK_EQ(rte_ipv4_udptcp_cksum_verify(ip_of(f), udp_of(f)), 0);
+	CHECK_EQ(rte_be_to_cpu_16(udp_of(f)->src_port), 40002);
+	CHECK(memcmp(f + LG_HDRS_LEN, "\x0d\x40\0\0\0\1\0\0get k0000178\r\n",
+		     LG_MC_REQ_LEN) == 0);	/* 200000 & 0xffff = 0x0d40 */
+	CHECK_EQ(lg_mc_key(&tmpl, seq), 178); /* 600002 % (65536 * 3) % 1000 */
+	memcpy(g, f, tmpl.frame_len);
+	len = mc_answer(g, "VALUE k0000178 0 5\r\nabcde\r\nEND\r\n");
+	CHECK_EQ(classify(g, len, 9, &st), LG_RX_REPLY);
+	CHECK_EQ(st.seq, seq % lg_mc_window(&tmpl));
+	CHECK_EQ(st.run_id, 9);
+	memcpy(g, f, tmpl.frame_len);
+	len = mc_answer(g, "VALUE k0000179 0 5\r\nabcde\r\nEND\r\n");
+	CHECK_EQ(classify(g, len, 9, &st), LG_RX_INVALID);	/* another key */
+	memcpy(g, f, tmpl.frame_len);
+	len = mc_answer(g, "END\r\n");
+	CHECK_EQ(classify(g, len, 9, &st), LG_RX_INVALID);	/* a miss */
+	memcpy(g, f, tmpl.frame_len);
+	len = mc_answer(g, "VALUE k0000178 0 5\r\nabcde\r\nEND\r\n");
+	g[LG_HDRS_LEN + 5] = 2;				/* total 2 */
+	udp_of(g)->dgram_cksum = 0;
+	CHECK_EQ(classify(g, len, 9, &st), LG_RX_INVALID);
+	/* set frames, and STORED answers to them */
+	len = lg_mc_set(&tmpl, f, 70001);
+	snprintf(want, sizeof(want), "%c%cset k0070001 0 0 5\r\nabcde\r\n", 0, 0);
+	CHECK(memcmp(f + LG_HDRS_LEN + 2, "\0\0\0\1", 4) == 0);
+	CHECK(memcmp(f + LG_HDRS_LEN + LG_MC_HDR, want + 2, strlen(want + 2)) == 0);
+	CHECK_EQ(len, LG_HDRS_LEN + LG_MC_HDR + strlen(want + 2));
+	CHECK_EQ(rte_ipv4_udptcp_cksum_verify(ip_of(f), udp_of(f)), 0);
+	len = mc_answer(f, "STORED\r\n");
+	CHECK_EQ(lg_mc_stored(&tmpl, f, len), 70001 & 0xffff);
+	len = mc_answer(g, "NOT_STORED\r\n");
+	CHECK_EQ(lg_mc_stored(&tmpl, g, len), -1);
+	c.size = LG_MC_MAX_VALUE + 1;
+	CHECK_EQ(lg_tmpl_init(&tmpl, &c), -EINVAL);
+}
+
 int
 main(void)
 {
@@ -133,5 +213,6 @@ main(void)
 	test_request(64);
 	test_request(65);
 	test_request(LG_MAX_SIZE);
+	test_memcached();
 	return check_done("loadgen_packet");
 }

@@ -9,6 +9,7 @@
 #   - after traffic: /tern/stats total and port0 show rx=tx=COUNT+2 and no
 #     drops; /tern/stats/lcores sums to the same; /tern/latency counts every
 #     frame answered (ARP and ICMP are timed too) with ordered percentiles;
+#   - /tern/events: the worker's event-loop counters;
 #   - at exit, the counters ternd prints equal what telemetry reported.
 #
 # Environment (set by meson): TERND, RESPONDER, MEMIF_PEER.
@@ -63,7 +64,8 @@ EOF
 }
 
 CTRS="['rx','tx','drop_malformed','drop_not_for_us','drop_no_handler','drop_bad_cksum',
-'drop_tx_full','drop_unsupported','drop_app','drop_bad_verdict']"
+'drop_tx_full','drop_unsupported','drop_app','drop_bad_verdict','drop_backlog',
+'drop_bus_full','drop_handoff']"
 
 query /tern/info "$TERN_TMP/info.json"
 cat "$TERN_TMP/info.json"
@@ -106,6 +108,12 @@ check "$TERN_TMP/lcores.json" "sorted(d) == ['lcore1']" \
 	"d['lcore1']['rx'] == $want and d['lcore1']['tx'] == $want" ||
 	tern_fail "/tern/stats/lcores after traffic is wrong"
 
+query /tern/events "$TERN_TMP/events.json"
+check "$TERN_TMP/events.json" "sorted(d) == ['lcore1']" \
+	"d['lcore1']['loops'] > 0 and d['lcore1']['idle_sleeps'] == 0" \
+	"d['lcore1']['handoff_in'] == 0 and d['lcore1']['steered_in'] == 0" ||
+	tern_fail "/tern/events is wrong (expected one busy worker that looped)"
+
 query /tern/latency "$TERN_TMP/lat.json"
 cat "$TERN_TMP/lat.json"
 echo
@@ -124,7 +132,7 @@ grep '^memif_peer:' "$TERN_TMP/peer.log"
 ternd_check_exit "$TERN_TMP/ternd.log"
 # What ternd prints at exit must equal what telemetry reported.
 for c in rx tx drop_malformed drop_not_for_us drop_no_handler drop_bad_cksum drop_tx_full \
-	drop_unsupported drop_app drop_bad_verdict; do
+	drop_unsupported drop_app drop_bad_verdict drop_backlog drop_bus_full drop_handoff; do
 	printed=$(ternd_counter "$TERN_TMP/ternd.log" 'total:' "$c")
 	reported=$("$PY" -c "import json,sys; print(json.load(open(sys.argv[1]))['total'][sys.argv[2]])" \
 		"$TERN_TMP/stats.json" "$c")

@@ -1,0 +1,392 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * kv: a tern app serving an in-memory key-value store with the memcached
+ * text protocol over UDP (see docs/kv.md). Arguments (app load NAME PATH
+ * key=value ...):
+ *   items=N        item slots per worker (default 8192)
+ *   max_value=N    longest value in bytes (default 1024, at least 24)
+ *   reply_max=N    longest reply body (default 1392, memcached's datagram)
+ *   version=STR    what "version" answers (default "1.6.18-tern-kv")
+ *   reap_ms=N      reaper period per worker (default 1000)
+ *   reap_scan=N    slots the reaper looks at per period (default 4096)
+ *
+ * Each worker owns the keys that hash to it; a request arriving elsewhere
+ * is handed to its home worker (verdict HANDOFF). Each worker runs a
+ * periodic timer that frees expired items; lookups also check expiry.
+ * All memory is allocated in init.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <tern/app.h>
+
+#include "kv_proto.h"
+
+#define KV_DEFAULT_ITEMS 8192u
+#define KV_DEFAULT_MAX_VALUE 1024u
+#define KV_DEFAULT_VERSION "1.6.18-tern-kv"
+#define KV_DEFAULT_REAP_MS 1000u
+#define KV_DEFAULT_REAP_SCAN 4096u
+#define KV_MAX_ITEMS (1u << 24)
+#define KV_REQ_MAX 65536u     /* largest UDP payload, copied before replying */
+#define KV_NS_PER_MS 1000000ull
+
+struct kv_app;
+
+/** One worker's own things, on their own cache lines. */
+struct kv_worker {
+	struct kv_app *app;
+	unsigned idx;
+	struct tern_timer *reaper;
+	uint8_t *req;             /**< the request, copied: the reply overwrites it */
+} __attribute__((aligned(64)));
+
+struct kv_app {
+	char name[32];
+	const struct tern_host *host;
+	unsigned n_workers;
+	uint32_t reap_scan;
+	uint64_t reap_ns;
+	struct kv_store store;
+	struct kv_worker *w;
+};
+
+struct kv_args {
+	struct kv_config cfg;
+	uint64_t reap_ms;
+	uint64_t reap_scan;
+};
+
+static int fail(const struct tern_app_init *ia, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+fail(const struct tern_app_init *ia, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ia->err != NULL && ia->err_len > 0) {
+		va_start(ap, fmt);
+		vsnprintf(ia->err, ia->err_len, fmt, ap);
+		va_end(ap);
+	}
+	return -errnum;
+}
+
+static int
+parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* One numeric argument: name, bounds, where it goes. */
+struct num_arg {
+	const char *key;
+	uint64_t min;
+	uint64_t max;
+};
+
+static const struct num_arg num_args[] = {
+	{ "items", 1, KV_MAX_ITEMS },
+	{ "max_value", 24, KV_VALUE_LIMIT },
+	{ "reply_max", 64, KV_REQ_MAX - KV_FRAME_HDR },
+	{ "reap_ms", 1, 3600000 },
+	{ "reap_scan", 1, KV_MAX_ITEMS },
+};
+
+static int
+set_num(struct kv_args *a, unsigned which, uint64_t v)
+{
+	switch (which) {
+	case 0: a->cfg.items = (uint32_t)v; break;
+	case 1: a->cfg.max_value = (uint32_t)v; break;
+	case 2: a->cfg.reply_max = (uint32_t)v; break;
+	case 3: a->reap_ms = v; break;
+	default: a->reap_scan = v; break;
+	}
+	return 0;
+}
+
+static int
+parse_one(const struct tern_app_init *ia, const struct tern_app_kv *kv, struct kv_args *a)
+{
+	uint64_t v;
+
+	if (strcmp(kv->key, "version") == 0) {
+		if (strlen(kv->value) >= KV_VERSION_MAX)
+			return fail(ia, EINVAL, "version must be shorter than %d bytes",
+				    KV_VERSION_MAX);
+		a->cfg.version = kv->value;
+		return 0;
+	}
+	for (unsigned i = 0; i < sizeof(num_args) / sizeof(num_args[0]); i++) {
+		const struct num_arg *n = &num_args[i];
+
+		if (strcmp(kv->key, n->key) != 0)
+			continue;
+		if (parse_u64(kv->value, n->min, n->max, &v) != 0)
+			return fail(ia, EINVAL, "%s must be a number from %" PRIu64 " to %" PRIu64
+				    ", not '%s'", n->key, n->min, n->max, kv->value);
+		return set_num(a, i, v);
+	}
+	return fail(ia, EINVAL, "unknown argument '%s' (known: items, max_value, reply_max, "
+		    "version, reap_ms, reap_scan)", kv->key);
+}
+
+static int
+parse_args(const struct tern_app_init *ia, struct kv_args *a)
+{
+	int ret;
+
+	*a = (struct kv_args){
+		.cfg = { .items = KV_DEFAULT_ITEMS, .max_value = KV_DEFAULT_MAX_VALUE,
+			 .reply_max = KV_UDP_DATA_MAX, .version = KV_DEFAULT_VERSION },
+		.reap_ms = KV_DEFAULT_REAP_MS,
+		.reap_scan = KV_DEFAULT_REAP_SCAN,
+	};
+	for (unsigned i = 0; i < ia->n_kv; i++) {
+		ret = parse_one(ia, &ia->kv[i], a);
+		if (ret != 0)
+			return ret;
+	}
+	return 0;
+}
+
+/* Unix time minus the host clock, for absolute exptimes. */
+static int64_t
+unix_offset(const struct tern_host *host)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec - (int64_t)host->now_ns();
+}
+
+/* The reaper: runs on its worker, between bursts. */
+static void
+kv_reap(struct tern_timer *t, void *arg)
+{
+	struct kv_worker *w = arg;
+	struct kv_app *a = w->app;
+
+	(void)t;
+	kv_proto_tick(&a->store, w->idx, a->host->now_ns(), a->reap_scan);
+}
+
+static void
+kv_free(struct kv_app *a)
+{
+	if (a->w != NULL) {
+		for (unsigned i = 0; i < a->n_workers; i++) {
+			if (a->w[i].reaper != NULL)
+				a->host->timer_free(a->w[i].reaper);
+			free(a->w[i].req);
+		}
+	}
+	kv_store_fini(&a->store);
+	free(a->w);
+	free(a);
+}
+
+static int
+start_workers(const struct tern_app_init *ia, struct kv_app *a)
+{
+	int ret;
+
+	for (unsigned i = 0; i < a->n_workers; i++) {
+		struct kv_worker *w = &a->w[i];
+
+		w->app = a;
+		w->idx = i;
+		w->req = malloc(KV_REQ_MAX);
+		if (w->req == NULL)
+			return fail(ia, ENOMEM, "out of memory");
+		w->reaper = a->host->timer_new(ia->self, kv_reap, w);
+		if (w->reaper == NULL)
+			return fail(ia, ENOMEM, "cannot create the reaper timer of worker %u", i);
+		ret = a->host->timer_arm(w->reaper, i, a->reap_ns, a->reap_ns);
+		if (ret != 0)
+			return fail(ia, -ret, "cannot arm the reaper timer of worker %u: %s", i,
+				    strerror(-ret));
+	}
+	return 0;
+}
+
+static int
+kv_init(const struct tern_app_init *ia, void **state)
+{
+	struct kv_args args;
+	struct kv_app *a;
+	int ret;
+
+	ret = parse_args(ia, &args);
+	if (ret != 0)
+		return ret;
+	if (ia->n_workers == 0 || ia->host == NULL)
+		return fail(ia, EINVAL, "needs at least one worker and the host services");
+	a = calloc(1, sizeof(*a));
+	if (a == NULL)
+		return fail(ia, ENOMEM, "out of memory");
+	snprintf(a->name, sizeof(a->name), "%s", ia->name);
+	a->host = ia->host;
+	a->reap_ns = args.reap_ms * KV_NS_PER_MS;
+	a->reap_scan = (uint32_t)args.reap_scan;
+	ret = kv_store_init(&a->store, &args.cfg, ia->n_workers, unix_offset(ia->host));
+	if (ret != 0) {
+		free(a);
+		return fail(ia, -ret, "cannot allocate %u x %" PRIu32 " items of up to %" PRIu32
+			    " bytes: %s", ia->n_workers, args.cfg.items, args.cfg.max_value,
+			    strerror(-ret));
+	}
+	a->w = aligned_alloc(64, sizeof(*a->w) * ia->n_workers);
+	if (a->w == NULL) {
+		kv_free(a);
+		return fail(ia, ENOMEM, "out of memory");
+	}
+	memset(a->w, 0, sizeof(*a->w) * ia->n_workers);
+	a->n_workers = ia->n_workers;
+	ret = start_workers(ia, a);
+	if (ret != 0) {
+		kv_free(a);
+		return ret;
+	}
+	*state = a;
+	return 0;
+}
+
+static void kv_stats(void *state, char *buf, size_t len);
+
+/* Say what the instance did (ternd's log), then free it. */
+static void
+kv_fini(void *state)
+{
+	struct kv_app *a = state;
+	char line[512];
+
+	kv_stats(a, line, sizeof(line));
+	fprintf(stderr, "kv '%s': %s\n", a->name, line);
+	kv_free(a);
+}
+
+static uint64_t
+load(const uint64_t *c)
+{
+	return __atomic_load_n(c, __ATOMIC_RELAXED);
+}
+
+/* show apps: the counters summed over workers. */
+static void
+kv_stats(void *state, char *buf, size_t len)
+{
+	const struct kv_app *a = state;
+	const struct kv_store *s = &a->store;
+	struct kv_wstats t = { 0 };
+	uint64_t items = 0, evict = 0, reaped = 0;
+
+	for (unsigned i = 0; i < a->n_workers; i++) {
+		const struct kv_wstats *w = &s->wstats[i];
+
+		t.requests += load(&w->requests);
+		t.replies += load(&w->replies);
+		t.handoffs += load(&w->handoffs);
+		t.get_hits += load(&w->get_hits);
+		t.get_misses += load(&w->get_misses);
+		t.stores += load(&w->stores);
+		t.remote_reads += load(&w->remote_reads);
+		t.cross_writes += load(&w->cross_writes);
+		t.drop_short += load(&w->drop_short) + load(&w->drop_multi);
+		items += __atomic_load_n(&s->parts[i].n_used, __ATOMIC_RELAXED);
+		evict += load(&s->parts[i].st.evictions);
+		reaped += load(&s->parts[i].st.reaped);
+	}
+	snprintf(buf, len, "requests=%" PRIu64 " replies=%" PRIu64 " handoffs=%" PRIu64
+		 " get_hits=%" PRIu64 " get_misses=%" PRIu64 " stores=%" PRIu64
+		 " items=%" PRIu64 " evictions=%" PRIu64 " reaped=%" PRIu64
+		 " remote_reads=%" PRIu64 " cross_writes=%" PRIu64 " drop_frame=%" PRIu64,
+		 t.requests, t.replies, t.handoffs, t.get_hits, t.get_misses, t.stores,
+		 items, evict, reaped, t.remote_reads, t.cross_writes, t.drop_short);
+}
+
+/* Where a request goes when it may not be home: 1 if its verdict is set. */
+static int
+route(struct kv_app *a, unsigned worker, struct tern_udp_req *req)
+{
+	struct kv_route rt;
+
+	kv_proto_route(&a->store, worker, req->payload, req->len, &rt);
+	if (rt.drop)
+		return 0; /* kv_proto_run counts and drops it */
+	if (rt.cross) {
+		req->len = (uint16_t)kv_proto_cross_reply(&a->store, worker, req->payload,
+							   req->payload, req->cap);
+		req->verdict = req->len != 0 ? TERN_VERDICT_REPLY : TERN_VERDICT_DROP;
+		return 1;
+	}
+	if (rt.home == worker)
+		return 0;
+	__atomic_store_n(&a->store.wstats[worker].handoffs,
+			 a->store.wstats[worker].handoffs + 1, __ATOMIC_RELAXED);
+	req->to_worker = (uint16_t)rt.home;
+	req->verdict = TERN_VERDICT_HANDOFF;
+	return 1;
+}
+
+static void
+serve(struct kv_app *a, unsigned worker, uint64_t now, struct tern_udp_req *req)
+{
+	uint8_t *in = a->w[worker].req;
+	size_t out_len;
+
+	memcpy(in, req->payload, req->len);
+	if (kv_proto_run(&a->store, worker, now, in, req->len, req->payload, req->cap,
+			 &out_len) == KV_ANSWER_REPLY) {
+		req->len = (uint16_t)out_len;
+		req->verdict = TERN_VERDICT_REPLY;
+	} else {
+		req->verdict = TERN_VERDICT_DROP;
+	}
+}
+
+static void
+kv_burst(void *state, unsigned worker, struct tern_udp_req *reqs, uint16_t n)
+{
+	struct kv_app *a = state;
+	uint64_t now;
+
+	if (worker >= a->n_workers) /* engine bug: leave all as DROP */
+		return;
+	now = a->host->now_ns();
+	for (uint16_t i = 0; i < n; i++) {
+		struct tern_udp_req *req = &reqs[i];
+
+		if (a->n_workers > 1 && !(req->flags & TERN_REQ_F_HANDED_OFF) &&
+		    route(a, worker, req))
+			continue;
+		serve(a, worker, now, req);
+	}
+}
+
+const struct tern_app_descriptor tern_app_descriptor = {
+	.abi_version = TERN_APP_ABI_VERSION,
+	.size = sizeof(struct tern_app_descriptor),
+	.name = "kv",
+	.init = kv_init,
+	.fini = kv_fini,
+	.udp_burst = kv_burst,
+	.stats = kv_stats,
+};

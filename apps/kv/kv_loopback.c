@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * kv_loopback: the kv store (kv_proto) behind an ordinary UDP socket, one
+ * thread, for testing the protocol against memcached without DPDK:
+ *
+ *   kv_loopback [--addr A] [--port P] [--workers N] [--items N]
+ *               [--max-value N] [--version STR]
+ *
+ * --workers N partitions the keys as ternd with N workers would: each
+ * datagram is routed (kv_proto_route) and run on its home partition, so the
+ * cross-worker paths (remote reads, refused cross writes) run too, just not
+ * concurrently. Prints "kv_loopback: ready port P" once it listens; stops on
+ * SIGINT/SIGTERM.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kv_proto.h"
+
+#define LOOPBACK_REAP_NS 100000000ull /* reaper period: 100 ms */
+#define LOOPBACK_REAP_SCAN 4096u
+
+static volatile sig_atomic_t stop;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static uint64_t
+clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+struct opts {
+	const char *addr;
+	unsigned port;
+	unsigned workers;
+	struct kv_config cfg;
+};
+
+static int
+parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option lo[] = {
+		{ "addr", required_argument, NULL, 'a' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "workers", required_argument, NULL, 'w' },
+		{ "items", required_argument, NULL, 'i' },
+		{ "max-value", required_argument, NULL, 'm' },
+		{ "version", required_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	*o = (struct opts){ .addr = "127.0.0.1", .port = 11211, .workers = 1,
+		.cfg = { .items = 4096, .max_value = 1024, .reply_max = KV_UDP_DATA_MAX,
+			 .version = "1.6.18" } };
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'a': o->addr = optarg; break;
+		case 'p': o->port = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'w': o->workers = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'i': o->cfg.items = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'm': o->cfg.max_value = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'v': o->cfg.version = optarg; break;
+		default: return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+open_socket(const struct opts *o)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)o->port) };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	if (fd < 0 || inet_pton(AF_INET, o->addr, &sa.sin_addr) != 1 ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		perror("kv_loopback: socket");
+		return -1;
+	}
+	return fd;
+}
+
+/* One datagram: route it, run it on its home partition, answer. */
+static void
+serve_one(struct kv_store *s, int fd, const uint8_t *in, size_t n,
+	  const struct sockaddr_in *from)
+{
+	static uint8_t out[65536];
+	struct kv_route rt;
+	size_t len = 0;
+
+	kv_proto_route(s, 0, in, n, &rt);
+	if (rt.drop) {
+		kv_proto_run(s, 0, clock_ns(CLOCK_MONOTONIC), in, n, out, sizeof(out), &len);
+		return; /* counts the drop */
+	}
+	if (rt.cross)
+		len = kv_proto_cross_reply(s, 0, in, out, sizeof(out));
+	else if (kv_proto_run(s, rt.home, clock_ns(CLOCK_MONOTONIC), in, n, out,
+			      sizeof(out), &len) != KV_ANSWER_REPLY)
+		len = 0;
+	if (len != 0)
+		sendto(fd, out, len, 0, (const struct sockaddr *)from, sizeof(*from));
+}
+
+static void
+serve(struct kv_store *s, int fd)
+{
+	static uint8_t in[65536];
+	uint64_t next_reap = clock_ns(CLOCK_MONOTONIC) + LOOPBACK_REAP_NS;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	while (!stop) {
+		struct sockaddr_in from;
+		socklen_t fl = sizeof(from);
+		uint64_t now = clock_ns(CLOCK_MONOTONIC);
+		ssize_t n;
+
+		if (now >= next_reap) {
+			for (unsigned w = 0; w < s->n_parts; w++)
+				kv_proto_tick(s, w, now, LOOPBACK_REAP_SCAN);
+			next_reap = now + LOOPBACK_REAP_NS;
+		}
+		if (poll(&pfd, 1, 50) <= 0)
+			continue;
+		n = recvfrom(fd, in, sizeof(in), 0, (struct sockaddr *)&from, &fl);
+		if (n >= 0)
+			serve_one(s, fd, in, (size_t)n, &from);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct kv_store s;
+	struct opts o;
+	int fd, ret;
+
+	if (parse_opts(argc, argv, &o) != 0) {
+		fprintf(stderr, "usage: kv_loopback [--addr A] [--port P] [--workers N] "
+			"[--items N] [--max-value N] [--version STR]\n");
+		return 2;
+	}
+	ret = kv_store_init(&s, &o.cfg, o.workers,
+			    (int64_t)(clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC)));
+	if (ret != 0) {
+		fprintf(stderr, "kv_loopback: store: %s\n", strerror(-ret));
+		return 1;
+	}
+	fd = open_socket(&o);
+	if (fd < 0)
+		return 1;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	printf("kv_loopback: ready port %u\n", o.port);
+	fflush(stdout);
+	serve(&s, fd);
+	close(fd);
+	kv_store_fini(&s);
+	return 0;
+}

@@ -1,0 +1,261 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# What the worker idle policy costs and saves: ternd --idle busy against
+# --idle adaptive (or any --policy given), side by side in one run. ternd on
+# the host end of a veth pair (AF_XDP, worker on CPU 1), the UDP responder in
+# sockperf mode on UDP 11111; in a network namespace the client, sockperf
+# under-load pinned to CPU 0, every message answered (--reply-every 1),
+# latency as the full round trip. Per round, for each policy in turn (busy,
+# adaptive, busy, adaptive, ...), a fresh ternd:
+#   1. idle: left alone for --settle seconds, then the CPU time of the whole
+#      ternd process (utime+stime from /proc/PID/stat) over --idle-time
+#      seconds, as a per cent of one CPU;
+#   2. low load: for each rate of --rates, sockperf under-load --mps RATE for
+#      --time seconds (at least 2; open loop at a fixed rate: the sender
+#      does not wait for replies): p50/p99/p99.9 round trip, and ternd's CPU
+#      while the messages flow.
+# Prints every run, the medians over the rounds and the ratios against the
+# first policy (busy); flags runs that shared the machine with another polling
+# process. Results: $BENCH_RESULTS/idle_cost.json. TERN_FORCE_AF_PACKET=1
+# runs ternd over af_packet instead, whose empty polls are about 100 times
+# cheaper than AF_XDP's (no system call), so the idle thresholds, counted in
+# iterations, pass that much sooner. See docs/performance.md.
+#
+# usage: bench/compare/idle_cost.sh [--rounds N] [--time SECONDS] [--rates LIST] [--idle-time SECONDS] [--settle SECONDS] [--policy SPEC]... [--no-build] [--no-install]
+set -u
+
+TERN_PROG=idle_cost.sh
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
+
+ROUNDS=3
+DURATION=5
+RATES=1000,10000
+IDLE_TIME=3
+SETTLE=2
+POLICIES=()
+SIZE=64
+TERN_ADDR=198.18.0.1
+NS_ADDR=198.18.0.2
+PORT=11111
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--rounds) ROUNDS=${2:-}; shift ;;
+	--time) DURATION=${2:-}; shift ;;
+	--rates) RATES=${2:-}; shift ;;
+	--idle-time) IDLE_TIME=${2:-}; shift ;;
+	--settle) SETTLE=${2:-}; shift ;;
+	--policy) POLICIES+=("${2:-}"); shift ;;
+	-h | --help) usage 0 ;;
+	*) cmp_common_opt "$1" || usage 2 ;;
+	esac
+	shift
+done
+[ "${#POLICIES[@]}" -gt 0 ] || POLICIES=(busy adaptive)
+[ "$ROUNDS" -gt 0 ] 2>/dev/null || usage 2
+[ "$DURATION" -ge 2 ] 2>/dev/null || usage 2
+[ "$IDLE_TIME" -gt 0 ] 2>/dev/null || usage 2
+[ "$SETTLE" -ge 0 ] 2>/dev/null || usage 2
+[[ "$RATES" =~ ^[1-9][0-9]*(,[1-9][0-9]*)*$ ]] || usage 2
+for p in "${POLICIES[@]}"; do
+	[[ "$p" =~ ^(busy|adaptive(:[a-z_]+=[0-9]+(,[a-z_]+=[0-9]+)*)?)$ ]] || usage 2
+done
+
+cmp_need_root "$0" "$@"
+trap tern_cleanup EXIT
+trap 'exit 130' INT TERM
+
+tern_mktemp
+cmp_prepare
+cmp_check_quiet
+TERND="$BUILD/ternd"
+TERNCTL="$BUILD/ternctl"
+RESPONDER="$BUILD/apps/udp_responder/libudp_responder.so"
+tern_need_var TERND TERNCTL RESPONDER
+for t in sockperf ethtool jq taskset; do
+	command -v "$t" >/dev/null || tern_die "$t is not installed"
+done
+
+ns="tern_ic_$$"
+hif="tich$$"
+nif="ticn$$"
+in_ns() { ip netns exec "$ns" "$@"; }
+tern_veth_setup "$ns" "$hif" "$nif" "$NS_ADDR/24" ||
+	tern_die "could not create the veth pair $hif <-> $ns:$nif"
+
+cat >"$TERN_TMP/start.cmds" <<EOF
+app load sp $RESPONDER mode=sockperf
+bind udp $PORT sp
+EOF
+RUNS="$TERN_TMP/runs.jsonl"
+: >"$RUNS"
+
+# proc_ticks PID: utime + stime of all threads of PID, in clock ticks.
+proc_ticks() {
+	sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
+
+# cpu_since PID TICKS NS: the per cent of one CPU PID used since TICKS were
+# read at time NS (date +%s%N).
+cpu_since() {
+	awk -v d=$(($(proc_ticks "$1") - $2)) -v hz="$(getconf CLK_TCK)" \
+		-v ns=$(($(date +%s%N) - $3)) 'BEGIN { printf "%.1f\n", 100 * d / hz / (ns / 1e9) }'
+}
+
+# sp_parse LOG: prints "p50 p99 p999 observations" (us) from a sockperf log.
+sp_parse() {
+	sed 's/\x1b\[[0-9;]*m//g' "$1" | awk '
+		/percentile 50\.000 =/ { p50 = $NF }
+		/percentile 99\.000 =/ { p99 = $NF }
+		/percentile 99\.900 =/ { p999 = $NF }
+		/Total [0-9]+ observations/ { for (i = 1; i <= NF; i++) if ($i == "Total") n = $(i + 1) }
+		END { if (p50 != "" && p99 != "" && p999 != "") print p50, p99, p999, n }'
+}
+
+# others: other busy-polling processes now running (not this ternd), to flag
+# a run they shared the CPUs with; "" if none.
+others() {
+	ps -C ternd,tern-bench,dpdk-testpmd,sockperf,bench_fastpath -o pid=,comm= 2>/dev/null |
+		awk -v me="$TERND_PID" '$1 != me && $2 != "sockperf" { printf "%s%s(%s)", (n++ ? "," : ""), $2, $1 }'
+}
+
+# rx_total: the frames ternd has received (ternctl show stats json).
+rx_total() {
+	"$TERNCTL" -p "$TERN_PREFIX" show stats json 2>/dev/null | jq -r '.total.rx // empty'
+}
+
+# load_run POLICY ROUND RATE: sockperf under-load at RATE msg/s; records its
+# percentiles and ternd's CPU while the messages flowed (sockperf takes a
+# second or two to start sending: the window opens once ternd's rx counter
+# moves, after sockperf's 400 ms warm-up, and closes before its end).
+load_run() {
+	local pol=$1 round=$2 rate=$3 log="$TERN_TMP/sp_$2_$3.log" sp t0 n0 rx0 rx cpu vals i o
+	rx0=$(rx_total)
+	in_ns taskset -c 0 sockperf under-load -i "$TERN_ADDR" -p "$PORT" -m "$SIZE" \
+		--mps "$rate" --reply-every 1 --full-rtt -t "$DURATION" >"$log" 2>&1 &
+	sp=$!
+	for ((i = 0; i < 200; i++)); do
+		sleep 0.05
+		rx=$(rx_total)
+		[ "${rx:-0}" -gt "${rx0:-0}" ] && break
+	done
+	sleep 0.5
+	n0=$(proc_ticks "$TERND_PID")
+	t0=$(date +%s%N)
+	sleep $((DURATION - 1))
+	cpu=$(cpu_since "$TERND_PID" "$n0" "$t0")
+	o=$(others)
+	wait "$sp" || {
+		cat "$log" >&2
+		tern_die "$pol: sockperf under-load --mps $rate failed"
+	}
+	vals=$(sp_parse "$log")
+	[ -n "$vals" ] || {
+		cat "$log" >&2
+		tern_die "$pol: no percentiles in sockperf's output"
+	}
+	# shellcheck disable=SC2086 # four numbers
+	set -- $vals
+	printf '  round %d  %-28s %6s/s  p50 %8.1f  p99 %8.1f  p99.9 %8.1f us  ternd CPU %5.1f%%  (%s observations)%s\n' \
+		"$round" "$pol" "$rate" "$1" "$2" "$3" "$cpu" "$4" "${o:+  WARNING: shared with $o}"
+	jq -cn --arg p "$pol" --argjson r "$round" --argjson rate "$rate" --argjson p50 "$1" \
+		--argjson p99 "$2" --argjson p999 "$3" --argjson n "${4:-0}" --argjson cpu "$cpu" \
+		--arg o "$o" \
+		'{policy: $p, round: $r, load: "rate", rate: $rate, p50_us: $p50, p99_us: $p99,
+		  p999_us: $p999, observations: $n, cpu_pct: $cpu, others: $o}' >>"$RUNS"
+}
+
+# policy_run POLICY ROUND: a fresh ternd with --idle POLICY: idle CPU, then
+# each rate.
+policy_run() {
+	local pol=$1 round=$2 t0 n0 cpu rate o
+	rm -f "$TERN_TMP/ternd.log" # a stale "ready" line would not be this ternd's
+	ternd_start_veth ic "$TERN_TMP/ternd.log" "$hif" --ip "$TERN_ADDR/24" --idle "$pol" \
+		--app-dir "$(dirname "$RESPONDER")" --exec "$TERN_TMP/start.cmds" ||
+		tern_die "ternd --idle $pol did not start on $hif"
+	[ "$TERN_DRIVER" = af_xdp ] || [ -n "$DRIVER" ] ||
+		tern_say "WARNING: ternd runs on $TERN_DRIVER, not AF_XDP (the docs' figures are for both)"
+	DRIVER=$TERN_DRIVER
+	in_ns ip neigh flush dev "$nif"
+	in_ns ping -c 2 -W 2 -q "$TERN_ADDR" >/dev/null || tern_die "$pol: ping $TERN_ADDR failed"
+	sleep "$SETTLE"
+	n0=$(proc_ticks "$TERND_PID")
+	t0=$(date +%s%N)
+	sleep "$IDLE_TIME"
+	cpu=$(cpu_since "$TERND_PID" "$n0" "$t0")
+	o=$(others)
+	printf '  round %d  %-28s   idle  ternd CPU %5.1f%% of one CPU over %s s%s\n' \
+		"$round" "$pol" "$cpu" "$IDLE_TIME" "${o:+  WARNING: shared with $o}"
+	jq -cn --arg p "$pol" --argjson r "$round" --argjson cpu "$cpu" --arg o "$o" \
+		'{policy: $p, round: $r, load: "idle", cpu_pct: $cpu, others: $o}' >>"$RUNS"
+	for rate in ${RATES//,/ }; do
+		load_run "$pol" "$round" "$rate"
+	done
+	ternd_stop 20
+	[ "$TERND_RC" = 0 ] || tern_die "ternd --idle $pol exited with status $TERND_RC"
+}
+
+DRIVER=
+tern_say "policies: ${POLICIES[*]}; $ROUNDS rounds; idle CPU over $IDLE_TIME s after $SETTLE s;" \
+	"sockperf under-load at ${RATES//,/, } msg/s, $SIZE B, $DURATION s each, full round trip"
+tern_say "client on CPU 0 (with ternd's control thread), ternd's worker on CPU 1"
+for ((r = 1; r <= ROUNDS; r++)); do
+	for p in "${POLICIES[@]}"; do
+		policy_run "$p" "$r"
+	done
+done
+
+# med POLICY LOAD RATE FIELD: the median over the rounds.
+med() {
+	jq -r --arg p "$1" --arg l "$2" --argjson rate "$3" --arg f "$4" \
+		'select(.policy == $p and .load == $l and (.rate // 0) == $rate) | .[$f] // empty' \
+		"$RUNS" | cmp_median
+}
+
+# The medians as JSON: one object per policy and load.
+SUMMARY="$TERN_TMP/summary.jsonl"
+: >"$SUMMARY"
+for p in "${POLICIES[@]}"; do
+	jq -cn --arg p "$p" --argjson cpu "$(med "$p" idle 0 cpu_pct)" \
+		'{policy: $p, load: "idle", cpu_pct: $cpu}' >>"$SUMMARY"
+	for rate in ${RATES//,/ }; do
+		jq -cn --arg p "$p" --argjson rate "$rate" \
+			--argjson p50 "$(med "$p" rate "$rate" p50_us)" \
+			--argjson p99 "$(med "$p" rate "$rate" p99_us)" \
+			--argjson p999 "$(med "$p" rate "$rate" p999_us)" \
+			--argjson cpu "$(med "$p" rate "$rate" cpu_pct)" \
+			'{policy: $p, load: "rate", rate: $rate, p50_us: $p50, p99_us: $p99,
+			  p999_us: $p999, cpu_pct: $cpu}' >>"$SUMMARY"
+	done
+done
+
+OUT=$(cmp_results_file idle_cost.json)
+jq -n --slurpfile runs "$RUNS" --slurpfile med "$SUMMARY" --argjson machine "$(cmp_machine_json)" \
+	--arg drv "$DRIVER" --argjson rounds "$ROUNDS" --argjson t "$DURATION" \
+	--argjson idle "$IDLE_TIME" --argjson settle "$SETTLE" --argjson size "$SIZE" \
+	'{benchmark: "idle_cost", machine: $machine,
+	  setup: {tool: "sockperf under-load --reply-every 1 --full-rtt", message_bytes: $size,
+	          seconds_per_rate: $t, idle_seconds: $idle, settle_seconds: $settle,
+	          rounds: $rounds, ternd_driver: $drv,
+	          cpu: "utime+stime of the ternd process, per cent of one CPU",
+	          unit: "us, full round trip"},
+	  runs: $runs, median: $med,
+	  ratio_to_first: [$med[] as $m | ($med[] | select(.policy == $med[0].policy and
+	      .load == $m.load and .rate == $m.rate)) as $b | $m + {
+	      cpu_ratio: (if $b.cpu_pct > 0 then $m.cpu_pct / $b.cpu_pct else null end),
+	      p50_ratio: (if $m.load == "rate" then $m.p50_us / $b.p50_us else null end),
+	      p99_ratio: (if $m.load == "rate" then $m.p99_us / $b.p99_us else null end)}]}' \
+	>"$OUT" || tern_die "could not write $OUT"
+
+echo
+echo "idle_cost: medians over $ROUNDS rounds (ternd via $DRIVER; round trip in us; CPU in % of one CPU)"
+printf '  %-44s %8s %8s %8s %8s %8s   %s\n' policy load p50 p99 p99.9 CPU% "ratio to ${POLICIES[0]%%:*} (p50 p99 CPU)"
+jq -r '.ratio_to_first[] | [.policy, (if .load == "idle" then "idle" else "\(.rate)/s" end),
+	(.p50_us // "-"), (.p99_us // "-"), (.p999_us // "-"), .cpu_pct,
+	(.p50_ratio // "-"), (.p99_ratio // "-"), (.cpu_ratio // "-")] | @tsv' "$OUT" |
+	awk -F'\t' 'function f(v, fmt) { return v == "-" ? "-" : sprintf(fmt, v) }
+		{ printf "  %-44s %8s %8s %8s %8s %8s   %s %s %s\n", $1, $2, f($3, "%.1f"),
+		  f($4, "%.1f"), f($5, "%.1f"), f($6, "%.1f"), f($7, "%.2f"), f($8, "%.2f"), f($9, "%.2f") }'
+echo "  results: $OUT"

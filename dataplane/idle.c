@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "idle.h"
+
+#define IDLE_SPIN_DEFAULT      1000
+#define IDLE_PAUSE_DEFAULT     10000
+#define IDLE_SLEEP_MIN_DEFAULT 10
+#define IDLE_SLEEP_MAX_DEFAULT 200
+/* A sleep longer than this would delay stopping and every first packet. */
+#define IDLE_SLEEP_LIMIT_US    1000000
+#define IDLE_SPEC_MAX          128
+
+#define IDLE_EXPECTED "expected busy, adaptive or adaptive:KEY=N[,KEY=N...] " \
+	"with KEY spin, pause, sleep_min_us or sleep_max_us"
+
+void
+tern_idle_conf_default(struct tern_idle_conf *c, enum tern_idle_mode mode)
+{
+	c->mode = mode;
+	c->spin_polls = IDLE_SPIN_DEFAULT;
+	c->pause_polls = IDLE_PAUSE_DEFAULT;
+	c->sleep_min_us = IDLE_SLEEP_MIN_DEFAULT;
+	c->sleep_max_us = IDLE_SLEEP_MAX_DEFAULT;
+}
+
+const char *
+tern_idle_mode_name(enum tern_idle_mode mode)
+{
+	return mode == TERN_IDLE_ADAPTIVE ? "adaptive" : "busy";
+}
+
+/* Strict decimal within [min, max]: digits only, no sign or blanks. */
+static int
+parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -EINVAL;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* One KEY=N of an adaptive spec into c. */
+static int
+parse_param(char *kv, struct tern_idle_conf *c, struct tern_err *err)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+		uint32_t min, max;
+	} keys[] = {
+		{ "spin", offsetof(struct tern_idle_conf, spin_polls), 0, UINT32_MAX },
+		{ "pause", offsetof(struct tern_idle_conf, pause_polls), 0, UINT32_MAX },
+		{ "sleep_min_us", offsetof(struct tern_idle_conf, sleep_min_us),
+		  1, IDLE_SLEEP_LIMIT_US },
+		{ "sleep_max_us", offsetof(struct tern_idle_conf, sleep_max_us),
+		  1, IDLE_SLEEP_LIMIT_US },
+	};
+	char *val = strchr(kv, '=');
+
+	if (val == NULL)
+		return tern_err_set(err, EINVAL, "idle parameter '%s' has no value (%s)",
+				    kv, IDLE_EXPECTED);
+	*val++ = '\0';
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (strcmp(kv, keys[i].key) != 0)
+			continue;
+		if (parse_u32(val, keys[i].min, keys[i].max,
+			      (uint32_t *)((char *)c + keys[i].off)) < 0)
+			return tern_err_set(err, EINVAL, "bad idle %s '%s' (expected %u-%u)",
+					    kv, val, keys[i].min, keys[i].max);
+		return 0;
+	}
+	return tern_err_set(err, EINVAL, "unknown idle parameter '%s' (%s)", kv,
+			    IDLE_EXPECTED);
+}
+
+/* The KEY=N[,KEY=N...] list after "adaptive:" into c, then check it whole. */
+static int
+parse_params(const char *list, struct tern_idle_conf *c, struct tern_err *err)
+{
+	char buf[IDLE_SPEC_MAX], *kv, *next;
+	int rc;
+
+	if (strlen(list) >= sizeof(buf))
+		return tern_err_set(err, EINVAL, "idle policy too long (at most %d characters)",
+				    IDLE_SPEC_MAX - 1);
+	strcpy(buf, list);
+	for (kv = buf; kv != NULL; kv = next) {
+		next = strchr(kv, ',');
+		if (next != NULL)
+			*next++ = '\0';
+		if (*kv == '\0')
+			return tern_err_set(err, EINVAL, "empty idle parameter in 'adaptive:%s' (%s)",
+					    list, IDLE_EXPECTED);
+		rc = parse_param(kv, c, err);
+		if (rc < 0)
+			return rc;
+	}
+	if (c->sleep_max_us < c->sleep_min_us)
+		return tern_err_set(err, EINVAL, "idle sleep_max_us=%u is below sleep_min_us=%u",
+				    c->sleep_max_us, c->sleep_min_us);
+	return 0;
+}
+
+int
+tern_idle_parse(const char *s, struct tern_idle_conf *c, struct tern_err *err)
+{
+	static const char adaptive[] = "adaptive";
+	const size_t n = sizeof(adaptive) - 1;
+	struct tern_idle_conf tmp;
+	int rc;
+
+	if (strcmp(s, "busy") == 0) {
+		tern_idle_conf_default(c, TERN_IDLE_BUSY);
+		return 0;
+	}
+	if (strncmp(s, adaptive, n) != 0 || (s[n] != '\0' && s[n] != ':'))
+		return tern_err_set(err, EINVAL, "bad idle policy '%s' (%s)", s, IDLE_EXPECTED);
+	tern_idle_conf_default(&tmp, TERN_IDLE_ADAPTIVE);
+	if (s[n] == ':') {
+		rc = parse_params(s + n + 1, &tmp, err);
+		if (rc < 0)
+			return rc;
+	}
+	*c = tmp; /* only a whole, valid policy replaces the caller's */
+	return 0;
+}
+
+void
+tern_idle_init(struct tern_idle *s, const struct tern_idle_conf *c)
+{
+	s->conf = *c;
+	s->empty = 0;
+	s->sleep_us = c->sleep_min_us;
+	s->sleeps = 0;
+	s->slept_ns = 0;
+}
+
+/* Empty iterations that poll or pause before the first sleep. */
+static inline uint32_t
+awake_polls(const struct tern_idle_conf *c)
+{
+	uint64_t n = (uint64_t)c->spin_polls + c->pause_polls; /* may not fit in 32 bits */
+
+	return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
+enum tern_idle_action
+tern_idle_step(struct tern_idle *s, unsigned work, uint64_t *sleep_ns)
+{
+	if (s->conf.mode == TERN_IDLE_BUSY)
+		return TERN_IDLE_POLL;
+	if (work != 0) {
+		s->empty = 0;
+		s->sleep_us = s->conf.sleep_min_us;
+		return TERN_IDLE_POLL;
+	}
+	if (s->empty < awake_polls(&s->conf)) {
+		/* The first spin_polls empty iterations poll, the next pause_polls pause. */
+		return s->empty++ < s->conf.spin_polls ? TERN_IDLE_POLL : TERN_IDLE_PAUSE;
+	}
+	/* Asleep: empty stays put (no wrap-around), the sleep doubles to its cap. */
+	*sleep_ns = (uint64_t)s->sleep_us * 1000;
+	s->sleeps++;
+	s->slept_ns += *sleep_ns;
+	s->sleep_us = s->sleep_us > s->conf.sleep_max_us / 2 ?
+		      s->conf.sleep_max_us : s->sleep_us * 2;
+	return TERN_IDLE_SLEEP;
+}
