@@ -689,6 +689,7 @@ show_app(struct emit *em, const struct tern_engine *e, const struct tern_app_ins
 			item_u64(em, p);
 	field_list_end(em);
 	field_u64(em, "budget", app->budget);
+	field_u64(em, "max_amplification", app->max_amp);
 	fields_app_stats(em, app);
 	row_end(em);
 }

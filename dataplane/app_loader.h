@@ -34,6 +34,7 @@ struct tern_app_instance {
 	void *state;                    /**< from desc->init */
 	uint8_t slot;                   /**< handler-table slot, set by the engine */
 	uint32_t budget;                /**< requests per worker loop, 0 = no limit (engine) */
+	uint32_t max_amp;               /**< reply/request IP length factor, 0 = no limit (engine) */
 	struct tern_timer *timers;      /**< the instance's timers (app_timer.c) */
 	bool dying;                     /**< being unloaded: timer arming refused */
 };

@@ -393,34 +393,58 @@ handler_of(const struct tern_app_instance *app)
 		.state = app->state,
 		.msg = app->desc->on_message,
 		.budget = app->budget,
+		.max_amp = app->max_amp,
 		.app = app,
 	};
 }
 
-/* The engine's own argument, budget=N, taken out of kv (in place); the
- * rest goes to the app. Returns the new count, or -EINVAL with err set. */
+/* The engine's own arguments for an instance (not passed to the app). */
+struct engine_args {
+	uint32_t budget;          /* requests per loop iteration, 0 = no limit */
+	uint32_t max_amp;         /* reply/request size factor, 0 = no limit */
+};
+
+/* One "key=N" number in [0, max] into *out. 0, or -EINVAL with err set. */
 static int
-take_engine_args(unsigned n_kv, char **kv, uint32_t *budget, struct tern_err *err)
+engine_arg_u32(const char *kv, size_t key_len, uint32_t max, const char *what,
+	       uint32_t *out, struct tern_err *err)
+{
+	const char *v = kv + key_len;
+	unsigned long n;
+	char *end;
+
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' || *v == '-' || n > max)
+		return tern_err_set(err, EINVAL, "%s: want %s, 0 (no limit) to %u", kv, what,
+				    max);
+	*out = (uint32_t)n;
+	return 0;
+}
+
+/* Take the engine's own arguments, budget=N and max_amplification=N, out of
+ * kv (in place); the rest go to the app. Returns the new count, or -EINVAL
+ * with err set. */
+static int
+take_engine_args(unsigned n_kv, char **kv, struct engine_args *a, struct tern_err *err)
 {
 	unsigned n = 0;
+	int ret = 0;
 
-	*budget = 0;
-	for (unsigned i = 0; i < n_kv; i++) {
-		char *end;
-		unsigned long v;
-
-		if (strncmp(kv[i], "budget=", 7) != 0) {
+	a->budget = 0;
+	a->max_amp = TERN_MAX_AMPLIFICATION_DEFAULT;
+	for (unsigned i = 0; i < n_kv && ret == 0; i++) {
+		if (strncmp(kv[i], "budget=", 7) == 0)
+			ret = engine_arg_u32(kv[i], 7, UINT32_MAX, "requests per loop iteration",
+					     &a->budget, err);
+		else if (strncmp(kv[i], "max_amplification=", 18) == 0)
+			ret = engine_arg_u32(kv[i], 18, TERN_MAX_AMPLIFICATION_MAX,
+					     "how many times larger than its request a reply may be",
+					     &a->max_amp, err);
+		else
 			kv[n++] = kv[i];
-			continue;
-		}
-		errno = 0;
-		v = strtoul(kv[i] + 7, &end, 10);
-		if (errno != 0 || end == kv[i] + 7 || *end != '\0' || v > UINT32_MAX)
-			return tern_err_set(err, EINVAL, "budget=%s: want requests per loop "
-					    "iteration, 0 (no limit) to %u", kv[i] + 7, UINT32_MAX);
-		*budget = (uint32_t)v;
 	}
-	return (int)n;
+	return ret < 0 ? ret : (int)n;
 }
 
 /* Resolve, check and create an instance; it is not in a slot yet. */
@@ -431,7 +455,7 @@ app_create(const struct tern_engine *e, const char *name, const char *path,
 	char file[PATH_MAX];
 	char *args[TERN_APP_MAX_KV + 1];
 	struct tern_app_instance *app;
-	uint32_t budget = 0;
+	struct engine_args ea;
 	int ret = app_path_resolve(e, path, file, sizeof(file), err);
 
 	if (ret == 0)
@@ -441,7 +465,7 @@ app_create(const struct tern_engine *e, const char *name, const char *path,
 				   TERN_APP_MAX_KV);
 	if (ret == 0) {
 		memcpy(args, kv, n_kv * sizeof(*kv));
-		ret = take_engine_args(n_kv, args, &budget, err);
+		ret = take_engine_args(n_kv, args, &ea, err);
 	}
 	if (ret < 0) {
 		errno = -ret;
@@ -449,8 +473,10 @@ app_create(const struct tern_engine *e, const char *name, const char *path,
 	}
 	app = tern_app_instance_create(name, file, (unsigned)ret, args, e->n_workers,
 				       &tern_host_ops, err);
-	if (app != NULL)
-		app->budget = budget;
+	if (app != NULL) {
+		app->budget = ea.budget;
+		app->max_amp = ea.max_amp;
+	}
 	return app;
 }
 

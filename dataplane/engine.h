@@ -36,6 +36,11 @@ extern "C" {
 #define TERN_BURST_MAX 256
 #define TERN_BURST_DEFAULT 32
 
+/** Largest reply, as a multiple of its request's IP length, unless the app
+ *  is loaded with max_amplification=N (QUIC's anti-amplification factor). */
+#define TERN_MAX_AMPLIFICATION_DEFAULT 3
+#define TERN_MAX_AMPLIFICATION_MAX 1000000
+
 /** When a receiving worker spreads its queue over all workers. */
 enum tern_steer_mode {
 	TERN_STEER_AUTO = 0,     /**< on ports with fewer RX queues than workers */

@@ -33,6 +33,7 @@ struct tern_handler {
 	tern_app_msg_fn msg;                 /**< on_message, may be NULL */
 	uint32_t budget;                     /**< requests per worker loop, 0 = unlimited */
 	const struct tern_app_instance *app; /**< for names in output; control side */
+	uint32_t max_amp;                    /**< reply IP length <= max_amp x request's; 0 = unlimited */
 };
 
 struct tern_handler_table {

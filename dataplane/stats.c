@@ -15,6 +15,7 @@ const char *const tern_ctr_names[TERN_CTR_MAX] = {
 	[TERN_CTR_DROP_BACKLOG] = "drop_backlog",
 	[TERN_CTR_DROP_BUS_FULL] = "drop_bus_full",
 	[TERN_CTR_DROP_HANDOFF] = "drop_handoff",
+	[TERN_CTR_DROP_AMPLIFICATION] = "drop_amplification",
 };
 
 const char *const tern_wctr_names[TERN_WCTR_MAX] = {

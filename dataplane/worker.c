@@ -27,6 +27,7 @@ struct burst_ctx {
 	struct tern_udp_req req[TERN_BURST_MAX];
 	struct tern_parsed req_p[TERN_BURST_MAX];
 	uint8_t req_slot[TERN_BURST_MAX];
+	uint16_t req_ip_len[TERN_BURST_MAX]; /* the request's IP length, for the amplification limit */
 	struct rte_mbuf *drop[TERN_BURST_MAX];
 };
 
@@ -119,6 +120,7 @@ classify_udp(struct burst_ctx *c, struct rte_mbuf *m, const struct tern_parsed *
 	r->dst_addr = dst;
 	c->req_p[c->n_req] = *p;
 	c->req_slot[c->n_req] = slot;
+	c->req_ip_len[c->n_req] = p->l4_off - p->l3_off + sizeof(*udp) + p->payload_len;
 	c->n_req++;
 	return TO_APP;
 }
@@ -303,6 +305,22 @@ handoff(struct burst_ctx *c, struct tern_udp_req *r, uint8_t slot)
 	tern_wctr_add(&c->w->wstats, TERN_WCTR_HANDOFF_OUT, 1);
 }
 
+/* No amplification: a reply (its IP length: plain header, UDP, payload)
+ * may be at most max_amp times its request. */
+static inline bool
+reply_too_big(const struct burst_ctx *c, uint16_t i, uint32_t len)
+{
+	uint32_t amp = c->ht->h[c->req_slot[i]].max_amp;
+
+	return amp != 0 && len > (uint64_t)amp * c->req_ip_len[i];
+}
+
+static inline uint32_t
+reply_ip_len(const struct tern_udp_req *r)
+{
+	return (r->family == 4 ? 20u : 40u) + 8u + r->len;
+}
+
 static void
 apply_verdicts(struct burst_ctx *c)
 {
@@ -315,10 +333,18 @@ apply_verdicts(struct burst_ctx *c)
 				drop(c, r->mbuf, TERN_CTR_DROP_BAD_VERDICT);
 				break;
 			}
+			if (unlikely(reply_too_big(c, i, reply_ip_len(r)))) {
+				drop(c, r->mbuf, TERN_CTR_DROP_AMPLIFICATION);
+				break;
+			}
 			tern_reply_udp(r->mbuf, &c->req_p[i], r->len, c->rp);
 			tx_queue(c, r->mbuf);
 			break;
 		case TERN_VERDICT_FORWARD:
+			if (unlikely(reply_too_big(c, i, r->mbuf->pkt_len - c->req_p[i].l3_off))) {
+				drop(c, r->mbuf, TERN_CTR_DROP_AMPLIFICATION);
+				break;
+			}
 			tx_queue(c, r->mbuf);
 			break;
 		case TERN_VERDICT_CONSUMED:

@@ -276,7 +276,7 @@ responder_path()
 int
 install_inproc_handler(tern_err *err)
 {
-	tern_handler h = { inproc_echo_burst, nullptr, nullptr, 0, nullptr };
+	tern_handler h = { inproc_echo_burst, nullptr, nullptr, 0, nullptr, 0 };
 	tern_handler_table *t = tern_handler_table_clone(g.eng.handlers);
 	int ret;
 
@@ -578,7 +578,7 @@ constexpr unsigned kLookupPorts = 1024; /* the ports looked up, in bursts */
 tern_handler_table *
 populated_table()
 {
-	tern_handler h = { inproc_echo_burst, nullptr, nullptr, 0, nullptr };
+	tern_handler h = { inproc_echo_burst, nullptr, nullptr, 0, nullptr, 0 };
 	tern_handler_table *t = tern_handler_table_clone(nullptr);
 	tern_err err;
 
@@ -702,7 +702,7 @@ private:
 	void write_loop()
 	{
 		uint16_t toggle = 60000; /* bound in every other table */
-		tern_handler h = { inproc_echo_burst, nullptr, nullptr, 0, nullptr };
+		tern_handler h = { inproc_echo_burst, nullptr, nullptr, 0, nullptr, 0 };
 		tern_err err;
 
 		pin_to_worker_cpu();

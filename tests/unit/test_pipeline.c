@@ -40,6 +40,7 @@
 #define FIXED_PORT 8
 #define FIXED_SIZE 1000
 #define SLOW_PORT 19
+#define AMP_PORT 20
 #define SLOW_NS 20000000 /* the slow app's service time per request: 20 ms */
 
 static struct tern_engine eng;
@@ -657,6 +658,32 @@ test_tx_full(void)
 	CHECK_EQ(got, ctr(TERN_CTR_TX) - tx0);
 }
 
+/* No amplification: with the default limit (3x), a 1000-byte reply needs
+ * a request of at least 1028 / 3 bytes of IP length (315 bytes of payload);
+ * one byte less and it is dropped and counted. */
+static void
+test_amplification(void)
+{
+	static uint8_t pl[400];
+	struct frame f;
+	struct rte_mbuf *r;
+
+	udp4_frame(&f, AMP_PORT, pl, 315);
+	r = one(&f, TERN_CTR_TX);
+	if (r != NULL) {
+		check_udp4_reply(r, 14, AMP_PORT, NULL, FIXED_SIZE);
+		rte_pktmbuf_free(r);
+	}
+	udp4_frame(&f, AMP_PORT, pl, 314);
+	one(&f, TERN_CTR_DROP_AMPLIFICATION);
+	udp4_frame(&f, AMP_PORT, pl, 1);
+	one(&f, TERN_CTR_DROP_AMPLIFICATION);
+	/* Loaded with max_amplification=100: the same 1-byte request is answered. */
+	udp4_frame(&f, FIXED_PORT, pl, 1);
+	r = one(&f, TERN_CTR_TX);
+	rte_pktmbuf_free(r);
+}
+
 /* ---- scheduling: priority, budgets, backlog --------------------------- */
 
 static uint64_t
@@ -761,10 +788,11 @@ collect_seq(unsigned first, unsigned n)
 
 	CHECK_EQ(got, n);
 	for (unsigned i = 0; i < got; i++) {
-		const uint32_t *seq = rte_pktmbuf_mtod_offset(r[i], const uint32_t *,
-							     14 + 20 + 8);
+		uint32_t seq; /* the payload is not 4-byte aligned in the frame */
 
-		CHECK_EQ(*seq, first + i);
+		memcpy(&seq, rte_pktmbuf_mtod_offset(r[i], const uint8_t *, 14 + 20 + 8),
+		       sizeof(seq));
+		CHECK_EQ(seq, first + i);
 	}
 	rte_pktmbuf_free_bulk(r, got);
 }
@@ -871,7 +899,8 @@ setup(const char *responder)
 	struct tern_err err;
 	struct tern_addr a4, a6;
 	char *echo_args[] = { "mode=echo" };
-	char *fixed_args[] = { "mode=fixed", "size=1000" };
+	char *fixed_args[] = { "mode=fixed", "size=1000", "max_amplification=100" };
+	char *amp_args[] = { "mode=fixed", "size=1000" }; /* the default limit, 3x */
 	char *slow_args[] = { "mode=echo", "service_ns=20000000" };
 
 	if (tern_engine_init(&eng, &conf, &err) < 0 ||
@@ -881,7 +910,9 @@ setup(const char *responder)
 	    tern_engine_ip_add(&eng, &a4, &err) < 0 ||
 	    tern_engine_ip_add(&eng, &a6, &err) < 0 ||
 	    tern_engine_app_load(&eng, "echo", responder, 1, echo_args, &err) < 0 ||
-	    tern_engine_app_load(&eng, "fixed", responder, 2, fixed_args, &err) < 0 ||
+	    tern_engine_app_load(&eng, "fixed", responder, 3, fixed_args, &err) < 0 ||
+	    tern_engine_app_load(&eng, "amp", responder, 2, amp_args, &err) < 0 ||
+	    tern_engine_bind_udp(&eng, AMP_PORT, "amp", &err) < 0 ||
 	    tern_engine_bind_udp(&eng, ECHO_PORT, "echo", &err) < 0 ||
 	    tern_engine_bind_udp(&eng, FIXED_PORT, "fixed", &err) < 0 ||
 	    tern_engine_app_load(&eng, "slow", responder, 2, slow_args, &err) < 0 ||
@@ -926,6 +957,7 @@ main(int argc, char **argv)
 	test_mixed_burst();
 	test_tx_offload_request();
 	test_tx_full();
+	test_amplification();
 	test_priority();
 	test_budget();
 	test_backlog_full();
