@@ -16,6 +16,7 @@ const char *const tern_ctr_names[TERN_CTR_MAX] = {
 	[TERN_CTR_DROP_BUS_FULL] = "drop_bus_full",
 	[TERN_CTR_DROP_HANDOFF] = "drop_handoff",
 	[TERN_CTR_DROP_AMPLIFICATION] = "drop_amplification",
+	[TERN_CTR_DROP_BAD_SOURCE] = "drop_bad_source",
 };
 
 const char *const tern_wctr_names[TERN_WCTR_MAX] = {

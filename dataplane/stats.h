@@ -34,6 +34,7 @@ enum tern_ctr {
 	TERN_CTR_DROP_BUS_FULL,     /**< a hand-off or steered frame found the target's ring full */
 	TERN_CTR_DROP_HANDOFF,      /**< HANDOFF of a request already handed off, or to no worker */
 	TERN_CTR_DROP_AMPLIFICATION, /**< a reply over max_amplification times its request */
+	TERN_CTR_DROP_BAD_SOURCE,   /**< from an address no reply may go to (broadcast, multicast, loopback, ...) */
 	TERN_CTR_MAX
 };
 

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <string.h>
+
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_ip.h>
@@ -10,6 +12,7 @@
 #include "event_bus.h"
 #include "cksum.h"
 #include "parse.h"
+#include "source_check.h"
 #include "worker.h"
 
 /* Everything one burst needs, on the worker's stack. */
@@ -137,6 +140,8 @@ classify_ipv4(struct burst_ctx *c, struct rte_mbuf *m, const struct tern_parsed 
 		return TERN_CTR_DROP_NOT_FOR_US;
 	if (!ipv4_hdr_ok(m, ip, p->l4_off - p->l3_off))
 		return TERN_CTR_DROP_BAD_CKSUM;
+	if (unlikely(!tern_source_ok4(c->at, c->port, src)))
+		return TERN_CTR_DROP_BAD_SOURCE;
 	switch (p->l4) {
 	case TERN_L4_UDP:
 		return classify_udp(c, m, p, src, dst);
@@ -147,12 +152,26 @@ classify_ipv4(struct burst_ctx *c, struct rte_mbuf *m, const struct tern_parsed 
 	}
 }
 
+/* Duplicate address detection: a neighbour solicitation from ::, which
+ * NDP answers to the all-nodes group (RFC 4861 7.2.4), not to the source. */
+static bool
+dad_probe(const struct rte_mbuf *m, const struct tern_parsed *p, const struct rte_ipv6_hdr *h)
+{
+	static const uint8_t unspecified[16];
+
+	return p->l4 == TERN_L4_ICMPV6 && p->l4_len >= 1 &&
+	       *rte_pktmbuf_mtod_offset(m, const uint8_t *, p->l4_off) == 135 &&
+	       memcmp(h->src_addr, unspecified, 16) == 0;
+}
+
 static enum tern_ctr
 classify_ipv6(struct burst_ctx *c, struct rte_mbuf *m, const struct tern_parsed *p)
 {
 	const struct rte_ipv6_hdr *h =
 		rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, p->l3_off);
 
+	if (unlikely(!tern_source_ok6(c->at, c->port, h->src_addr)) && !dad_probe(m, p, h))
+		return TERN_CTR_DROP_BAD_SOURCE;
 	if (p->l4 == TERN_L4_ICMPV6 &&
 	    (tern_addr_is_local6(c->at, c->port, h->dst_addr) ||
 	     tern_addr_is_solicited6(c->at, c->port, h->dst_addr)))

@@ -45,7 +45,10 @@
 
 static struct tern_engine eng;
 static uint16_t port;
-static const uint8_t peer6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
+static const uint8_t peer6_default[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
+/* The sources put_udp4 and put_udp6 write (test_bad_source changes them). */
+static uint32_t peer4 = PEER_IP4;
+static const uint8_t *peer6 = peer6_default;
 static const uint8_t tern6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
 
 /* ---- frame building ---------------------------------------------------- */
@@ -94,7 +97,7 @@ put_udp4(struct frame *f, uint32_t dst, uint16_t dport, const void *pl, uint16_t
 	ip->total_length = rte_cpu_to_be_16(ihl + sizeof(*udp) + n);
 	ip->time_to_live = 9;
 	ip->next_proto_id = IPPROTO_UDP;
-	ip->src_addr = rte_cpu_to_be_32(PEER_IP4);
+	ip->src_addr = rte_cpu_to_be_32(peer4);
 	ip->dst_addr = rte_cpu_to_be_32(dst);
 	udp->src_port = RTE_BE16(40000);
 	udp->dst_port = rte_cpu_to_be_16(dport);
@@ -658,6 +661,41 @@ test_tx_full(void)
 	CHECK_EQ(got, ctr(TERN_CTR_TX) - tx0);
 }
 
+/* Never answer a source no reply may go to: each is dropped and counted,
+ * and the same request from a normal source is answered. */
+static void
+test_bad_source(void)
+{
+	static const uint32_t bad4[] = {
+		IP4(0, 0, 0, 0), IP4(0, 1, 2, 3), IP4(127, 0, 0, 1), IP4(224, 0, 0, 1),
+		IP4(239, 255, 255, 250), IP4(240, 0, 0, 1), IP4(255, 255, 255, 255),
+		IP4(198, 18, 0, 255) /* tern's subnet's broadcast */, TERN_IP4 /* itself */,
+	};
+	static const uint8_t bad6[][16] = {
+		{ [15] = 0 }, { [15] = 1 }, { 0xff, 0x02, [15] = 1 },
+		{ [10] = 0xff, [11] = 0xff, 198, 18, 0, 2 }, { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 },
+	};
+	struct rte_ether_addr mac = tern_mac();
+	struct frame f;
+	uint8_t pl[4] = "src";
+
+	for (size_t i = 0; i < RTE_DIM(bad4); i++) {
+		peer4 = bad4[i];
+		udp4_frame(&f, ECHO_PORT, pl, sizeof(pl));
+		one(&f, TERN_CTR_DROP_BAD_SOURCE);
+	}
+	peer4 = PEER_IP4;
+	for (size_t i = 0; i < RTE_DIM(bad6); i++) {
+		peer6 = bad6[i];
+		put_eth(&f, &mac, RTE_ETHER_TYPE_IPV6);
+		put_udp6(&f, ECHO_PORT, pl, sizeof(pl), false);
+		one(&f, TERN_CTR_DROP_BAD_SOURCE);
+	}
+	peer6 = peer6_default;
+	udp4_frame(&f, ECHO_PORT, pl, sizeof(pl));
+	rte_pktmbuf_free(one(&f, TERN_CTR_TX));
+}
+
 /* No amplification: with the default limit (3x), a 1000-byte reply needs
  * a request of at least 1028 / 3 bytes of IP length (315 bytes of payload);
  * one byte less and it is dropped and counted. */
@@ -958,6 +996,7 @@ main(int argc, char **argv)
 	test_tx_offload_request();
 	test_tx_full();
 	test_amplification();
+	test_bad_source();
 	test_priority();
 	test_budget();
 	test_backlog_full();
