@@ -690,6 +690,15 @@ show_app(struct emit *em, const struct tern_engine *e, const struct tern_app_ins
 	field_list_end(em);
 	field_u64(em, "budget", app->budget);
 	field_u64(em, "max_amplification", app->max_amp);
+	if (app->rl.rate != 0) {
+		char rl[32];
+
+		snprintf(rl, sizeof(rl), "%u/%u", app->rl.rate,
+			 app->rl.burst != 0 ? app->rl.burst : app->rl.rate);
+		field_str(em, "rate_limit", rl);
+	} else {
+		field_str(em, "rate_limit", "none");
+	}
 	fields_app_stats(em, app);
 	row_end(em);
 }

@@ -274,6 +274,9 @@ tern_app_instance_destroy(struct tern_app_instance *app)
 	if (app->desc->fini != NULL)
 		app->desc->fini(app->state);
 	tern_timers_free_all(app);
+	for (unsigned w = 0; w < app->n_rl_tables; w++)
+		tern_rl_table_free(app->rl_tables[w]);
+	free(app->rl_tables);
 	dlclose(app->dl);
 	free(app);
 }

@@ -16,6 +16,7 @@
 #include <tern/app.h>
 
 #include "err.h"
+#include "rate_limit.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -35,6 +36,9 @@ struct tern_app_instance {
 	uint8_t slot;                   /**< handler-table slot, set by the engine */
 	uint32_t budget;                /**< requests per worker loop, 0 = no limit (engine) */
 	uint32_t max_amp;               /**< reply/request IP length factor, 0 = no limit (engine) */
+	struct tern_rl_conf rl;         /**< per-source rate limit, rate 0 = none (engine) */
+	struct tern_rl_table **rl_tables; /**< one per worker when rl.rate != 0; freed with the instance */
+	unsigned n_rl_tables;
 	struct tern_timer *timers;      /**< the instance's timers (app_timer.c) */
 	bool dying;                     /**< being unloaded: timer arming refused */
 };

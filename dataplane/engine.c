@@ -394,6 +394,8 @@ handler_of(const struct tern_app_instance *app)
 		.msg = app->desc->on_message,
 		.budget = app->budget,
 		.max_amp = app->max_amp,
+		.rl = app->rl,
+		.rl_tables = app->rl_tables,
 		.app = app,
 	};
 }
@@ -402,6 +404,7 @@ handler_of(const struct tern_app_instance *app)
 struct engine_args {
 	uint32_t budget;          /* requests per loop iteration, 0 = no limit */
 	uint32_t max_amp;         /* reply/request size factor, 0 = no limit */
+	struct tern_rl_conf rl;   /* per-source rate limit, rate 0 = none */
 };
 
 /* One "key=N" number in [0, max] into *out. 0, or -EINVAL with err set. */
@@ -422,9 +425,9 @@ engine_arg_u32(const char *kv, size_t key_len, uint32_t max, const char *what,
 	return 0;
 }
 
-/* Take the engine's own arguments, budget=N and max_amplification=N, out of
- * kv (in place); the rest go to the app. Returns the new count, or -EINVAL
- * with err set. */
+/* Take the engine's own arguments, budget=N, max_amplification=N and
+ * rate_limit=RATE[/BURST], out of kv (in place); the rest go to the app.
+ * Returns the new count, or -EINVAL with err set. */
 static int
 take_engine_args(unsigned n_kv, char **kv, struct engine_args *a, struct tern_err *err)
 {
@@ -433,10 +436,13 @@ take_engine_args(unsigned n_kv, char **kv, struct engine_args *a, struct tern_er
 
 	a->budget = 0;
 	a->max_amp = TERN_MAX_AMPLIFICATION_DEFAULT;
+	a->rl = (struct tern_rl_conf){ 0, 0 };
 	for (unsigned i = 0; i < n_kv && ret == 0; i++) {
 		if (strncmp(kv[i], "budget=", 7) == 0)
 			ret = engine_arg_u32(kv[i], 7, UINT32_MAX, "requests per loop iteration",
 					     &a->budget, err);
+		else if (strncmp(kv[i], "rate_limit=", 11) == 0)
+			ret = tern_rl_parse(kv[i] + 11, &a->rl, err);
 		else if (strncmp(kv[i], "max_amplification=", 18) == 0)
 			ret = engine_arg_u32(kv[i], 18, TERN_MAX_AMPLIFICATION_MAX,
 					     "how many times larger than its request a reply may be",
@@ -445,6 +451,25 @@ take_engine_args(unsigned n_kv, char **kv, struct engine_args *a, struct tern_er
 			kv[n++] = kv[i];
 	}
 	return ret < 0 ? ret : (int)n;
+}
+
+/* One rate-limit table per worker, when the instance has a limit. */
+static int
+rl_tables_create(struct tern_app_instance *app, unsigned n_workers, struct tern_err *err)
+{
+	if (app->rl.rate == 0)
+		return 0;
+	app->rl_tables = calloc(n_workers, sizeof(*app->rl_tables));
+	if (app->rl_tables == NULL)
+		return tern_err_set(err, ENOMEM, "app '%s': out of memory for rate limits", app->name);
+	app->n_rl_tables = n_workers;
+	for (unsigned w = 0; w < n_workers; w++) {
+		app->rl_tables[w] = tern_rl_table_create(0);
+		if (app->rl_tables[w] == NULL)
+			return tern_err_set(err, ENOMEM, "app '%s': out of memory for rate limits",
+					    app->name);
+	}
+	return 0;
 }
 
 /* Resolve, check and create an instance; it is not in a slot yet. */
@@ -476,6 +501,12 @@ app_create(const struct tern_engine *e, const char *name, const char *path,
 	if (app != NULL) {
 		app->budget = ea.budget;
 		app->max_amp = ea.max_amp;
+		app->rl = ea.rl;
+		if (rl_tables_create(app, e->n_workers, err) < 0) {
+			tern_app_instance_destroy(app); /* never published */
+			errno = ENOMEM;
+			return NULL;
+		}
 	}
 	return app;
 }

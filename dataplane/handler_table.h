@@ -16,6 +16,7 @@
 #include <tern/app.h>
 
 #include "err.h"
+#include "rate_limit.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -34,6 +35,8 @@ struct tern_handler {
 	uint32_t budget;                     /**< requests per worker loop, 0 = unlimited */
 	const struct tern_app_instance *app; /**< for names in output; control side */
 	uint32_t max_amp;                    /**< reply IP length <= max_amp x request's; 0 = unlimited */
+	struct tern_rl_conf rl;              /**< per-source limit; rate 0 = none */
+	struct tern_rl_table *const *rl_tables; /**< per worker, when rl.rate != 0 */
 };
 
 struct tern_handler_table {

@@ -17,6 +17,7 @@ const char *const tern_ctr_names[TERN_CTR_MAX] = {
 	[TERN_CTR_DROP_HANDOFF] = "drop_handoff",
 	[TERN_CTR_DROP_AMPLIFICATION] = "drop_amplification",
 	[TERN_CTR_DROP_BAD_SOURCE] = "drop_bad_source",
+	[TERN_CTR_DROP_RATE_LIMIT] = "drop_rate_limit",
 };
 
 const char *const tern_wctr_names[TERN_WCTR_MAX] = {

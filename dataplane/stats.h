@@ -35,6 +35,7 @@ enum tern_ctr {
 	TERN_CTR_DROP_HANDOFF,      /**< HANDOFF of a request already handed off, or to no worker */
 	TERN_CTR_DROP_AMPLIFICATION, /**< a reply over max_amplification times its request */
 	TERN_CTR_DROP_BAD_SOURCE,   /**< from an address no reply may go to (broadcast, multicast, loopback, ...) */
+	TERN_CTR_DROP_RATE_LIMIT,   /**< over its app's per-source rate limit */
 	TERN_CTR_MAX
 };
 

@@ -91,6 +91,18 @@ udp_cksum_ok(const struct rte_mbuf *m, const struct tern_parsed *p,
 	return tern_cksum_l4_v6_ok(src, dst, IPPROTO_UDP, udp, p->l4_len);
 }
 
+/* Per-source rate limit, charged once per request: when it first reaches
+ * the engine on this worker, not again from the backlog or a hand-off. */
+static inline bool
+rate_ok(const struct burst_ctx *c, const struct tern_handler *h, const uint8_t *src,
+	const struct tern_parsed *p)
+{
+	if (c->flags & (TERN_REQ_F_HANDED_OFF | TERN_F_DEFERRED))
+		return true;
+	return tern_rl_allow(h->rl_tables[c->w->idx], &h->rl, src,
+			     p->l3 == TERN_L3_IPV4 ? 4 : 6, c->t_rx, rte_get_tsc_hz());
+}
+
 /* A UDP datagram for tern: check it and queue it for its app. */
 static enum tern_ctr
 classify_udp(struct burst_ctx *c, struct rte_mbuf *m, const struct tern_parsed *p,
@@ -106,6 +118,8 @@ classify_udp(struct burst_ctx *c, struct rte_mbuf *m, const struct tern_parsed *
 		return TERN_CTR_DROP_BAD_CKSUM;
 	if (slot == 0)
 		return TERN_CTR_DROP_NO_HANDLER;
+	if (unlikely(c->ht->h[slot].rl.rate != 0) && !rate_ok(c, &c->ht->h[slot], src, p))
+		return TERN_CTR_DROP_RATE_LIMIT;
 
 	r = &c->req[c->n_req];
 	r->mbuf = m;
@@ -116,7 +130,7 @@ classify_udp(struct burst_ctx *c, struct rte_mbuf *m, const struct tern_parsed *
 	r->dst_port = dport;
 	r->family = p->l3 == TERN_L3_IPV4 ? 4 : 6;
 	r->verdict = TERN_VERDICT_DROP;
-	r->flags = c->flags;
+	r->flags = c->flags & ~TERN_F_DEFERRED;
 	r->reserved = 0;
 	r->to_worker = 0;
 	r->src_addr = src;
@@ -301,7 +315,7 @@ defer(struct burst_ctx *c, struct rte_mbuf *m)
 	e->m = m;
 	e->t_rx = c->t_rx;
 	e->port = c->port;
-	e->flags = c->flags;
+	e->flags = c->flags | TERN_F_DEFERRED;
 	tern_wctr_add(&c->w->wstats, TERN_WCTR_DEFERRED, 1);
 }
 

@@ -44,6 +44,9 @@ extern "C" {
 #define TERN_BACKLOG 1024        /**< requests a worker keeps for later iterations */
 #define TERN_TXQ_NONE 0xffffu    /**< no TX queue of its own on this port */
 #define TERN_BUS_DRAIN_MAX 64    /**< events taken from the ring per iteration */
+/** Frame flag inside the engine (never shown to apps): it comes from the
+ *  backlog, so it was already charged to its source's rate limit. */
+#define TERN_F_DEFERRED 0x80u
 
 /** One RX queue a worker polls. */
 struct tern_rxq {

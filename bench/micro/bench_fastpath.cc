@@ -276,7 +276,8 @@ responder_path()
 int
 install_inproc_handler(tern_err *err)
 {
-	tern_handler h = { inproc_echo_burst, nullptr, nullptr, 0, nullptr, 0 };
+	tern_handler h{};
+	h.burst = inproc_echo_burst;
 	tern_handler_table *t = tern_handler_table_clone(g.eng.handlers);
 	int ret;
 
@@ -578,7 +579,8 @@ constexpr unsigned kLookupPorts = 1024; /* the ports looked up, in bursts */
 tern_handler_table *
 populated_table()
 {
-	tern_handler h = { inproc_echo_burst, nullptr, nullptr, 0, nullptr, 0 };
+	tern_handler h{};
+	h.burst = inproc_echo_burst;
 	tern_handler_table *t = tern_handler_table_clone(nullptr);
 	tern_err err;
 
@@ -702,7 +704,8 @@ private:
 	void write_loop()
 	{
 		uint16_t toggle = 60000; /* bound in every other table */
-		tern_handler h = { inproc_echo_burst, nullptr, nullptr, 0, nullptr, 0 };
+		tern_handler h{};
+		h.burst = inproc_echo_burst;
 		tern_err err;
 
 		pin_to_worker_cpu();

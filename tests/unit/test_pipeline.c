@@ -41,6 +41,7 @@
 #define FIXED_SIZE 1000
 #define SLOW_PORT 19
 #define AMP_PORT 20
+#define LIMITED_PORT 21
 #define SLOW_NS 20000000 /* the slow app's service time per request: 20 ms */
 
 static struct tern_engine eng;
@@ -696,6 +697,35 @@ test_bad_source(void)
 	rte_pktmbuf_free(one(&f, TERN_CTR_TX));
 }
 
+/* Per-source rate limit 10/s, bursts of 5: a sender's burst of 8 gets 5
+ * answers and 3 drops; another sender is not affected by the first. */
+static void
+test_rate_limit(void)
+{
+	struct frame f[8];
+	struct rte_mbuf *r[16];
+	uint64_t drop0 = ctr(TERN_CTR_DROP_RATE_LIMIT);
+	uint8_t pl[4] = "rl";
+	unsigned n;
+
+	for (unsigned i = 0; i < 8; i++)
+		udp4_frame(&f[i], LIMITED_PORT, pl, sizeof(pl));
+	send_frames(f, 8);
+	n = collect(r, RTE_DIM(r));
+	CHECK_EQ(n, 5);
+	rte_pktmbuf_free_bulk(r, n);
+	CHECK_EQ(ctr(TERN_CTR_DROP_RATE_LIMIT), drop0 + 3);
+	peer4 = IP4(198, 18, 0, 3);
+	for (unsigned i = 0; i < 8; i++)
+		udp4_frame(&f[i], LIMITED_PORT, pl, sizeof(pl));
+	peer4 = PEER_IP4;
+	send_frames(f, 8);
+	n = collect(r, RTE_DIM(r));
+	CHECK_EQ(n, 5);
+	rte_pktmbuf_free_bulk(r, n);
+	CHECK_EQ(ctr(TERN_CTR_DROP_RATE_LIMIT), drop0 + 6);
+}
+
 /* No amplification: with the default limit (3x), a 1000-byte reply needs
  * a request of at least 1028 / 3 bytes of IP length (315 bytes of payload);
  * one byte less and it is dropped and counted. */
@@ -939,6 +969,7 @@ setup(const char *responder)
 	char *echo_args[] = { "mode=echo" };
 	char *fixed_args[] = { "mode=fixed", "size=1000", "max_amplification=100" };
 	char *amp_args[] = { "mode=fixed", "size=1000" }; /* the default limit, 3x */
+	char *limited_args[] = { "mode=echo", "rate_limit=10/5" };
 	char *slow_args[] = { "mode=echo", "service_ns=20000000" };
 
 	if (tern_engine_init(&eng, &conf, &err) < 0 ||
@@ -951,6 +982,8 @@ setup(const char *responder)
 	    tern_engine_app_load(&eng, "fixed", responder, 3, fixed_args, &err) < 0 ||
 	    tern_engine_app_load(&eng, "amp", responder, 2, amp_args, &err) < 0 ||
 	    tern_engine_bind_udp(&eng, AMP_PORT, "amp", &err) < 0 ||
+	    tern_engine_app_load(&eng, "limited", responder, 2, limited_args, &err) < 0 ||
+	    tern_engine_bind_udp(&eng, LIMITED_PORT, "limited", &err) < 0 ||
 	    tern_engine_bind_udp(&eng, ECHO_PORT, "echo", &err) < 0 ||
 	    tern_engine_bind_udp(&eng, FIXED_PORT, "fixed", &err) < 0 ||
 	    tern_engine_app_load(&eng, "slow", responder, 2, slow_args, &err) < 0 ||
@@ -997,6 +1030,7 @@ main(int argc, char **argv)
 	test_tx_full();
 	test_amplification();
 	test_bad_source();
+	test_rate_limit();
 	test_priority();
 	test_budget();
 	test_backlog_full();
