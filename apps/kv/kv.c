@@ -78,92 +78,58 @@ fail(const struct tern_app_init *ia, int errnum, const char *fmt, ...)
 	return -errnum;
 }
 
+/* ia's argument keys are all known ones: else say which one is not. */
 static int
-parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+check_keys(const struct tern_app_init *ia)
 {
-	char *end;
-	unsigned long long v;
+	static const char *const known[] = {
+		"items", "max_value", "reply_max", "version", "reap_ms", "reap_scan",
+	};
+	unsigned k;
 
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
-/* One numeric argument: name, bounds, where it goes. */
-struct num_arg {
-	const char *key;
-	uint64_t min;
-	uint64_t max;
-};
-
-static const struct num_arg num_args[] = {
-	{ "items", 1, KV_MAX_ITEMS },
-	{ "max_value", 24, KV_VALUE_LIMIT },
-	{ "reply_max", 64, KV_REQ_MAX - KV_FRAME_HDR },
-	{ "reap_ms", 1, 3600000 },
-	{ "reap_scan", 1, KV_MAX_ITEMS },
-};
-
-static int
-set_num(struct kv_args *a, unsigned which, uint64_t v)
-{
-	switch (which) {
-	case 0: a->cfg.items = (uint32_t)v; break;
-	case 1: a->cfg.max_value = (uint32_t)v; break;
-	case 2: a->cfg.reply_max = (uint32_t)v; break;
-	case 3: a->reap_ms = v; break;
-	default: a->reap_scan = v; break;
+	for (unsigned i = 0; i < ia->n_kv; i++) {
+		for (k = 0; k < sizeof(known) / sizeof(known[0]); k++)
+			if (strcmp(ia->kv[i].key, known[k]) == 0)
+				break;
+		if (k == sizeof(known) / sizeof(known[0]))
+			return fail(ia, EINVAL, "unknown argument '%s' (known: items, max_value, "
+				    "reply_max, version, reap_ms, reap_scan)", ia->kv[i].key);
 	}
 	return 0;
 }
 
-static int
-parse_one(const struct tern_app_init *ia, const struct tern_app_kv *kv, struct kv_args *a)
-{
-	uint64_t v;
-
-	if (strcmp(kv->key, "version") == 0) {
-		if (strlen(kv->value) >= KV_VERSION_MAX)
-			return fail(ia, EINVAL, "version must be shorter than %d bytes",
-				    KV_VERSION_MAX);
-		a->cfg.version = kv->value;
-		return 0;
-	}
-	for (unsigned i = 0; i < sizeof(num_args) / sizeof(num_args[0]); i++) {
-		const struct num_arg *n = &num_args[i];
-
-		if (strcmp(kv->key, n->key) != 0)
-			continue;
-		if (parse_u64(kv->value, n->min, n->max, &v) != 0)
-			return fail(ia, EINVAL, "%s must be a number from %" PRIu64 " to %" PRIu64
-				    ", not '%s'", n->key, n->min, n->max, kv->value);
-		return set_num(a, i, v);
-	}
-	return fail(ia, EINVAL, "unknown argument '%s' (known: items, max_value, reply_max, "
-		    "version, reap_ms, reap_scan)", kv->key);
-}
-
+/* The arguments into a, defaults for those not given; -EINVAL and ia->err. */
 static int
 parse_args(const struct tern_app_init *ia, struct kv_args *a)
 {
+	const char *version = tern_app_arg(ia, "version");
+	uint64_t items, max_value, reply_max;
 	int ret;
 
-	*a = (struct kv_args){
-		.cfg = { .items = KV_DEFAULT_ITEMS, .max_value = KV_DEFAULT_MAX_VALUE,
-			 .reply_max = KV_UDP_DATA_MAX, .version = KV_DEFAULT_VERSION },
-		.reap_ms = KV_DEFAULT_REAP_MS,
-		.reap_scan = KV_DEFAULT_REAP_SCAN,
+	ret = check_keys(ia);
+	if (ret == 0)
+		ret = tern_app_arg_u64(ia, "items", 1, KV_MAX_ITEMS, KV_DEFAULT_ITEMS, &items);
+	if (ret == 0)
+		ret = tern_app_arg_u64(ia, "max_value", 24, KV_VALUE_LIMIT, KV_DEFAULT_MAX_VALUE,
+				       &max_value);
+	if (ret == 0)
+		ret = tern_app_arg_u64(ia, "reply_max", 64, KV_REQ_MAX - KV_FRAME_HDR,
+				       KV_UDP_DATA_MAX, &reply_max);
+	if (ret == 0)
+		ret = tern_app_arg_u64(ia, "reap_ms", 1, 3600000, KV_DEFAULT_REAP_MS, &a->reap_ms);
+	if (ret == 0)
+		ret = tern_app_arg_u64(ia, "reap_scan", 1, KV_MAX_ITEMS, KV_DEFAULT_REAP_SCAN,
+				       &a->reap_scan);
+	if (ret != 0)
+		return ret;
+	if (version != NULL && strlen(version) >= KV_VERSION_MAX)
+		return fail(ia, EINVAL, "version must be shorter than %d bytes", KV_VERSION_MAX);
+	a->cfg = (struct kv_config){
+		.items = (uint32_t)items,
+		.max_value = (uint32_t)max_value,
+		.reply_max = (uint32_t)reply_max,
+		.version = version != NULL ? version : KV_DEFAULT_VERSION,
 	};
-	for (unsigned i = 0; i < ia->n_kv; i++) {
-		ret = parse_one(ia, &ia->kv[i], a);
-		if (ret != 0)
-			return ret;
-	}
 	return 0;
 }
 

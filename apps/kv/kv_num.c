@@ -72,23 +72,6 @@ unsigned_value(const struct kv_scan *r)
 }
 
 bool
-kv_strtoul32(const uint8_t *s, size_t len, uint32_t *out)
-{
-	struct kv_scan r;
-	uint64_t v;
-
-	*out = 0;
-	scan_number(s, len, &r);
-	if (!tail_ok(s, len, &r))
-		return false;
-	v = unsigned_value(&r);
-	if ((int64_t)v < 0 && has_minus(s, len))
-		return false;
-	*out = (uint32_t)v;
-	return true;
-}
-
-bool
 kv_strtoull(const uint8_t *s, size_t len, uint64_t *out)
 {
 	struct kv_scan r;
@@ -103,6 +86,17 @@ kv_strtoull(const uint8_t *s, size_t len, uint64_t *out)
 		return false;
 	*out = v;
 	return true;
+}
+
+/* safe_strtoul with a 64-bit long: safe_strtoull's checks, low 32 bits kept. */
+bool
+kv_strtoul32(const uint8_t *s, size_t len, uint32_t *out)
+{
+	uint64_t v;
+	bool ok = kv_strtoull(s, len, &v);
+
+	*out = (uint32_t)v;
+	return ok;
 }
 
 bool

@@ -68,6 +68,39 @@ as_line(struct kv_cmd *c, const char *line)
 	return true;
 }
 
+/*
+ * The head of a keyed command (storage, incr/decr, touch): n tokens (counting
+ * the end marker), or n + 1 with "noreply" last, and the key (token 1) no
+ * longer than KV_KEY_MAX. Sets noreply. On a bad head c is answered (ERROR,
+ * or bad command line format) and false returned: the caller is done.
+ */
+static bool
+keyed_head(struct kv_cmd *c, unsigned n)
+{
+	const struct kv_toks *tk = &c->toks;
+
+	if (tk->n != n && tk->n != n + 1) {
+		as_line(c, ERR_LINE);
+		return false;
+	}
+	c->noreply = noreply_token(tk);
+	if (tk->t[1].len > KV_KEY_MAX) {
+		as_line(c, ERR_FORMAT);
+		return false;
+	}
+	return true;
+}
+
+/* Accept c as op on the key at token 1. */
+static bool
+keyed(struct kv_cmd *c, enum kv_op op)
+{
+	c->op = op;
+	c->key = c->toks.t[1].p;
+	c->nkey = c->toks.t[1].len;
+	return true;
+}
+
 /* The next "\n"-terminated line, as try_read_command_ascii cuts it. */
 static bool
 next_line(struct kv_parser *ps, const uint8_t **line, size_t *len)
@@ -123,11 +156,8 @@ parse_update(struct kv_parser *ps, struct kv_cmd *c, enum kv_op op)
 	unsigned base = cas ? 7 : 6;
 	int32_t vlen;
 
-	if (tk->n != base && tk->n != base + 1)
-		return as_line(c, ERR_LINE);
-	c->noreply = noreply_token(tk);
-	if (tk->t[1].len > KV_KEY_MAX)
-		return as_line(c, ERR_FORMAT);
+	if (!keyed_head(c, base))
+		return true;
 	if (!kv_strtoul32(tk->t[2].p, tk->t[2].len, &c->flags) ||
 	    !kv_strtol32(tk->t[3].p, tk->t[3].len, &c->exptime) ||
 	    !kv_strtol32(tk->t[4].p, tk->t[4].len, &vlen))
@@ -136,9 +166,7 @@ parse_update(struct kv_parser *ps, struct kv_cmd *c, enum kv_op op)
 		return as_line(c, ERR_FORMAT);
 	if (vlen < 0 || vlen > KV_INT_MAX - 2)
 		return as_line(c, ERR_FORMAT);
-	c->op = op;
-	c->key = tk->t[1].p;
-	c->nkey = tk->t[1].len;
+	keyed(c, op);
 	c->vlen = (uint32_t)vlen;
 	take_data(ps, c);
 	return true;
@@ -150,17 +178,11 @@ parse_arith(struct kv_cmd *c, enum kv_op op)
 {
 	const struct kv_toks *tk = &c->toks;
 
-	if (tk->n != 4 && tk->n != 5)
-		return as_line(c, ERR_LINE);
-	c->noreply = noreply_token(tk);
-	if (tk->t[1].len > KV_KEY_MAX)
-		return as_line(c, ERR_FORMAT);
+	if (!keyed_head(c, 4))
+		return true;
 	if (!kv_strtoull(tk->t[2].p, tk->t[2].len, &c->num))
 		return as_line(c, ERR_DELTA);
-	c->op = op;
-	c->key = tk->t[1].p;
-	c->nkey = tk->t[1].len;
-	return true;
+	return keyed(c, op);
 }
 
 /* process_delete_command: "delete key [0] [noreply]". */
@@ -183,10 +205,7 @@ parse_delete(struct kv_cmd *c)
 	}
 	if (tk->t[1].len > KV_KEY_MAX)
 		return as_line(c, ERR_FORMAT);
-	c->op = KV_OP_DELETE;
-	c->key = tk->t[1].p;
-	c->nkey = tk->t[1].len;
-	return true;
+	return keyed(c, KV_OP_DELETE);
 }
 
 static bool
@@ -194,17 +213,11 @@ parse_touch(struct kv_cmd *c)
 {
 	const struct kv_toks *tk = &c->toks;
 
-	if (tk->n != 4 && tk->n != 5)
-		return as_line(c, ERR_LINE);
-	c->noreply = noreply_token(tk);
-	if (tk->t[1].len > KV_KEY_MAX)
-		return as_line(c, ERR_FORMAT);
+	if (!keyed_head(c, 4))
+		return true;
 	if (!kv_strtol32(tk->t[2].p, tk->t[2].len, &c->exptime))
 		return as_line(c, ERR_EXPTIME);
-	c->op = KV_OP_TOUCH;
-	c->key = tk->t[1].p;
-	c->nkey = tk->t[1].len;
-	return true;
+	return keyed(c, KV_OP_TOUCH);
 }
 
 /* get, gets, gat, gats (the caller checked the token count). */

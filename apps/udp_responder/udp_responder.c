@@ -117,22 +117,6 @@ fail(const struct tern_app_init *ia, int errnum, const char *fmt, ...)
 }
 
 static int
-parse_u64(const char *s, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
-static int
 parse_mode(const struct tern_app_init *ia, const char *v, struct resp_config *c)
 {
 	if (strcmp(v, "echo") == 0)
@@ -162,28 +146,21 @@ static int
 parse_one(const struct tern_app_init *ia, const struct tern_app_kv *kv,
 	  struct resp_config *c, int *have_size)
 {
-	uint64_t v;
+	uint64_t v = 0;
+	int ret;
 
 	if (strcmp(kv->key, "mode") == 0)
 		return parse_mode(ia, kv->value, c);
 	if (strcmp(kv->key, "dist") == 0)
 		return parse_dist(ia, kv->value, c);
 	if (strcmp(kv->key, "size") == 0) {
-		if (parse_u64(kv->value, RESP_MAX_SIZE, &v) != 0)
-			return fail(ia, EINVAL, "size must be a byte count from 0 to 65507, not '%s'",
-				    kv->value);
+		ret = tern_app_arg_u64(ia, "size", 0, RESP_MAX_SIZE, 0, &v);
 		c->fixed_size = (uint16_t)v;
 		*have_size = 1;
-		return 0;
+		return ret;
 	}
-	if (strcmp(kv->key, "service_ns") == 0) {
-		if (parse_u64(kv->value, RESP_MAX_SERVICE_NS, &v) != 0)
-			return fail(ia, EINVAL,
-				    "service_ns must be nanoseconds from 0 to 1000000000, not '%s'",
-				    kv->value);
-		c->service_ns = v;
-		return 0;
-	}
+	if (strcmp(kv->key, "service_ns") == 0)
+		return tern_app_arg_u64(ia, "service_ns", 0, RESP_MAX_SERVICE_NS, 0, &c->service_ns);
 	return fail(ia, EINVAL,
 		    "unknown argument '%s' (known: mode, size, service_ns, dist)", kv->key);
 }

@@ -29,11 +29,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
-cmp_need_root "$0" "$@"
-trap tern_cleanup EXIT
-trap 'exit 130' INT TERM
-tern_mktemp
-cmp_prepare
+cmp_begin "$0" "$@"
 
 lk_args=() tp_args=() ld_args=()
 if [ "$QUICK" = 1 ]; then

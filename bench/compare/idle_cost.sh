@@ -63,34 +63,9 @@ for p in "${POLICIES[@]}"; do
 	[[ "$p" =~ ^(busy|adaptive(:[a-z_]+=[0-9]+(,[a-z_]+=[0-9]+)*)?)$ ]] || usage 2
 done
 
-cmp_need_root "$0" "$@"
-trap tern_cleanup EXIT
-trap 'exit 130' INT TERM
-
-tern_mktemp
-cmp_prepare
+cmp_begin "$0" "$@"
 cmp_check_quiet
-TERND="$BUILD/ternd"
-TERNCTL="$BUILD/ternctl"
-RESPONDER="$BUILD/apps/udp_responder/libudp_responder.so"
-tern_need_var TERND TERNCTL RESPONDER
-for t in sockperf ethtool jq taskset; do
-	command -v "$t" >/dev/null || tern_die "$t is not installed"
-done
-
-ns="tern_ic_$$"
-hif="tich$$"
-nif="ticn$$"
-in_ns() { ip netns exec "$ns" "$@"; }
-tern_veth_setup "$ns" "$hif" "$nif" "$NS_ADDR/24" ||
-	tern_die "could not create the veth pair $hif <-> $ns:$nif"
-
-cat >"$TERN_TMP/start.cmds" <<EOF
-app load sp $RESPONDER mode=sockperf
-bind udp $PORT sp
-EOF
-RUNS="$TERN_TMP/runs.jsonl"
-: >"$RUNS"
+cmp_sockperf_setup ic
 
 # proc_ticks PID: utime + stime of all threads of PID, in clock ticks.
 proc_ticks() {
@@ -102,16 +77,6 @@ proc_ticks() {
 cpu_since() {
 	awk -v d=$(($(proc_ticks "$1") - $2)) -v hz="$(getconf CLK_TCK)" \
 		-v ns=$(($(date +%s%N) - $3)) 'BEGIN { printf "%.1f\n", 100 * d / hz / (ns / 1e9) }'
-}
-
-# sp_parse LOG: prints "p50 p99 p999 observations" (us) from a sockperf log.
-sp_parse() {
-	sed 's/\x1b\[[0-9;]*m//g' "$1" | awk '
-		/percentile 50\.000 =/ { p50 = $NF }
-		/percentile 99\.000 =/ { p99 = $NF }
-		/percentile 99\.900 =/ { p999 = $NF }
-		/Total [0-9]+ observations/ { for (i = 1; i <= NF; i++) if ($i == "Total") n = $(i + 1) }
-		END { if (p50 != "" && p99 != "" && p999 != "") print p50, p99, p999, n }'
 }
 
 # others: other busy-polling processes now running (not this ternd), to flag
@@ -131,7 +96,7 @@ rx_total() {
 # second or two to start sending: the window opens once ternd's rx counter
 # moves, after sockperf's 400 ms warm-up, and closes before its end).
 load_run() {
-	local pol=$1 round=$2 rate=$3 log="$TERN_TMP/sp_$2_$3.log" sp t0 n0 rx0 rx cpu vals i o
+	local pol=$1 round=$2 rate=$3 log="$TERN_TMP/sp_$2_$3.log" sp t0 n0 rx0 rx cpu i o
 	rx0=$(rx_total)
 	in_ns taskset -c 0 sockperf under-load -i "$TERN_ADDR" -p "$PORT" -m "$SIZE" \
 		--mps "$rate" --reply-every 1 --full-rtt -t "$DURATION" >"$log" 2>&1 &
@@ -147,21 +112,13 @@ load_run() {
 	sleep $((DURATION - 1))
 	cpu=$(cpu_since "$TERND_PID" "$n0" "$t0")
 	o=$(others)
-	wait "$sp" || {
-		cat "$log" >&2
-		tern_die "$pol: sockperf under-load --mps $rate failed"
-	}
-	vals=$(sp_parse "$log")
-	[ -n "$vals" ] || {
-		cat "$log" >&2
-		tern_die "$pol: no percentiles in sockperf's output"
-	}
-	# shellcheck disable=SC2086 # four numbers
-	set -- $vals
+	wait "$sp"
+	cmp_sp_result "$pol: sockperf under-load --mps $rate" $? "$log"
+	set -- "${CMP_SP[@]}"
 	printf '  round %d  %-28s %6s/s  p50 %8.1f  p99 %8.1f  p99.9 %8.1f us  ternd CPU %5.1f%%  (%s observations)%s\n' \
-		"$round" "$pol" "$rate" "$1" "$2" "$3" "$cpu" "$4" "${o:+  WARNING: shared with $o}"
+		"$round" "$pol" "$rate" "$1" "$2" "$3" "$cpu" "$5" "${o:+  WARNING: shared with $o}"
 	jq -cn --arg p "$pol" --argjson r "$round" --argjson rate "$rate" --argjson p50 "$1" \
-		--argjson p99 "$2" --argjson p999 "$3" --argjson n "${4:-0}" --argjson cpu "$cpu" \
+		--argjson p99 "$2" --argjson p999 "$3" --argjson n "$5" --argjson cpu "$cpu" \
 		--arg o "$o" \
 		'{policy: $p, round: $r, load: "rate", rate: $rate, p50_us: $p50, p99_us: $p99,
 		  p999_us: $p999, observations: $n, cpu_pct: $cpu, others: $o}' >>"$RUNS"
@@ -171,15 +128,11 @@ load_run() {
 # each rate.
 policy_run() {
 	local pol=$1 round=$2 t0 n0 cpu rate o
-	rm -f "$TERN_TMP/ternd.log" # a stale "ready" line would not be this ternd's
-	ternd_start_veth ic "$TERN_TMP/ternd.log" "$hif" --ip "$TERN_ADDR/24" --idle "$pol" \
-		--app-dir "$(dirname "$RESPONDER")" --exec "$TERN_TMP/start.cmds" ||
-		tern_die "ternd --idle $pol did not start on $hif"
+	cmp_ternd_veth ic --idle "$pol"
 	[ "$TERN_DRIVER" = af_xdp ] || [ -n "$DRIVER" ] ||
 		tern_say "WARNING: ternd runs on $TERN_DRIVER, not AF_XDP (the docs' figures are for both)"
 	DRIVER=$TERN_DRIVER
-	in_ns ip neigh flush dev "$nif"
-	in_ns ping -c 2 -W 2 -q "$TERN_ADDR" >/dev/null || tern_die "$pol: ping $TERN_ADDR failed"
+	cmp_reach "$pol"
 	sleep "$SETTLE"
 	n0=$(proc_ticks "$TERND_PID")
 	t0=$(date +%s%N)

@@ -39,82 +39,28 @@ done
 [ "$DURATION" -gt 0 ] 2>/dev/null || usage 2
 [ "$SIZE" -ge 14 ] 2>/dev/null || usage 2
 
-cmp_need_root "$0" "$@"
-SP_SERVER_PID=
-cleanup() {
-	if [ -n "$SP_SERVER_PID" ]; then
-		kill -KILL "$SP_SERVER_PID" 2>/dev/null
-		wait "$SP_SERVER_PID" 2>/dev/null
-	fi
-	tern_cleanup
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-tern_mktemp
-cmp_prepare
+cmp_begin "$0" "$@"
 cmp_check_quiet
-TERND="$BUILD/ternd"
-TERNCTL="$BUILD/ternctl"
-RESPONDER="$BUILD/apps/udp_responder/libudp_responder.so"
-tern_need_var TERND TERNCTL RESPONDER
-for t in sockperf ethtool jq taskset; do
-	command -v "$t" >/dev/null || tern_die "$t is not installed"
-done
-
-ns="tern_lk_$$"
-hif="tlh$$"
-nif="tln$$"
-in_ns() { ip netns exec "$ns" "$@"; }
-tern_veth_setup "$ns" "$hif" "$nif" "$NS_ADDR/24" ||
-	tern_die "could not create the veth pair $hif <-> $ns:$nif"
+cmp_sockperf_setup lk
 # The kernel's replies leave from the host end: finished checksums there too,
 # so both targets send the same frames.
-ethtool -K "$hif" tx off >/dev/null || tern_die "ethtool -K $hif tx off failed"
-tern_say "veth $hif (host end: ternd or the kernel, $TERN_ADDR) <-> $nif in netns $ns ($NS_ADDR)"
-
-cat >"$TERN_TMP/start.cmds" <<EOF
-app load sp $RESPONDER mode=sockperf
-bind udp $PORT sp
-EOF
-RUNS="$TERN_TMP/runs.jsonl"
-: >"$RUNS"
-
-# sp_parse LOG: prints "p50 p99 p999 avg observations" (µs) from a sockperf
-# client log, or nothing.
-sp_parse() {
-	sed 's/\x1b\[[0-9;]*m//g' "$1" | awk '
-		/percentile 50\.000 =/ { p50 = $NF }
-		/percentile 99\.000 =/ { p99 = $NF }
-		/percentile 99\.900 =/ { p999 = $NF }
-		/avg-latency=/ { sub(/.*avg-latency=/, ""); sub(/ .*/, ""); avg = $0 }
-		/Total [0-9]+ observations/ { for (i = 1; i <= NF; i++) if ($i == "Total") n = $(i + 1) }
-		END { if (p50 != "" && p99 != "" && p999 != "") print p50, p99, p999, avg, n }'
-}
+ethtool -K "$CMP_HIF" tx off >/dev/null || tern_die "ethtool -K $CMP_HIF tx off failed"
+tern_say "veth $CMP_HIF (host end: ternd or the kernel, $TERN_ADDR) <-> $CMP_NIF in netns" \
+	"$CMP_NS ($NS_ADDR)"
 
 # sp_client TARGET ROUND: reachability check, then the sockperf client in the
 # namespace on CPU 0; prints the run and records it as one JSON line in $RUNS.
 sp_client() {
-	local target=$1 round=$2 log="$TERN_TMP/sp_${1}_$2.log" vals
-	in_ns ip neigh flush dev "$nif"
-	in_ns ping -c 2 -W 2 -q "$TERN_ADDR" >/dev/null ||
-		tern_die "$target: ping $TERN_ADDR from $ns failed"
+	local target=$1 round=$2 log="$TERN_TMP/sp_${1}_$2.log"
+	cmp_reach "$target"
 	in_ns taskset -c 0 sockperf ping-pong -i "$TERN_ADDR" -p "$PORT" -m "$SIZE" \
-		-t "$DURATION" >"$log" 2>&1 || {
-		cat "$log" >&2
-		tern_die "$target: sockperf ping-pong failed"
-	}
-	vals=$(sp_parse "$log")
-	[ -n "$vals" ] || {
-		cat "$log" >&2
-		tern_die "$target: no percentiles in sockperf's output"
-	}
-	# shellcheck disable=SC2086 # five numbers
-	set -- $vals
+		-t "$DURATION" >"$log" 2>&1
+	cmp_sp_result "$target: sockperf ping-pong" $? "$log"
+	set -- "${CMP_SP[@]}"
 	printf '  round %d  %-6s p50 %8.3f  p99 %8.3f  p99.9 %8.3f us  (%s observations)\n' \
 		"$round" "$target" "$1" "$2" "$3" "$5"
 	jq -cn --arg t "$target" --argjson r "$round" --argjson p50 "$1" --argjson p99 "$2" \
-		--argjson p999 "$3" --argjson avg "${4:-null}" --argjson n "${5:-0}" \
+		--argjson p999 "$3" --argjson avg "$4" --argjson n "$5" \
 		'{target: $t, round: $r, p50_us: $p50, p99_us: $p99, p999_us: $p999,
 		  avg_us: $avg, observations: $n}' >>"$RUNS"
 }
@@ -140,10 +86,7 @@ engine_latency() {
 
 run_ternd() {
 	local round=$1
-	rm -f "$TERN_TMP/ternd.log" # a stale "ready" line would not be this ternd's
-	ternd_start_veth lk "$TERN_TMP/ternd.log" "$hif" --ip "$TERN_ADDR/24" \
-		--app-dir "$(dirname "$RESPONDER")" --exec "$TERN_TMP/start.cmds" ||
-		tern_die "ternd did not start on $hif"
+	cmp_ternd_veth lk
 	[ "$TERN_DRIVER" = af_xdp ] ||
 		tern_say "WARNING: ternd runs on $TERN_DRIVER, not AF_XDP: not the comparison the docs describe"
 	DRIVER=$TERN_DRIVER
@@ -155,24 +98,25 @@ run_ternd() {
 
 run_kernel() {
 	local round=$1 i
-	ip addr add "$TERN_ADDR/24" dev "$hif" || tern_die "ip addr add $TERN_ADDR on $hif failed"
+	ip addr add "$TERN_ADDR/24" dev "$CMP_HIF" ||
+		tern_die "ip addr add $TERN_ADDR on $CMP_HIF failed"
 	taskset -c 1 sockperf server -i "$TERN_ADDR" -p "$PORT" \
 		>"$TERN_TMP/server_$round.log" 2>&1 </dev/null &
-	SP_SERVER_PID=$!
+	CMP_SERVER_PID=$!
 	for ((i = 0; i < 50; i++)); do
 		ss -Hlun "sport = :$PORT" 2>/dev/null | grep -q . && break
-		kill -0 "$SP_SERVER_PID" 2>/dev/null || break
+		kill -0 "$CMP_SERVER_PID" 2>/dev/null || break
 		sleep 0.1
 	done
-	kill -0 "$SP_SERVER_PID" 2>/dev/null || {
+	kill -0 "$CMP_SERVER_PID" 2>/dev/null || {
 		cat "$TERN_TMP/server_$round.log" >&2
 		tern_die "sockperf server did not start"
 	}
 	sp_client kernel "$round"
-	kill -TERM "$SP_SERVER_PID" 2>/dev/null
-	wait "$SP_SERVER_PID" 2>/dev/null
-	SP_SERVER_PID=
-	ip addr del "$TERN_ADDR/24" dev "$hif"
+	kill -TERM "$CMP_SERVER_PID" 2>/dev/null
+	wait "$CMP_SERVER_PID" 2>/dev/null
+	CMP_SERVER_PID=
+	ip addr del "$TERN_ADDR/24" dev "$CMP_HIF"
 }
 
 tern_say "$ROUNDS rounds of sockperf ping-pong, $SIZE-byte messages, $DURATION s each;" \

@@ -184,14 +184,118 @@ cmp_bench_finish() {
 	BENCH_PID=
 }
 
-# cmp_cleanup: for the EXIT trap.
+# cmp_cleanup: for the EXIT trap: kills tern-bench and the kernel's sockperf
+# server if they run, then tern_cleanup.
 cmp_cleanup() {
-	if [ -n "$BENCH_PID" ]; then
-		kill -KILL "$BENCH_PID" 2>/dev/null
-		wait "$BENCH_PID" 2>/dev/null
-		BENCH_PID=
-	fi
+	local p
+	for p in "$BENCH_PID" "$CMP_SERVER_PID"; do
+		[ -n "$p" ] || continue
+		kill -KILL "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	BENCH_PID=
+	CMP_SERVER_PID=
 	tern_cleanup
+}
+
+# cmp_begin SCRIPT ARGS...: how every comparison starts once its options are
+# read: root (cmp_need_root re-runs SCRIPT ARGS with sudo), cmp_cleanup on
+# exit, exit status 130 on INT/TERM, $TERN_TMP, then cmp_prepare.
+cmp_begin() {
+	cmp_need_root "$@"
+	trap cmp_cleanup EXIT
+	trap 'exit 130' INT TERM
+	tern_mktemp
+	cmp_prepare
+}
+
+# The sockperf comparisons (idle_cost.sh, latency_vs_kernel.sh): ternd or the
+# kernel answers on the host end of a veth pair, the sockperf client runs in
+# a network namespace. Set by cmp_sockperf_setup; CMP_SERVER_PID is the
+# kernel's sockperf server while it runs (killed by cmp_cleanup).
+CMP_NS=
+CMP_HIF=
+CMP_NIF=
+CMP_SERVER_PID=
+
+# cmp_sockperf_setup TAG: after cmp_begin: TERND, TERNCTL and RESPONDER (the
+# UDP responder) from $BUILD; sockperf, ethtool, jq and taskset installed; a
+# veth pair, host end $CMP_HIF, the other end $CMP_NIF with $NS_ADDR/24 in
+# netns $CMP_NS (TAG, two letters, and $$ make the names unique);
+# $TERN_TMP/start.cmds, ternd's --exec file, loading the responder in
+# sockperf mode on UDP $PORT; RUNS, an empty file for the runs' JSON lines.
+cmp_sockperf_setup() {
+	local tag=$1 t
+	TERND="$BUILD/ternd"
+	# shellcheck disable=SC2034 # for the caller
+	TERNCTL="$BUILD/ternctl"
+	RESPONDER="$BUILD/apps/udp_responder/libudp_responder.so"
+	tern_need_var TERND TERNCTL RESPONDER
+	for t in sockperf ethtool jq taskset; do
+		command -v "$t" >/dev/null || tern_die "$t is not installed"
+	done
+	CMP_NS="tern_${tag}_$$"
+	CMP_HIF="t${tag}h$$"
+	CMP_NIF="t${tag}n$$"
+	tern_veth_setup "$CMP_NS" "$CMP_HIF" "$CMP_NIF" "$NS_ADDR/24" ||
+		tern_die "could not create the veth pair $CMP_HIF <-> $CMP_NS:$CMP_NIF"
+	printf 'app load sp %s mode=sockperf\nbind udp %s sp\n' "$RESPONDER" "$PORT" \
+		>"$TERN_TMP/start.cmds"
+	RUNS="$TERN_TMP/runs.jsonl"
+	: >"$RUNS"
+}
+
+# in_ns CMD...: runs CMD in the sockperf comparisons' namespace.
+in_ns() { ip netns exec "$CMP_NS" "$@"; }
+
+# cmp_ternd_veth TAG [ARG...]: a fresh ternd on $CMP_HIF at $TERN_ADDR/24
+# (AF_XDP, else af_packet: TERN_DRIVER says which) running start.cmds, with
+# the ternd options ARG...; dies if it does not start. Log: $TERN_TMP/ternd.log.
+cmp_ternd_veth() {
+	local tag=$1
+	shift
+	rm -f "$TERN_TMP/ternd.log" # a stale "ready" line would not be this ternd's
+	ternd_start_veth "$tag" "$TERN_TMP/ternd.log" "$CMP_HIF" --ip "$TERN_ADDR/24" "$@" \
+		--app-dir "$(dirname "$RESPONDER")" --exec "$TERN_TMP/start.cmds" ||
+		tern_die "ternd${*:+ $*} did not start on $CMP_HIF"
+}
+
+# cmp_reach WHAT: fresh ARP, then two pings from the namespace to $TERN_ADDR
+# (WHAT answers there); dies if they fail.
+cmp_reach() {
+	in_ns ip neigh flush dev "$CMP_NIF"
+	in_ns ping -c 2 -W 2 -q "$TERN_ADDR" >/dev/null ||
+		tern_die "$1: ping $TERN_ADDR from $CMP_NS failed"
+}
+
+# cmp_sp_parse LOG: "p50 p99 p999 avg observations" (us; avg "null" and
+# observations 0 when sockperf does not print them) from a sockperf client
+# log, or nothing when the percentiles are missing.
+cmp_sp_parse() {
+	sed 's/\x1b\[[0-9;]*m//g' "$1" | awk '
+		/percentile 50\.000 =/ { p50 = $NF }
+		/percentile 99\.000 =/ { p99 = $NF }
+		/percentile 99\.900 =/ { p999 = $NF }
+		/avg-latency=/ { sub(/.*avg-latency=/, ""); sub(/ .*/, ""); avg = $0 }
+		/Total [0-9]+ observations/ { for (i = 1; i <= NF; i++) if ($i == "Total") n = $(i + 1) }
+		END { if (p50 != "" && p99 != "" && p999 != "")
+			print p50, p99, p999, (avg == "" ? "null" : avg), (n == "" ? 0 : n) }'
+}
+
+# cmp_sp_result WHAT STATUS LOG: a sockperf client's run, which exited with
+# STATUS and wrote LOG: sets the array CMP_SP to "p50 p99 p999 avg
+# observations" (cmp_sp_parse); if it failed or printed no percentiles,
+# prints LOG and dies naming WHAT.
+cmp_sp_result() {
+	local what=$1 status=$2 log=$3 vals=
+	[ "$status" != 0 ] || vals=$(cmp_sp_parse "$log")
+	if [ -z "$vals" ]; then
+		cat "$log" >&2
+		[ "$status" = 0 ] || tern_die "$what failed (exit status $status)"
+		tern_die "$what: no percentiles in sockperf's output"
+	fi
+	# shellcheck disable=SC2034 # for the caller
+	read -r -a CMP_SP <<<"$vals"
 }
 
 # cmp_find_tern_bench: sets TERN_BENCH to the built tern-bench (where

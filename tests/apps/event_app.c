@@ -170,19 +170,17 @@ start_timers(const struct tern_app_init *ia, struct event_app *a)
 static int
 parse_args(const struct tern_app_init *ia, struct event_app *a)
 {
-	long v;
+	uint64_t v;
+	int ret;
 
-	for (unsigned i = 0; i < ia->n_kv; i++) {
+	for (unsigned i = 0; i < ia->n_kv; i++)
 		if (strcmp(ia->kv[i].key, "tick_ms") != 0)
 			return fail(ia, EINVAL, "unknown argument '%s' (known: tick_ms)",
 				    ia->kv[i].key);
-		v = parse_num(ia->kv[i].value, NULL);
-		if (v < 1 || v > (long)EV_TICK_MS_MAX)
-			return fail(ia, EINVAL, "tick_ms must be milliseconds from 1 to %u, not '%s'",
-				    EV_TICK_MS_MAX, ia->kv[i].value);
+	ret = tern_app_arg_u64(ia, "tick_ms", 1, EV_TICK_MS_MAX, 0, &v);
+	if (ret == 0)
 		a->tick_ms = (unsigned)v;
-	}
-	return 0;
+	return ret;
 }
 
 static void

@@ -25,19 +25,12 @@
 
 #include "check.h"
 #include "eal_runtime.h"
+#include "flows.h"
 #include "port.h"
 #include "rss.h"
 #include "stats.h"
 
 #define N_FLOWS 200
-
-static const uint8_t ms_key[40] = {
-	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2,
-	0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0,
-	0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4,
-	0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30, 0xf2, 0x0c,
-	0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
-};
 
 /* ---- reference Toeplitz ------------------------------------------------ */
 
@@ -85,45 +78,8 @@ ref_toeplitz(const struct tern_rss_flow *f, int with_ports, const uint8_t *key, 
 
 /* ---- flows ------------------------------------------------------------- */
 
+/* This test's own flows.h generator state (a fixed seed: runs repeat). */
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
-
-static uint32_t
-rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng >> 16);
-}
-
-static struct tern_rss_flow
-random_flow(unsigned i)
-{
-	struct tern_rss_flow f;
-
-	memset(&f, 0, sizeof(f));
-	f.family = (i & 1) ? 6 : 4;
-	f.proto = (i & 2) ? IPPROTO_TCP : IPPROTO_UDP;
-	for (unsigned b = 0; b < 16; b++) {
-		f.src[b] = (uint8_t)rnd();
-		f.dst[b] = (uint8_t)rnd();
-	}
-	f.sport = (uint16_t)rnd();
-	f.dport = (uint16_t)rnd();
-	return f;
-}
-
-static struct tern_rss_flow
-reverse(const struct tern_rss_flow *f)
-{
-	struct tern_rss_flow r = *f;
-
-	memcpy(r.src, f->dst, sizeof(r.src));
-	memcpy(r.dst, f->src, sizeof(r.dst));
-	r.sport = f->dport;
-	r.dport = f->sport;
-	return r;
-}
 
 static uint64_t
 l3_type(const struct tern_rss_flow *f)
@@ -188,11 +144,11 @@ check_kat(const struct kat_v4 *k, int family)
 	for (unsigned p = 0; p < RTE_DIM(protos); p++) {
 		struct tern_rss_flow f = kat_flow(k, family, protos[p]);
 
-		CHECK_EQ(tern_rss_hash(&f, l3_type(&f), ms_key, sizeof(ms_key)), k->l3);
-		CHECK_EQ(tern_rss_hash(&f, l3_type(&f) | l4_type(&f), ms_key, sizeof(ms_key)),
+		CHECK_EQ(tern_rss_hash(&f, l3_type(&f), flows_ms_key, sizeof(flows_ms_key)), k->l3);
+		CHECK_EQ(tern_rss_hash(&f, l3_type(&f) | l4_type(&f), flows_ms_key, sizeof(flows_ms_key)),
 			 k->l4);
-		CHECK_EQ(ref_toeplitz(&f, 0, ms_key, sizeof(ms_key)), k->l3);
-		CHECK_EQ(ref_toeplitz(&f, 1, ms_key, sizeof(ms_key)), k->l4);
+		CHECK_EQ(ref_toeplitz(&f, 0, flows_ms_key, sizeof(flows_ms_key)), k->l3);
+		CHECK_EQ(ref_toeplitz(&f, 1, flows_ms_key, sizeof(flows_ms_key)), k->l4);
 	}
 }
 
@@ -213,14 +169,14 @@ test_random_flows(void)
 	unsigned bad = 0;
 
 	for (unsigned i = 0; i < N_FLOWS; i++) {
-		struct tern_rss_flow f = random_flow(i);
+		struct tern_rss_flow f = flows_random(&rng, i);
 		uint64_t all = tern_rss_wanted_types();
 		const uint8_t *k = key;
 
 		for (unsigned b = 0; b < sizeof(key); b++)
-			key[b] = (uint8_t)rnd();
+			key[b] = (uint8_t)flows_rnd(&rng);
 		if (i % 3 == 1)
-			k = ms_key;
+			k = flows_ms_key;
 		else if (i % 3 == 2)
 			k = tern_rss_symmetric_key;
 		bad += tern_rss_hash(&f, all, k, 40) != ref_toeplitz(&f, 1, k, 40);
@@ -238,23 +194,23 @@ test_type_selection(void)
 	struct tern_rss_flow f6 = kat_flow(&kat6[0], 6, IPPROTO_TCP);
 	struct tern_rss_flow icmp = kat_flow(&kat4[0], 4, IPPROTO_ICMP);
 
-	CHECK_EQ(tern_rss_hash(&f4, 0, ms_key, 40), 0);
+	CHECK_EQ(tern_rss_hash(&f4, 0, flows_ms_key, 40), 0);
 	/* TCP type only: a UDP flow is not hashed at all */
-	CHECK_EQ(tern_rss_hash(&f4, RTE_ETH_RSS_NONFRAG_IPV4_TCP, ms_key, 40), 0);
+	CHECK_EQ(tern_rss_hash(&f4, RTE_ETH_RSS_NONFRAG_IPV4_TCP, flows_ms_key, 40), 0);
 	/* IPv6 types do not hash IPv4 flows */
-	CHECK_EQ(tern_rss_hash(&f4, RTE_ETH_RSS_IPV6 | RTE_ETH_RSS_NONFRAG_IPV6_UDP, ms_key, 40), 0);
-	CHECK_EQ(tern_rss_hash(&f4, RTE_ETH_RSS_IPV4 | RTE_ETH_RSS_NONFRAG_IPV4_TCP, ms_key, 40),
+	CHECK_EQ(tern_rss_hash(&f4, RTE_ETH_RSS_IPV6 | RTE_ETH_RSS_NONFRAG_IPV6_UDP, flows_ms_key, 40), 0);
+	CHECK_EQ(tern_rss_hash(&f4, RTE_ETH_RSS_IPV4 | RTE_ETH_RSS_NONFRAG_IPV4_TCP, flows_ms_key, 40),
 		 kat4[0].l3);
-	CHECK_EQ(tern_rss_hash(&f6, RTE_ETH_RSS_IPV6_TCP_EX, ms_key, 40), kat6[0].l4);
-	CHECK_EQ(tern_rss_hash(&f6, RTE_ETH_RSS_IPV6_EX, ms_key, 40), kat6[0].l3);
-	CHECK_EQ(tern_rss_hash(&icmp, RTE_ETH_RSS_NONFRAG_IPV4_OTHER, ms_key, 40), kat4[0].l3);
-	CHECK_EQ(tern_rss_hash(&icmp, RTE_ETH_RSS_NONFRAG_IPV4_UDP, ms_key, 40), 0);
+	CHECK_EQ(tern_rss_hash(&f6, RTE_ETH_RSS_IPV6_TCP_EX, flows_ms_key, 40), kat6[0].l4);
+	CHECK_EQ(tern_rss_hash(&f6, RTE_ETH_RSS_IPV6_EX, flows_ms_key, 40), kat6[0].l3);
+	CHECK_EQ(tern_rss_hash(&icmp, RTE_ETH_RSS_NONFRAG_IPV4_OTHER, flows_ms_key, 40), kat4[0].l3);
+	CHECK_EQ(tern_rss_hash(&icmp, RTE_ETH_RSS_NONFRAG_IPV4_UDP, flows_ms_key, 40), 0);
 	f4.family = 5;
-	CHECK_EQ(tern_rss_hash(&f4, tern_rss_wanted_types(), ms_key, 40), 0);
+	CHECK_EQ(tern_rss_hash(&f4, tern_rss_wanted_types(), flows_ms_key, 40), 0);
 	/* a short key hashes as if padded with zeros */
 	f4.family = 4;
-	CHECK_EQ(tern_rss_hash(&f4, RTE_ETH_RSS_IPV4, ms_key, 8),
-		 ref_toeplitz(&f4, 0, ms_key, 8));
+	CHECK_EQ(tern_rss_hash(&f4, RTE_ETH_RSS_IPV4, flows_ms_key, 8),
+		 ref_toeplitz(&f4, 0, flows_ms_key, 8));
 }
 
 static void
@@ -307,7 +263,7 @@ test_symmetric(void)
 	unsigned asym = 0, differ_ms = 0;
 
 	for (unsigned i = 0; i < N_FLOWS; i++) {
-		struct tern_rss_flow f = random_flow(i), r = reverse(&f);
+		struct tern_rss_flow f = flows_random(&rng, i), r = flows_reverse(&f);
 		uint64_t hf = l3_type(&f) | l4_type(&f);
 
 		asym += tern_rss_hash(&f, hf, sym, 40) != tern_rss_hash(&r, hf, sym, 40);
@@ -316,7 +272,7 @@ test_symmetric(void)
 		asym += tern_rss_hash(&f, hf, sym, TERN_RSS_KEY_MAX) !=
 			tern_rss_hash(&r, hf, sym, TERN_RSS_KEY_MAX);
 		/* control: the default key is not symmetric */
-		differ_ms += tern_rss_hash(&f, hf, ms_key, 40) != tern_rss_hash(&r, hf, ms_key, 40);
+		differ_ms += tern_rss_hash(&f, hf, flows_ms_key, 40) != tern_rss_hash(&r, hf, flows_ms_key, 40);
 	}
 	CHECK_EQ(asym, 0);
 	CHECK(differ_ms > N_FLOWS / 2);
@@ -371,7 +327,7 @@ check_flow_queues(const struct tern_port *p, int symmetric)
 		CHECK_EQ(reta[i], i % p->nb_queues);
 
 	for (unsigned i = 0; i < N_FLOWS; i++) {
-		struct tern_rss_flow f = random_flow(i), r = reverse(&f);
+		struct tern_rss_flow f = flows_random(&rng, i), r = flows_reverse(&f);
 		int ports = (p->rss_hf & l4_type(&f)) != 0;
 		uint32_t h = ref_toeplitz(&f, ports, key, key_len);
 		uint16_t q = reta[h % info.reta_size];
@@ -398,7 +354,7 @@ check_no_rss(const struct tern_port *p, unsigned want_queues)
 	CHECK_EQ(p->rss_hf, 0);
 	CHECK_EQ(p->nb_queues, want_queues);
 	for (unsigned i = 0; i < N_FLOWS; i++) {
-		struct tern_rss_flow f = random_flow(i);
+		struct tern_rss_flow f = flows_random(&rng, i);
 
 		bad += tern_port_flow_queue(p, &f) != 0;
 	}

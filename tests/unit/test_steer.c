@@ -27,6 +27,7 @@
 #include <rte_ethdev.h>
 
 #include "check.h"
+#include "flows.h"
 #include "rss.h"
 #include "steer.h"
 
@@ -37,55 +38,10 @@
 #define TPID_8021Q 0x8100
 #define TPID_8021AD 0x88a8
 
-static const uint8_t ms_key[40] = {
-	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2,
-	0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0,
-	0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4,
-	0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30, 0xf2, 0x0c,
-	0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
-};
-
 /* ---- random flows ------------------------------------------------------- */
 
+/* This test's own flows.h generator state (a fixed seed: runs repeat). */
 static uint64_t rng = 0x2545f4914f6cdd1dULL;
-
-static uint32_t
-rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng >> 16);
-}
-
-static struct tern_rss_flow
-random_flow(unsigned i)
-{
-	struct tern_rss_flow f;
-
-	memset(&f, 0, sizeof(f));
-	f.family = (i & 1) ? 6 : 4;
-	f.proto = (i & 2) ? IPPROTO_TCP : IPPROTO_UDP;
-	for (unsigned b = 0; b < 16; b++) {
-		f.src[b] = (uint8_t)rnd();
-		f.dst[b] = (uint8_t)rnd();
-	}
-	f.sport = (uint16_t)rnd();
-	f.dport = (uint16_t)rnd();
-	return f;
-}
-
-static struct tern_rss_flow
-reverse(const struct tern_rss_flow *f)
-{
-	struct tern_rss_flow r = *f;
-
-	memcpy(r.src, f->dst, sizeof(r.src));
-	memcpy(r.dst, f->src, sizeof(r.dst));
-	r.sport = f->dport;
-	r.dport = f->sport;
-	return r;
-}
 
 /* ---- frames ------------------------------------------------------------- */
 
@@ -244,7 +200,7 @@ check_flows(const uint8_t *key, unsigned key_len, uint64_t hf, unsigned n_worker
 
 	tern_steer_init(&s, n_workers, key, key_len, hf);
 	for (unsigned i = 0; i < N_FLOWS; i++) {
-		struct tern_rss_flow f = random_flow(i);
+		struct tern_rss_flow f = flows_random(&rng, i);
 		const struct shape *sh = &shapes[(i / 4) % RTE_DIM(shapes)];
 		uint16_t want = expected_worker(&f, hf, key, key_len, n_workers);
 
@@ -269,13 +225,13 @@ test_frame_matches_flow(void)
 		check_flows(tern_rss_symmetric_key, 52, hf, workers[w]);
 		/* Too short for IPv6 (zero-padded): not periodic over the tuple. */
 		check_flows(tern_rss_symmetric_key, 16, hf, workers[w]);
-		check_flows(ms_key, sizeof(ms_key), hf, workers[w]);
+		check_flows(flows_ms_key, sizeof(flows_ms_key), hf, workers[w]);
 	}
 	/* Per-family L4 types only, L3 only, and one family only. */
-	check_flows(ms_key, sizeof(ms_key), RTE_ETH_RSS_NONFRAG_IPV4_UDP |
+	check_flows(flows_ms_key, sizeof(flows_ms_key), RTE_ETH_RSS_NONFRAG_IPV4_UDP |
 		    RTE_ETH_RSS_NONFRAG_IPV6_TCP, 128);
-	check_flows(ms_key, sizeof(ms_key), RTE_ETH_RSS_IPV4 | RTE_ETH_RSS_IPV6, 128);
-	check_flows(ms_key, sizeof(ms_key), RTE_ETH_RSS_IPV4 | RTE_ETH_RSS_NONFRAG_IPV4_TCP,
+	check_flows(flows_ms_key, sizeof(flows_ms_key), RTE_ETH_RSS_IPV4 | RTE_ETH_RSS_IPV6, 128);
+	check_flows(flows_ms_key, sizeof(flows_ms_key), RTE_ETH_RSS_IPV4 | RTE_ETH_RSS_NONFRAG_IPV4_TCP,
 		    128);
 }
 
@@ -309,7 +265,7 @@ test_known_answers(void)
 	struct tern_steer s;
 
 	/* 128 workers: worker = hash % 128, seven bits of the published hash. */
-	tern_steer_init(&s, TERN_STEER_RETA, ms_key, sizeof(ms_key), hf);
+	tern_steer_init(&s, TERN_STEER_RETA, flows_ms_key, sizeof(flows_ms_key), hf);
 	for (unsigned i = 0; i < RTE_DIM(kats); i++) {
 		const struct kat *k = &kats[i];
 		struct tern_rss_flow f;
@@ -338,16 +294,16 @@ test_symmetric(void)
 	tern_steer_init(&s, TERN_STEER_RETA, tern_rss_symmetric_key, 40,
 			tern_rss_wanted_types());
 	for (unsigned i = 0; i < N_FLOWS; i++) {
-		struct tern_rss_flow f = random_flow(i), r = reverse(&f);
+		struct tern_rss_flow f = flows_random(&rng, i), r = flows_reverse(&f);
 
 		same += frame_worker(&s, &f, &plain) == frame_worker(&s, &r, &tagged);
 	}
 	CHECK_EQ(same, N_FLOWS);
 	/* The check above can fail: with an asymmetric key, it does. */
-	tern_steer_init(&s, TERN_STEER_RETA, ms_key, sizeof(ms_key), tern_rss_wanted_types());
+	tern_steer_init(&s, TERN_STEER_RETA, flows_ms_key, sizeof(flows_ms_key), tern_rss_wanted_types());
 	same = 0;
 	for (unsigned i = 0; i < N_FLOWS; i++) {
-		struct tern_rss_flow f = random_flow(i), r = reverse(&f);
+		struct tern_rss_flow f = flows_random(&rng, i), r = flows_reverse(&f);
 
 		same += frame_worker(&s, &f, &plain) == frame_worker(&s, &r, &plain);
 	}
@@ -372,8 +328,8 @@ client_flow(unsigned i, int one_client, int family)
 		memcpy(f.dst, srv, 4);
 		f.src[0] = 198;
 		f.src[1] = 18;
-		f.src[2] = one_client ? 0 : (uint8_t)(1 + rnd() % 254);
-		f.src[3] = one_client ? 2 : (uint8_t)(1 + rnd() % 254);
+		f.src[2] = one_client ? 0 : (uint8_t)(1 + flows_rnd(&rng) % 254);
+		f.src[3] = one_client ? 2 : (uint8_t)(1 + flows_rnd(&rng) % 254);
 	} else {
 		f.dst[0] = 0x20;
 		f.dst[1] = 0x01;
@@ -384,9 +340,9 @@ client_flow(unsigned i, int one_client, int family)
 		f.src[15] = 2;
 		if (!one_client)
 			for (unsigned b = 8; b < 16; b++)
-				f.src[b] = (uint8_t)rnd();
+				f.src[b] = (uint8_t)flows_rnd(&rng);
 	}
-	f.sport = htons(one_client ? (uint16_t)(20000 + i) : (uint16_t)(1024 + rnd() % 60000));
+	f.sport = htons(one_client ? (uint16_t)(20000 + i) : (uint16_t)(1024 + flows_rnd(&rng) % 60000));
 	f.dport = htons(7);
 	return f;
 }
@@ -441,18 +397,18 @@ test_hash_types(void)
 	struct tern_steer s, l3only, none;
 	unsigned ok_l3 = 0, ok_icmp = 0, ok_frag = 0, ok_none = 0, ports_matter = 0;
 
-	tern_steer_init(&s, TERN_STEER_RETA, ms_key, sizeof(ms_key), tern_rss_wanted_types());
-	tern_steer_init(&l3only, TERN_STEER_RETA, ms_key, sizeof(ms_key),
+	tern_steer_init(&s, TERN_STEER_RETA, flows_ms_key, sizeof(flows_ms_key), tern_rss_wanted_types());
+	tern_steer_init(&l3only, TERN_STEER_RETA, flows_ms_key, sizeof(flows_ms_key),
 			RTE_ETH_RSS_IPV4 | RTE_ETH_RSS_IPV6);
-	tern_steer_init(&none, 4, ms_key, sizeof(ms_key), 0);
+	tern_steer_init(&none, 4, flows_ms_key, sizeof(flows_ms_key), 0);
 	for (unsigned i = 0; i < N_FLOWS; i++) {
-		struct tern_rss_flow f = random_flow(i), other = f, moved = f;
+		struct tern_rss_flow f = flows_random(&rng, i), other = f, moved = f;
 		uint16_t addr_only;
 
 		other.proto = (f.family == 4) ? IPPROTO_ICMP : IPPROTO_ICMPV6;
 		moved.sport = (uint16_t)(f.sport + 1);
-		addr_only = expected_worker(&other, tern_rss_wanted_types(), ms_key,
-					    sizeof(ms_key), TERN_STEER_RETA);
+		addr_only = expected_worker(&other, tern_rss_wanted_types(), flows_ms_key,
+					    sizeof(flows_ms_key), TERN_STEER_RETA);
 		/* L3 types only: the ports do not count. */
 		ok_l3 += frame_worker(&l3only, &f, &plain) == frame_worker(&l3only, &moved, &plain) &&
 			 frame_worker(&l3only, &f, &plain) == addr_only;
@@ -509,7 +465,7 @@ test_local(void)
 
 	/* Every cut short of the needed bytes is LOCAL; from there on, a worker. */
 	for (unsigned i = 0; i < 64; i++) {
-		struct tern_rss_flow f = random_flow(i);
+		struct tern_rss_flow f = flows_random(&rng, i);
 		struct shape sh = { .n_vlan = i % 3, .v4_opt_words = i % 2, .v6_ext = i % 2 };
 		unsigned need = needed_len(&f, &sh);
 
@@ -524,7 +480,7 @@ test_local(void)
 
 	/* Three VLAN tags, a wrong IP version, IHL < 5. */
 	{
-		struct tern_rss_flow f = random_flow(0);
+		struct tern_rss_flow f = flows_random(&rng, 0);
 		struct shape three = { .n_vlan = 3 }, plain = { 0 };
 
 		CHECK_EQ(frame_worker(&s, &f, &three), TERN_STEER_LOCAL);
@@ -533,7 +489,7 @@ test_local(void)
 		CHECK_EQ(tern_steer_frame_worker(&s, fr.b, fr.len), TERN_STEER_LOCAL);
 		fr.b[ETH_LEN] = 0x44;
 		CHECK_EQ(tern_steer_frame_worker(&s, fr.b, fr.len), TERN_STEER_LOCAL);
-		f = random_flow(1);
+		f = flows_random(&rng, 1);
 		build(&fr, &f, &plain);
 		fr.b[ETH_LEN] = 0x40;
 		CHECK_EQ(tern_steer_frame_worker(&s, fr.b, fr.len), TERN_STEER_LOCAL);

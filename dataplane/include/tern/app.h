@@ -25,8 +25,11 @@
 #ifndef TERN_APP_H
 #define TERN_APP_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #ifdef __cplusplus
@@ -197,6 +200,43 @@ tern_app_arg(const struct tern_app_init *ia, const char *key)
 		if (strcmp(ia->kv[i].key, key) == 0)
 			return ia->kv[i].value;
 	return NULL;
+}
+
+/**
+ * An unsigned decimal argument key=N of ia, for init (control thread).
+ * Without key, *out = dflt (not range-checked, so it can mean "off").
+ * With it, N must be digits only (no sign, blanks or suffix) within
+ * [min, max]: then *out = N and 0 is returned. Otherwise *out is left alone,
+ * "KEY must be a whole number from MIN to MAX, not 'N'" is written to ia->err
+ * and -EINVAL returned, which init can return as it is.
+ */
+static inline int
+tern_app_arg_u64(const struct tern_app_init *ia, const char *key, uint64_t min, uint64_t max,
+		 uint64_t dflt, uint64_t *out)
+{
+	const char *s = tern_app_arg(ia, key);
+	unsigned long long v = 0;
+	char *end = NULL;
+	int saved = errno;
+
+	if (s == NULL) {
+		*out = dflt;
+		return 0;
+	}
+	if (*s >= '0' && *s <= '9') {
+		errno = 0;
+		v = strtoull(s, &end, 10);
+		if (errno == 0 && *end == '\0' && v >= min && v <= max) {
+			errno = saved;
+			*out = v;
+			return 0;
+		}
+	}
+	errno = saved;
+	if (ia->err != NULL && ia->err_len > 0)
+		snprintf(ia->err, ia->err_len, "%s must be a whole number from %llu to %llu, not '%s'",
+			 key, (unsigned long long)min, (unsigned long long)max, s);
+	return -EINVAL;
 }
 
 #ifdef __cplusplus
