@@ -150,6 +150,7 @@ assign_queues(struct tern_engine *e, const struct tern_port *p)
 		w->tx_owner[pid] = p->queue_worker[0];
 		w->reply_port[pid].mac = p->mac;
 		w->reply_port[pid].tx_offloads = p->tx_offloads;
+		w->reply_port[pid].mtu = p->mtu;
 	}
 }
 

@@ -417,6 +417,9 @@ tern_port_start(struct tern_port *p, struct tern_err *err)
 	if (ret < 0)
 		return tern_err_set(err, -ret, "port %u (%s): rte_eth_macaddr_get: %s",
 				    p->port_id, p->name, strerror(-ret));
+	/* Frames longer than this never were sent by a conforming peer. */
+	if (rte_eth_dev_get_mtu(p->port_id, &p->mtu) < 0 || p->mtu == 0)
+		p->mtu = RTE_ETHER_MTU;
 	port_learn_reta(p, info.reta_size);
 	port_learn_key(p, &info);
 	return 0;

@@ -47,6 +47,7 @@ struct tern_port {
 	uint16_t reta[TERN_RETA_MAX];         /**< queue per RETA entry */
 	uint64_t tx_offloads;                 /**< RTE_ETH_TX_OFFLOAD_{IPV4,UDP}_CKSUM actually enabled */
 	uint64_t rx_offloads;                 /**< RTE_ETH_RX_OFFLOAD_{IPV4,UDP}_CKSUM actually enabled */
+	uint16_t mtu;                         /**< the port's MTU (IP bytes per frame), learnt at start */
 	bool started;
 };
 

@@ -25,6 +25,7 @@ extern "C" {
 struct tern_reply_port {
 	struct rte_ether_addr mac;   /**< the port's MAC, the reply's source */
 	uint64_t tx_offloads;        /**< RTE_ETH_TX_OFFLOAD_* enabled on the port */
+	uint16_t mtu;                /**< longest IP packet the port carries */
 };
 
 /**

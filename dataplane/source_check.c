@@ -3,8 +3,9 @@
 
 #include "source_check.h"
 
-/* src is the all-ones host part of one of tern's IPv4 subnets on port
- * (subnets of /30 and wider have a broadcast address). */
+/* src is the all-ones (broadcast) or all-zeros (the network itself, the
+ * old broadcast) host part of one of tern's IPv4 subnets on port (subnets
+ * of /30 and wider have both). */
 static bool
 is_directed_bcast4(const struct tern_addr_table *t, uint16_t port, uint32_t src)
 {
@@ -17,7 +18,7 @@ is_directed_bcast4(const struct tern_addr_table *t, uint16_t port, uint32_t src)
 		host = a->prefix == 0 ? UINT32_MAX : (UINT32_C(1) << (32 - a->prefix)) - 1;
 		net = ((uint32_t)a->addr[0] << 24 | (uint32_t)a->addr[1] << 16 |
 		       (uint32_t)a->addr[2] << 8 | a->addr[3]) & ~host;
-		if (src == (net | host))
+		if (src == (net | host) || src == net)
 			return true;
 	}
 	return false;

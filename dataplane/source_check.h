@@ -21,8 +21,8 @@ extern "C" {
 
 /** True if an IPv4 request from src (network order) arriving on port may be
  *  answered: not 0/8, 127/8, 224/4 (multicast), 240/4 (class E and the
- *  limited broadcast), the broadcast address of one of tern's subnets on
- *  port, nor one of tern's own addresses. */
+ *  limited broadcast), the broadcast or network address of one of tern's
+ *  subnets on port, nor one of tern's own addresses. */
 bool tern_source_ok4(const struct tern_addr_table *t, uint16_t port, const uint8_t *src);
 
 /** True if an IPv6 request from src may be answered: not ::, not ::1, not

@@ -18,6 +18,7 @@ const char *const tern_ctr_names[TERN_CTR_MAX] = {
 	[TERN_CTR_DROP_AMPLIFICATION] = "drop_amplification",
 	[TERN_CTR_DROP_BAD_SOURCE] = "drop_bad_source",
 	[TERN_CTR_DROP_RATE_LIMIT] = "drop_rate_limit",
+	[TERN_CTR_DROP_TOO_BIG] = "drop_too_big",
 };
 
 const char *const tern_wctr_names[TERN_WCTR_MAX] = {

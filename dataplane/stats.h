@@ -23,7 +23,7 @@ enum tern_ctr {
 	TERN_CTR_RX = 0,            /**< frames received */
 	TERN_CTR_TX,                /**< frames sent (taken by the TX queue) */
 	TERN_CTR_DROP_MALFORMED,    /**< truncated or inconsistent headers */
-	TERN_CTR_DROP_NOT_FOR_US,   /**< another MAC or IP, ARP for another address */
+	TERN_CTR_DROP_NOT_FOR_US,   /**< another MAC or IP, ARP for another address, unicast IP in a group frame */
 	TERN_CTR_DROP_NO_HANDLER,   /**< UDP to a port no app is bound to */
 	TERN_CTR_DROP_BAD_CKSUM,    /**< IPv4 header, UDP, ICMP or ICMPv6 checksum wrong */
 	TERN_CTR_DROP_TX_FULL,      /**< the TX queue did not take it */
@@ -36,6 +36,7 @@ enum tern_ctr {
 	TERN_CTR_DROP_AMPLIFICATION, /**< a reply over max_amplification times its request */
 	TERN_CTR_DROP_BAD_SOURCE,   /**< from an address no reply may go to (broadcast, multicast, loopback, ...) */
 	TERN_CTR_DROP_RATE_LIMIT,   /**< over its app's per-source rate limit */
+	TERN_CTR_DROP_TOO_BIG,      /**< an IP packet longer than the port's MTU */
 	TERN_CTR_MAX
 };
 

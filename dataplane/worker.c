@@ -55,6 +55,13 @@ drop(struct burst_ctx *c, struct rte_mbuf *m, enum tern_ctr why)
 	c->drop[c->n_drop++] = m;
 }
 
+/* The frame went to a group MAC (broadcast or multicast). */
+static inline bool
+group_frame(const struct rte_mbuf *m)
+{
+	return rte_is_multicast_ether_addr(&rte_pktmbuf_mtod(m, const struct rte_ether_hdr *)->dst_addr);
+}
+
 /* The verdict of an RX checksum offload flag: 1 good, 0 bad, -1 unknown. */
 static inline int
 rx_flag_verdict(uint64_t flags, uint64_t mask, uint64_t good, uint64_t bad)
@@ -186,12 +193,13 @@ classify_ipv6(struct burst_ctx *c, struct rte_mbuf *m, const struct tern_parsed 
 
 	if (unlikely(!tern_source_ok6(c->at, c->port, h->src_addr)) && !dad_probe(m, p, h))
 		return TERN_CTR_DROP_BAD_SOURCE;
-	if (p->l4 == TERN_L4_ICMPV6 &&
-	    (tern_addr_is_local6(c->at, c->port, h->dst_addr) ||
-	     tern_addr_is_solicited6(c->at, c->port, h->dst_addr)))
+	if (p->l4 == TERN_L4_ICMPV6 && tern_addr_is_solicited6(c->at, c->port, h->dst_addr))
 		return tern_builtin_icmp6(m, p, c->port, c->at, c->rp);
-	if (!tern_addr_is_local6(c->at, c->port, h->dst_addr))
+	/* Unicast from here on: not in a group frame (RFC 1122 3.3.6). */
+	if (!tern_addr_is_local6(c->at, c->port, h->dst_addr) || unlikely(group_frame(m)))
 		return TERN_CTR_DROP_NOT_FOR_US;
+	if (p->l4 == TERN_L4_ICMPV6)
+		return tern_builtin_icmp6(m, p, c->port, c->at, c->rp);
 	if (p->l4 == TERN_L4_UDP)
 		return classify_udp(c, m, p, h->src_addr, h->dst_addr);
 	return TERN_CTR_DROP_UNSUPPORTED;
@@ -231,10 +239,15 @@ classify(struct burst_ctx *c, struct rte_mbuf *m)
 	why = check_l2(c, m);
 	if (why != TO_APP)
 		return why;
+	if (p.l3 != TERN_L3_ARP && unlikely(p.l4_off - p.l3_off + p.l4_len > c->rp->mtu))
+		return TERN_CTR_DROP_TOO_BIG;
 	switch (p.l3) {
 	case TERN_L3_ARP:
 		return tern_builtin_arp(m, &p, c->port, c->at, c->rp);
 	case TERN_L3_IPV4:
+		/* A unicast request in a group frame is not for us (RFC 1122 3.3.6). */
+		if (unlikely(group_frame(m)))
+			return TERN_CTR_DROP_NOT_FOR_US;
 		return classify_ipv4(c, m, &p);
 	case TERN_L3_IPV6:
 		return classify_ipv6(c, m, &p);

@@ -319,7 +319,7 @@ test_show_empty(void)
 	exec_out("show stats",
 		 "total: rx=0 tx=0 drop_malformed=0 drop_not_for_us=0 drop_no_handler=0 "
 		 "drop_bad_cksum=0 drop_tx_full=0 drop_unsupported=0 drop_app=0 "
-		 "drop_bad_verdict=0 drop_backlog=0 drop_bus_full=0 drop_handoff=0 drop_amplification=0 drop_bad_source=0 drop_rate_limit=0\n");
+		 "drop_bad_verdict=0 drop_backlog=0 drop_bus_full=0 drop_handoff=0 drop_amplification=0 drop_bad_source=0 drop_rate_limit=0 drop_too_big=0\n");
 	exec_json("show stats json", "{\"ports\":[],\"lcores\":[],\"total\":{\"rx\":0,");
 	exec_out("show latency",
 		 "total: count=0 p50_cycles=0 p90_cycles=0 p99_cycles=0 p999_cycles=0 "
@@ -489,19 +489,19 @@ test_show_fake(void)
 	exec_out("show stats",
 		 "port 0 (net_null0): rx=10 tx=9 drop_malformed=0 drop_not_for_us=0 "
 		 "drop_no_handler=0 drop_bad_cksum=0 drop_tx_full=0 drop_unsupported=0 "
-		 "drop_app=0 drop_bad_verdict=0 drop_backlog=0 drop_bus_full=0 drop_handoff=0 drop_amplification=0 drop_bad_source=0 drop_rate_limit=0\n"
+		 "drop_app=0 drop_bad_verdict=0 drop_backlog=0 drop_bus_full=0 drop_handoff=0 drop_amplification=0 drop_bad_source=0 drop_rate_limit=0 drop_too_big=0\n"
 		 "port 1 (net_null1): rx=5 tx=0 drop_malformed=0 drop_not_for_us=0 "
 		 "drop_no_handler=0 drop_bad_cksum=0 drop_tx_full=0 drop_unsupported=0 "
-		 "drop_app=5 drop_bad_verdict=0 drop_backlog=0 drop_bus_full=0 drop_handoff=0 drop_amplification=0 drop_bad_source=0 drop_rate_limit=0\n"
+		 "drop_app=5 drop_bad_verdict=0 drop_backlog=0 drop_bus_full=0 drop_handoff=0 drop_amplification=0 drop_bad_source=0 drop_rate_limit=0 drop_too_big=0\n"
 		 "lcore 1 (worker 0): rx=10 tx=9 drop_malformed=0 drop_not_for_us=0 "
 		 "drop_no_handler=0 drop_bad_cksum=0 drop_tx_full=0 drop_unsupported=0 "
-		 "drop_app=0 drop_bad_verdict=0 drop_backlog=0 drop_bus_full=0 drop_handoff=0 drop_amplification=0 drop_bad_source=0 drop_rate_limit=0\n"
+		 "drop_app=0 drop_bad_verdict=0 drop_backlog=0 drop_bus_full=0 drop_handoff=0 drop_amplification=0 drop_bad_source=0 drop_rate_limit=0 drop_too_big=0\n"
 		 "lcore 2 (worker 1): rx=5 tx=0 drop_malformed=0 drop_not_for_us=0 "
 		 "drop_no_handler=0 drop_bad_cksum=0 drop_tx_full=0 drop_unsupported=0 "
-		 "drop_app=5 drop_bad_verdict=0 drop_backlog=0 drop_bus_full=0 drop_handoff=0 drop_amplification=0 drop_bad_source=0 drop_rate_limit=0\n"
+		 "drop_app=5 drop_bad_verdict=0 drop_backlog=0 drop_bus_full=0 drop_handoff=0 drop_amplification=0 drop_bad_source=0 drop_rate_limit=0 drop_too_big=0\n"
 		 "total: rx=15 tx=9 drop_malformed=0 drop_not_for_us=0 "
 		 "drop_no_handler=0 drop_bad_cksum=0 drop_tx_full=0 drop_unsupported=0 "
-		 "drop_app=5 drop_bad_verdict=0 drop_backlog=0 drop_bus_full=0 drop_handoff=0 drop_amplification=0 drop_bad_source=0 drop_rate_limit=0\n");
+		 "drop_app=5 drop_bad_verdict=0 drop_backlog=0 drop_bus_full=0 drop_handoff=0 drop_amplification=0 drop_bad_source=0 drop_rate_limit=0 drop_too_big=0\n");
 	exec_json("show stats json", "{\"ports\":[{\"port\":0,\"name\":\"net_null0\",\"rx\":10,");
 	exec_json("show stats json", "\"lcores\":[{\"lcore\":1,\"worker\":0,\"rx\":10,");
 	exec_json("show stats json", "\"total\":{\"rx\":15,\"tx\":9,");

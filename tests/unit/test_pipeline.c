@@ -670,7 +670,8 @@ test_bad_source(void)
 	static const uint32_t bad4[] = {
 		IP4(0, 0, 0, 0), IP4(0, 1, 2, 3), IP4(127, 0, 0, 1), IP4(224, 0, 0, 1),
 		IP4(239, 255, 255, 250), IP4(240, 0, 0, 1), IP4(255, 255, 255, 255),
-		IP4(198, 18, 0, 255) /* tern's subnet's broadcast */, TERN_IP4 /* itself */,
+		IP4(198, 18, 0, 255) /* tern's subnet's broadcast */,
+		IP4(198, 18, 0, 0) /* ... and its network address */, TERN_IP4 /* itself */,
 	};
 	static const uint8_t bad6[][16] = {
 		{ [15] = 0 }, { [15] = 1 }, { 0xff, 0x02, [15] = 1 },
@@ -694,6 +695,31 @@ test_bad_source(void)
 	}
 	peer6 = peer6_default;
 	udp4_frame(&f, ECHO_PORT, pl, sizeof(pl));
+	rte_pktmbuf_free(one(&f, TERN_CTR_TX));
+}
+
+/* A unicast request inside a broadcast or multicast frame is not for us;
+ * an IP packet longer than the port's MTU (1500 here) is dropped. */
+static void
+test_group_frame_and_mtu(void)
+{
+	struct rte_ether_addr bcast = { .addr_bytes = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
+	struct rte_ether_addr mcast = { .addr_bytes = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 } };
+	static uint8_t pl[1600];
+	struct frame f;
+
+	put_eth(&f, &bcast, RTE_ETHER_TYPE_IPV4);
+	put_udp4(&f, TERN_IP4, ECHO_PORT, pl, 8, 0);
+	one(&f, TERN_CTR_DROP_NOT_FOR_US);
+	put_eth(&f, &mcast, RTE_ETHER_TYPE_IPV4);
+	put_udp4(&f, TERN_IP4, ECHO_PORT, pl, 8, 0);
+	one(&f, TERN_CTR_DROP_NOT_FOR_US);
+	put_eth(&f, &bcast, RTE_ETHER_TYPE_IPV6);
+	put_udp6(&f, ECHO_PORT, pl, 8, false);
+	one(&f, TERN_CTR_DROP_NOT_FOR_US);
+	udp4_frame(&f, ECHO_PORT, pl, 1500 - 28 + 1);
+	one(&f, TERN_CTR_DROP_TOO_BIG);
+	udp4_frame(&f, ECHO_PORT, pl, 1500 - 28);
 	rte_pktmbuf_free(one(&f, TERN_CTR_TX));
 }
 
@@ -1031,6 +1057,7 @@ main(int argc, char **argv)
 	test_amplification();
 	test_bad_source();
 	test_rate_limit();
+	test_group_frame_and_mtu();
 	test_priority();
 	test_budget();
 	test_backlog_full();
