@@ -813,6 +813,8 @@ show_port(struct emit *em, const struct tern_engine *e, uint16_t id)
 		item_pair(em, "queue", q, "lcore", e->worker_lcore[p->queue_worker[q]]);
 	field_list_end(em);
 	field_port_addrs(em, e, id);
+	field_str(em, "link", p->link < 0 ? "unknown" : p->link ? "up" : "down");
+	field_u64(em, "link_changes", p->link_changes);
 	row_end(em);
 }
 

@@ -389,10 +389,14 @@ main(int argc, char **argv)
 	       engine.n_workers == 1 ? "" : "s");
 	fflush(stdout);
 	while (quit_signal == 0) {
+		uint16_t pid;
+
 		if (ctl != NULL)
 			tern_ctl_poll(ctl, &engine, CONTROL_TICK_MS);
 		else
 			usleep(CONTROL_TICK_MS * 1000);
+		TERN_ENGINE_FOREACH_PORT(&engine, pid)
+			tern_port_watch_link(&engine.ports[pid], stdout);
 	}
 
 	printf("ternd: %s, stopping\n", strsignal(quit_signal));

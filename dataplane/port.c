@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include <rte_common.h>
+#include <rte_dev.h>
+#include <rte_devargs.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 
@@ -206,6 +208,7 @@ tern_port_setup(uint16_t port_id, const struct tern_port_conf *c,
 	memset(p, 0, sizeof(*p));
 	memset(&conf, 0, sizeof(conf));
 	p->port_id = port_id;
+	p->link = -1;
 
 	ret = rte_eth_dev_info_get(port_id, &info);
 	if (ret < 0)
@@ -394,6 +397,45 @@ port_learn_key(struct tern_port *p, const struct rte_eth_dev_info *info)
 	p->rss_key_len = (uint8_t)len;
 }
 
+/* The kernel interface a vdev sits on (its "iface=NAME" argument), which
+ * knows the link state when the PMD does not (AF_XDP reports "up" always). */
+static void
+port_learn_kernel_if(struct tern_port *p, const struct rte_eth_dev_info *info)
+{
+	const struct rte_devargs *da = info->device != NULL ? rte_dev_devargs(info->device) : NULL;
+	const char *a = da != NULL ? da->args : NULL;
+	const char *i = a != NULL ? strstr(a, "iface=") : NULL;
+	size_t n;
+
+	p->kernel_if[0] = '\0';
+	if (i == NULL || (i != a && i[-1] != ','))
+		return;
+	i += strlen("iface=");
+	n = strcspn(i, ",");
+	if (n == 0 || n >= sizeof(p->kernel_if))
+		return;
+	memcpy(p->kernel_if, i, n);
+	p->kernel_if[n] = '\0';
+}
+
+/* 1 if the kernel says the interface is up (operstate "up" or "unknown"),
+ * 0 if down, -1 if it cannot tell. */
+static int
+kernel_if_up(const char *ifname)
+{
+	char path[96], state[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/operstate", ifname);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return -1;
+	if (fgets(state, sizeof(state), f) == NULL)
+		state[0] = '\0';
+	fclose(f);
+	return strncmp(state, "up", 2) == 0 || strncmp(state, "unknown", 7) == 0;
+}
+
 int
 tern_port_start(struct tern_port *p, struct tern_err *err)
 {
@@ -422,7 +464,30 @@ tern_port_start(struct tern_port *p, struct tern_err *err)
 		p->mtu = RTE_ETHER_MTU;
 	port_learn_reta(p, info.reta_size);
 	port_learn_key(p, &info);
+	port_learn_kernel_if(p, &info);
 	return 0;
+}
+
+int
+tern_port_watch_link(struct tern_port *p, FILE *f)
+{
+	struct rte_eth_link link;
+	int8_t up;
+
+	if (!p->started || rte_eth_link_get_nowait(p->port_id, &link) < 0)
+		return 0;
+	up = link.link_status == RTE_ETH_LINK_UP;
+	if (up && p->kernel_if[0] != '\0' && kernel_if_up(p->kernel_if) == 0)
+		up = 0;
+	if (up == p->link)
+		return 0;
+	if (p->link != -1) {
+		p->link_changes++;
+		fprintf(f, "port %u (%s): link %s\n", p->port_id, p->name, up ? "up" : "down");
+		fflush(f);
+	}
+	p->link = up;
+	return p->link_changes != 0;
 }
 
 void

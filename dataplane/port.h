@@ -48,6 +48,9 @@ struct tern_port {
 	uint64_t tx_offloads;                 /**< RTE_ETH_TX_OFFLOAD_{IPV4,UDP}_CKSUM actually enabled */
 	uint64_t rx_offloads;                 /**< RTE_ETH_RX_OFFLOAD_{IPV4,UDP}_CKSUM actually enabled */
 	uint16_t mtu;                         /**< the port's MTU (IP bytes per frame), learnt at start */
+	int8_t link;                          /**< 1 up, 0 down, -1 not read yet (tern_port_watch_link) */
+	char kernel_if[32];                   /**< the kernel interface under a vdev (iface=), or "" */
+	uint32_t link_changes;                /**< up/down transitions seen since start */
 	bool started;
 };
 
@@ -62,6 +65,14 @@ int tern_port_setup(uint16_t port_id, const struct tern_port_conf *c,
 
 /** Start the port and learn its RETA (set to q = i % nb_queues where allowed). */
 int tern_port_start(struct tern_port *p, struct tern_err *err);
+
+/**
+ * Read the link state without waiting; when it changed since the last call,
+ * say so on f ("port 0 (net_af_xdp0): link down") and count it. Returns 1
+ * if it changed, else 0. Control thread; the workers keep polling whatever
+ * the link does, so traffic resumes by itself when it comes back.
+ */
+int tern_port_watch_link(struct tern_port *p, FILE *f);
 
 /** Stop and close the port (if started). */
 void tern_port_close(struct tern_port *p);

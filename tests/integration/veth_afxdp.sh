@@ -9,6 +9,7 @@
 #   - ICMP echo (ping) and ICMPv6 echo with neighbour discovery (ping -6);
 #   - 1000 UDP echoes from several sockets, each payload unique and checked;
 #   - sockperf ping-pong against the responder in sockperf mode;
+#   - link down and up on ternd's end: logged, and echoes are answered after;
 #   - SIGTERM: exit 0, no bad checksums counted, no leaked mbufs.
 #
 # Environment (set by meson): TERND, RESPONDER, UDP_CLIENT.
@@ -110,6 +111,22 @@ obs=$(sed -n 's/.*Total \([0-9]\{1,\}\) observations.*/\1/p' "$TERN_TMP/sockperf
 [ "${obs:-0}" -gt 0 ] || tern_fail "sockperf reported no observations"
 grep -q 'percentile 99\.000 =' "$TERN_TMP/sockperf.log" || tern_fail "sockperf printed no percentiles"
 grep -q '# dropped messages = 0;' "$TERN_TMP/sockperf.log" || tern_fail "sockperf saw dropped messages"
+
+# Link down and up on ternd's end: ternd says so, and serves again after.
+tern_say "link down and up on $hif"
+ip link set "$hif" down
+for _ in $(seq 50); do grep -q "): link down" "$TERN_TMP/ternd.log" && break; sleep 0.1; done
+grep -q "): link down" "$TERN_TMP/ternd.log" || tern_fail "ternd did not notice the link going down"
+ip link set "$hif" up
+for _ in $(seq 50); do grep -q "): link up" "$TERN_TMP/ternd.log" && break; sleep 0.1; done
+grep -q "): link up" "$TERN_TMP/ternd.log" || tern_fail "ternd did not notice the link coming back"
+for _ in $(seq 30); do
+	in_ns /usr/bin/python3 "$UDP_CLIENT" --dst "$TERN_ADDR" --port 7 --count 1 --timeout 1 \
+		>/dev/null 2>&1 && break
+	sleep 0.2
+done
+in_ns /usr/bin/python3 "$UDP_CLIENT" --dst "$TERN_ADDR" --port 7 --count 100 \
+	--sockets 4 --size 64 --timeout 3 || tern_fail "UDP echo after the link came back failed"
 
 ternd_stop 20
 sed -n '/^ternd: .*stopping/,$p' "$TERN_TMP/ternd.log"
