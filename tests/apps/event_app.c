@@ -26,6 +26,10 @@
  *   post N TEXT    host->post(self, N, tag 1, TEXT, strlen(TEXT)), replies
  *                  "posted RC" (0, or the negative errno: -105 ENOBUFS, -22
  *                  EINVAL for a bad worker or TEXT over 48 bytes)
+ *   badverdict     sets the verdict to 200, which no engine knows (the
+ *                  engine must drop it and count drop_bad_verdict)
+ *   hugereply      a reply longer than the request's buffer (len > cap:
+ *                  drop_bad_verdict)
  *   anything else  echoed unchanged ("handoff x" or "post x" with a bad
  *                  number reply "error: ...")
  *
@@ -414,6 +418,10 @@ answer(struct event_app *a, struct ev_worker *w, struct tern_udp_req *r)
 		cmd_handoff(w, r, cmd + 8, out, sizeof(out));
 	} else if (strncmp(cmd, "post ", 5) == 0) {
 		cmd_post(a, w, r, cmd + 5, out, sizeof(out));
+	} else if (strcmp(cmd, "badverdict") == 0) {
+		r->verdict = 200;
+	} else if (strcmp(cmd, "hugereply") == 0) {
+		r->len = (uint16_t)(r->cap + 1);
 	}
 }
 

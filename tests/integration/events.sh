@@ -14,6 +14,8 @@
 #   - hand-off: a request handed to worker 1 (and to worker 0) is answered by
 #     that worker; a hand-off to a worker that does not exist is dropped and
 #     counted (drop_handoff);
+#   - invalid verdicts (an unknown value, a reply longer than its buffer):
+#     dropped and counted, and the app still answers;
 #   - unload while the timers tick: fini runs after the engine cancelled
 #     them, and ternd exits cleanly with no leaked mbuf.
 #
@@ -114,6 +116,14 @@ before=$(ctl show stats | ternd_counter /dev/stdin 'total:' drop_handoff)
 after=$(ctl show stats | ternd_counter /dev/stdin 'total:' drop_handoff)
 [ "$after" = $((before + 1)) ] || tern_fail "drop_handoff went $before -> $after (want +1)"
 tern_say "ok   hand-off to a missing worker dropped and counted"
+
+# An app's invalid verdicts are dropped and counted; the engine keeps serving.
+before=$(ctl show stats | ternd_counter /dev/stdin 'total:' drop_bad_verdict)
+[ "$(ask badverdict --timeout 0.5)" = timeout ] || tern_fail "an invalid verdict was answered"
+[ "$(ask hugereply --timeout 0.5)" = timeout ] || tern_fail "a reply longer than its buffer was sent"
+after=$(ctl show stats | ternd_counter /dev/stdin 'total:' drop_bad_verdict)
+[ "$after" = $((before + 2)) ] || tern_fail "drop_bad_verdict went $before -> $after (want +2)"
+expect_reply "handed 0" "handoff 0"
 
 # Unload while the timers tick: the engine stops them before fini.
 ctl unbind udp $PORT >/dev/null || tern_fail "unbind failed"
