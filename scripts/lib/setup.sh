@@ -6,6 +6,7 @@
 
 # Packages tern needs to build, test and run (Debian 12 names).
 TERN_PACKAGES=(
+	clang
 	dpdk
 	dpdk-dev
 	ethtool
@@ -14,6 +15,7 @@ TERN_PACKAGES=(
 	iproute2
 	iputils-ping
 	jq
+	libclang-rt-14-dev
 	libbenchmark-dev
 	libbpf-dev
 	libdpdk-dev

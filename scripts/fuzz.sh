@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Builds the libFuzzer target tests/fuzz/fuzz_pipeline.c with clang (ASan +
+# UBSan + libFuzzer), together with every dataplane source and an instrumented
+# libudp_responder.so, and fuzzes the receive path for SECONDS (default 60),
+# seeded from tests/fuzz/seeds.
+#
+# usage: scripts/fuzz.sh [SECONDS]
+#
+# Exit status: 0 when the run ended without a finding; non-zero on a build
+# failure or a finding (crash, sanitizer report, leaked mbuf, timeout). On a
+# finding the last lines printed are "fuzz: FINDING: PATH" (the reproducer,
+# kept in $FUZZ_BUILD/artifacts) and its hexdump; reproduce with
+#   FUZZ_RESPONDER=$FUZZ_BUILD/libudp_responder.so $FUZZ_BUILD/fuzz_pipeline PATH
+#
+# Environment:
+#   FUZZ_BUILD      build and artefact directory (default $BUILD/fuzz when
+#                   BUILD is set, else /tmp/tern-fuzz-build)
+#   FUZZ_CORPUS     writable corpus directory the fuzzer grows (default
+#                   $FUZZ_BUILD/corpus; kept between runs)
+#   FUZZ_RESPONDER  a libudp_responder.so to use instead of building one
+#   FUZZ_JOBS       parallel compile jobs (default: number of CPUs)
+#   CC              the compiler (default clang; must support -fsanitize=fuzzer)
+# Packages: clang, libclang-rt-14-dev (libFuzzer's runtime), libdpdk-dev,
+# liburcu-dev. Needs root (EAL, as for the unit tests).
+set -u
+
+ROOT=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+SECONDS_TO_RUN=${1:-60}
+if [ -n "${BUILD:-}" ]; then
+	FUZZ_BUILD=${FUZZ_BUILD:-$BUILD/fuzz}
+else
+	FUZZ_BUILD=${FUZZ_BUILD:-/tmp/tern-fuzz-build}
+fi
+FUZZ_CORPUS=${FUZZ_CORPUS:-$FUZZ_BUILD/corpus}
+CC=${CC:-clang}
+JOBS=${FUZZ_JOBS:-$(nproc)}
+
+say() { echo "fuzz: $*"; }
+die() { echo "fuzz: $*" >&2; exit 2; }
+
+case $SECONDS_TO_RUN in
+'' | *[!0-9]*) die "SECONDS must be a whole number of seconds, not '$SECONDS_TO_RUN'" ;;
+esac
+command -v "$CC" >/dev/null || die "$CC not found: apt-get install clang libclang-rt-14-dev"
+pkg-config --exists libdpdk liburcu-qsbr ||
+	die "pkg-config cannot find libdpdk or liburcu-qsbr: apt-get install libdpdk-dev liburcu-dev"
+
+mkdir -p "$FUZZ_BUILD/obj" "$FUZZ_BUILD/artifacts" "$FUZZ_CORPUS" || die "cannot create $FUZZ_BUILD"
+
+# The dataplane sources, as dataplane/meson.build lists them.
+mapfile -t SOURCES < <(sed -n "s/^[[:space:]]*'\([a-z_0-9]*\.c\)',\$/\1/p" \
+	"$ROOT/dataplane/meson.build")
+[ ${#SOURCES[@]} -gt 0 ] || die "no sources found in dataplane/meson.build"
+
+# A generated Makefile does the incremental, parallel build (-MMD: header
+# dependencies), so a second run only relinks what changed. The recipes are
+# make syntax, written literally:
+# shellcheck disable=SC2016
+write_makefile() {
+	local s o objs=()
+
+	{
+		echo "CC := $CC"
+		echo "SAN := -fsanitize=address,undefined -fno-sanitize-recover=all"
+		echo "CFLAGS := -std=gnu11 -g -O1 -fno-omit-frame-pointer \$(SAN) -MMD -MP" \
+			"-DALLOW_EXPERIMENTAL_API -DTERN_VERSION='\"fuzz\"'" \
+			"-I$ROOT/dataplane -I$ROOT/dataplane/include" \
+			"$(pkg-config --cflags libdpdk liburcu-qsbr)"
+		echo "LIBS := $(pkg-config --libs libdpdk liburcu-qsbr) -lpthread -ldl -lm"
+		echo "all: fuzz_pipeline libudp_responder.so"
+		for s in "${SOURCES[@]}"; do
+			o=obj/${s%.c}.o
+			objs+=("$o")
+			echo "$o: $ROOT/dataplane/$s"
+			printf '\t$(CC) $(CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<\n'
+		done
+		echo "obj/fuzz_pipeline.o: $ROOT/tests/fuzz/fuzz_pipeline.c"
+		printf '\t$(CC) $(CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<\n'
+		echo "fuzz_pipeline: obj/fuzz_pipeline.o ${objs[*]}"
+		printf '\t$(CC) $(SAN) -fsanitize=fuzzer -rdynamic -o $@ $^ $(LIBS)\n'
+		for s in udp_responder service_time sockperf; do
+			echo "obj/app_$s.o: $ROOT/apps/udp_responder/$s.c"
+			printf '\t$(CC) $(CFLAGS) -fsanitize=fuzzer-no-link -fPIC -c -o $@ $<\n'
+		done
+		echo "libudp_responder.so: obj/app_udp_responder.o obj/app_service_time.o" \
+			"obj/app_sockperf.o"
+		printf '\t$(CC) $(SAN) -shared -o $@ $^ $(LIBS)\n'
+		echo "-include obj/*.d"
+	} >"$FUZZ_BUILD/Makefile.new"
+	# Keep the old Makefile (and its timestamps) when nothing changed.
+	if cmp -s "$FUZZ_BUILD/Makefile.new" "$FUZZ_BUILD/Makefile"; then
+		rm -f "$FUZZ_BUILD/Makefile.new"
+	else
+		mv "$FUZZ_BUILD/Makefile.new" "$FUZZ_BUILD/Makefile"
+		rm -f "$FUZZ_BUILD"/obj/*.o
+	fi
+}
+
+write_makefile
+say "building in $FUZZ_BUILD"
+make -s -C "$FUZZ_BUILD" -j"$JOBS" all >"$FUZZ_BUILD/build.log" 2>&1 || {
+	tail -n 40 "$FUZZ_BUILD/build.log" >&2
+	die "build failed (full log: $FUZZ_BUILD/build.log)"
+}
+RESPONDER=${FUZZ_RESPONDER:-$FUZZ_BUILD/libudp_responder.so}
+[ -r "$RESPONDER" ] || die "no responder at $RESPONDER"
+
+PREFIX=tern-fuzz-$$
+LOG=$FUZZ_BUILD/fuzz.log
+cleanup() {
+	rm -rf "/var/run/dpdk/$PREFIX" "${XDG_RUNTIME_DIR:-/nonexistent}/dpdk/$PREFIX"
+}
+trap cleanup EXIT
+
+say "running ${SECONDS_TO_RUN}s; corpus $FUZZ_CORPUS; seeds tests/fuzz/seeds; log $LOG"
+rm -f "$FUZZ_BUILD"/artifacts/*
+# halt_on_error: UBSan findings stop the run like ASan's; leak checking on
+# (libFuzzer checks inputs that allocated more than they freed).
+FUZZ_RESPONDER=$RESPONDER FUZZ_PREFIX=$PREFIX \
+	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:strict_string_checks=1} \
+	UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1} \
+	"$FUZZ_BUILD/fuzz_pipeline" \
+	-max_total_time="$SECONDS_TO_RUN" -rss_limit_mb=2048 -timeout=10 \
+	-max_len=4096 -print_final_stats=1 \
+	-artifact_prefix="$FUZZ_BUILD/artifacts/" \
+	"$FUZZ_CORPUS" "$ROOT/tests/fuzz/seeds" >"$LOG" 2>&1
+rc=$?
+
+execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$LOG" | tail -n 1)
+rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$LOG" | tail -n 1)
+cov=$(grep -o 'cov: [0-9]*' "$LOG" | tail -n 1)
+corp=$(find "$FUZZ_CORPUS" -type f | wc -l)
+say "exit status $rc; ${execs:-?} executions, ${rate:-?}/s; ${cov:-cov: ?}; corpus $corp inputs"
+
+mapfile -t FOUND < <(find "$FUZZ_BUILD/artifacts" -type f)
+if [ "$rc" -ne 0 ] || [ ${#FOUND[@]} -gt 0 ]; then
+	grep -E -B2 -A40 \
+		'ERROR: (AddressSanitizer|libFuzzer|LeakSanitizer)|runtime error:|fuzz_pipeline: ' \
+		"$LOG" | head -n 80
+	for f in "${FOUND[@]}"; do
+		say "FINDING: $f"
+		xxd "$f" | head -n 40
+	done
+	[ ${#FOUND[@]} -gt 0 ] || say "FINDING: no reproducer written; see $LOG"
+	exit 1
+fi
+say "no findings"

@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * libFuzzer target over the whole receive path: parse, classify, the built-in
+ * handlers (ARP, ICMP echo, NDP) and dispatch to the real udp_responder app
+ * (echo, fixed-size, sockperf modes), through tern_worker_handle_burst on a
+ * real engine with a net_ring port. Replies loop back to the ring's RX and
+ * are freed after every input. A finding is a sanitizer report, a crash, or
+ * an input after which the pool's in-use count is not back to its baseline
+ * (a leaked or doubly freed mbuf), or the worker's backlog does not drain.
+ *
+ * Input layout: byte 0 is a set of FZ_* flags, the rest is one frame, or with
+ * FZ_SPLIT a burst of frames, each as a 2-byte big-endian length and that
+ * many bytes (the last one cut short by the end of the input).
+ *
+ * Environment: FUZZ_RESPONDER (required) path of libudp_responder.so;
+ * FUZZ_PREFIX EAL --file-prefix (default tern-fuzz-PID); FUZZ_INJECT_LEAK=1
+ * loses one mbuf per input, so a test can check that leaks are found.
+ *
+ * Single-threaded: the engine's worker 0 is driven from libFuzzer's thread
+ * (lcore 0); no worker lcore is ever launched.
+ */
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+
+#include "../unit/eal_runtime.h"
+#include "engine.h"
+#include "parse.h"
+#include "worker.h"
+
+#define FZ_DST_MAC   0x01 /* overwrite the destination MAC with tern's */
+#define FZ_DST_IP    0x02 /* overwrite the destination IP (or ARP target) with tern's */
+#define FZ_CKSUM     0x04 /* recompute IPv4 header and L4 checksums */
+#define FZ_SPLIT     0x08 /* the rest is a burst of length-prefixed frames */
+#define FZ_IP_GOOD   0x10 /* RX offload flags: IP checksum good ... */
+#define FZ_L4_GOOD   0x20 /* ... L4 checksum good; */
+#define FZ_IP_BAD    0x40 /* with both GOOD and BAD set, the flag reads NONE */
+#define FZ_L4_BAD    0x80
+
+#define MAX_FRAME 2048
+#define MAX_BURST 32
+#define DRAIN_ITER_MAX 64 /* loop iterations allowed to empty the backlog */
+
+static struct tern_engine eng;
+static uint16_t port;
+static unsigned baseline;
+static char runtime_dir[PATH_MAX];
+static bool inject_leak;
+static const uint8_t tern6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+static const uint8_t tern4[4] = { 198, 18, 0, 1 };
+
+static void
+die(const char *what, const struct tern_err *err)
+{
+	fprintf(stderr, "fuzz_pipeline: %s%s%s\n", what, err ? ": " : "",
+		err ? err->msg : "");
+	exit(2);
+}
+
+static void
+teardown(void)
+{
+	tern_engine_close(&eng);
+	rte_eal_cleanup();
+	eal_runtime_dir_remove(runtime_dir);
+}
+
+/* The apps: echo on 7, fixed-size (budget 2, so the backlog is used) on 8,
+ * fixed-size under the default amplification limit on 20, sockperf on 11111. */
+static void
+setup(const char *responder)
+{
+	struct tern_engine_conf conf = { .burst = 32 };
+	struct tern_err err;
+	struct tern_addr a4, a6;
+	char *echo_args[] = { "mode=echo" };
+	char *fixed_args[] = { "mode=fixed", "size=1000", "max_amplification=100" };
+	char *amp_args[] = { "mode=fixed", "size=1000" };
+	char *sp_args[] = { "mode=sockperf" };
+
+	if (tern_engine_init(&eng, &conf, &err) < 0 ||
+	    tern_engine_start_ports(&eng, &err) < 0 ||
+	    tern_addr_parse("198.18.0.1/24", &a4, &err) < 0 ||
+	    tern_addr_parse("2001:db8::1/64", &a6, &err) < 0 ||
+	    tern_engine_ip_add(&eng, &a4, &err) < 0 ||
+	    tern_engine_ip_add(&eng, &a6, &err) < 0 ||
+	    tern_engine_app_load(&eng, "echo", responder, 1, echo_args, &err) < 0 ||
+	    tern_engine_app_load(&eng, "fixed", responder, 3, fixed_args, &err) < 0 ||
+	    tern_engine_app_load(&eng, "amp", responder, 2, amp_args, &err) < 0 ||
+	    tern_engine_app_load(&eng, "sockperf", responder, 1, sp_args, &err) < 0 ||
+	    tern_engine_bind_udp(&eng, 7, "echo", &err) < 0 ||
+	    tern_engine_bind_udp(&eng, 8, "fixed", &err) < 0 ||
+	    tern_engine_bind_udp(&eng, 20, "amp", &err) < 0 ||
+	    tern_engine_bind_udp(&eng, 11111, "sockperf", &err) < 0 ||
+	    tern_engine_app_budget(&eng, "fixed", 2, &err) < 0)
+		die("engine set-up failed", &err);
+	port = eng.workers[0].rxq[0].port_id;
+}
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	const char *responder = getenv("FUZZ_RESPONDER");
+	const char *pfx = getenv("FUZZ_PREFIX");
+	char prefix[64];
+	char *eal[] = { (*argv)[0], "-l", "0,1", "--no-huge", "-m", "256", "--no-pci",
+			"--vdev", "net_ring0", "--log-level", "error", "--no-shconf",
+			"--file-prefix", prefix };
+
+	(void)argc;
+	if (responder == NULL || responder[0] == '\0')
+		die("set FUZZ_RESPONDER to the path of libudp_responder.so", NULL);
+	if (pfx != NULL && pfx[0] != '\0')
+		snprintf(prefix, sizeof(prefix), "%s", pfx);
+	else
+		snprintf(prefix, sizeof(prefix), "tern-fuzz-%d", getpid());
+	if (rte_eal_init(RTE_DIM(eal), eal) < 0)
+		die("rte_eal_init failed", NULL);
+	snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
+	setup(responder);
+	atexit(teardown);
+	inject_leak = getenv("FUZZ_INJECT_LEAK") != NULL;
+	baseline = tern_engine_mbufs_in_use(&eng);
+	return 0;
+}
+
+/* ---- input to frames ---------------------------------------------------- */
+
+static uint16_t
+l4_cksum(const void *ph, uint32_t ph_len, const void *l4, uint32_t len)
+{
+	uint32_t s = __rte_raw_cksum(ph, ph_len, 0);
+
+	s = __rte_raw_cksum(l4, len, s);
+	return (uint16_t)~__rte_raw_cksum_reduce(s);
+}
+
+static void
+fix_cksums(uint8_t *f, const struct tern_parsed *p)
+{
+	uint8_t *ip = f + p->l3_off, *l4 = f + p->l4_off;
+	uint16_t ihl = p->l4_off - p->l3_off;
+	uint8_t ph[40];
+	uint16_t c, at;
+
+	if (p->l3 == TERN_L3_IPV4) {
+		ip[10] = ip[11] = 0;
+		c = (uint16_t)~rte_raw_cksum(ip, ihl);
+		memcpy(ip + 10, &c, 2);
+	}
+	if (p->l4 == TERN_L4_ICMP) {
+		l4[2] = l4[3] = 0;
+		c = (uint16_t)~rte_raw_cksum(l4, p->l4_len);
+		memcpy(l4 + 2, &c, 2);
+		return;
+	}
+	if (p->l4 != TERN_L4_UDP && p->l4 != TERN_L4_ICMPV6)
+		return;
+	at = p->l4 == TERN_L4_UDP ? 6 : 2;
+	l4[at] = l4[at + 1] = 0;
+	memset(ph, 0, sizeof(ph));
+	if (p->l3 == TERN_L3_IPV4) {
+		memcpy(ph, ip + 12, 8);
+		ph[9] = p->l4_proto;
+		ph[10] = p->l4_len >> 8;
+		ph[11] = p->l4_len & 0xff;
+		c = l4_cksum(ph, 12, l4, p->l4_len);
+	} else {
+		memcpy(ph, ip + 8, 32);
+		ph[34] = p->l4_len >> 8;
+		ph[35] = p->l4_len & 0xff;
+		ph[39] = p->l4_proto;
+		c = l4_cksum(ph, 40, l4, p->l4_len);
+	}
+	if (c == 0 && p->l4 == TERN_L4_UDP)
+		c = 0xffff;
+	memcpy(l4 + at, &c, 2);
+}
+
+/* Steer the frame toward tern so the fuzzer reaches the apps quickly. */
+static void
+fixup(uint8_t *f, uint16_t len, uint8_t flags)
+{
+	struct tern_parsed p;
+
+	if ((flags & FZ_DST_MAC) && len >= 6)
+		memcpy(f, &eng.ports[port].mac, 6);
+	if (!(flags & (FZ_DST_IP | FZ_CKSUM)) || tern_parse(f, len, &p) != TERN_PARSE_OK)
+		return;
+	if (flags & FZ_DST_IP) {
+		if (p.l3 == TERN_L3_IPV4)
+			memcpy(f + p.l3_off + 16, tern4, 4);
+		else if (p.l3 == TERN_L3_IPV6)
+			memcpy(f + p.l3_off + 24, tern6, 16);
+		else if (p.l3 == TERN_L3_ARP)
+			memcpy(f + p.l3_off + 24, tern4, 4);
+	}
+	if (flags & FZ_CKSUM)
+		fix_cksums(f, &p);
+}
+
+static struct rte_mbuf *
+make_mbuf(const uint8_t *d, size_t len, uint8_t flags)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(eng.pool);
+	uint8_t *f;
+
+	if (m == NULL) {
+		fprintf(stderr, "fuzz_pipeline: mbuf pool empty\n");
+		abort();
+	}
+	if (len > MAX_FRAME)
+		len = MAX_FRAME;
+	if (len > rte_pktmbuf_tailroom(m))
+		len = rte_pktmbuf_tailroom(m);
+	f = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)len);
+	memcpy(f, d, len);
+	fixup(f, (uint16_t)len, flags);
+	if (flags & FZ_IP_GOOD)
+		m->ol_flags |= RTE_MBUF_F_RX_IP_CKSUM_GOOD;
+	if (flags & FZ_IP_BAD)
+		m->ol_flags |= RTE_MBUF_F_RX_IP_CKSUM_BAD;
+	if (flags & FZ_L4_GOOD)
+		m->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+	if (flags & FZ_L4_BAD)
+		m->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_BAD;
+	return m;
+}
+
+static unsigned
+make_burst(const uint8_t *d, size_t n, uint8_t flags, struct rte_mbuf **m)
+{
+	unsigned k = 0;
+
+	if (!(flags & FZ_SPLIT)) {
+		m[0] = make_mbuf(d, n, flags);
+		return 1;
+	}
+	while (n >= 2 && k < MAX_BURST) {
+		size_t len = ((size_t)d[0] << 8) | d[1];
+
+		d += 2;
+		n -= 2;
+		if (len > n)
+			len = n;
+		m[k++] = make_mbuf(d, len, flags);
+		d += len;
+		n -= len;
+	}
+	return k;
+}
+
+/* ---- running it ----------------------------------------------------------- */
+
+/* Free whatever the engine sent (net_ring loops TX back to RX). */
+static void
+drain_rx(void)
+{
+	struct rte_mbuf *r[64];
+	uint16_t n;
+
+	while ((n = rte_eth_rx_burst(port, 0, r, RTE_DIM(r))) != 0)
+		rte_pktmbuf_free_bulk(r, n);
+}
+
+/* Run loop iterations (timers, bus, backlog; RX queues left out) until the
+ * backlog is empty. */
+static void
+drain_backlog(struct tern_worker *w)
+{
+	unsigned n_rxq = w->n_rxq;
+
+	for (unsigned i = 0; tern_worker_backlog_len(w) != 0; i++) {
+		if (i == DRAIN_ITER_MAX) {
+			fprintf(stderr, "fuzz_pipeline: backlog of %u not drained in %u iterations\n",
+				tern_worker_backlog_len(w), DRAIN_ITER_MAX);
+			abort();
+		}
+		w->n_rxq = 0;
+		tern_worker_poll_once(w);
+		w->n_rxq = n_rxq;
+		drain_rx();
+	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct tern_worker *w = &eng.workers[0];
+	struct rte_mbuf *m[MAX_BURST];
+	unsigned n, in_use;
+
+	if (size < 1)
+		return 0;
+	n = make_burst(data + 1, size - 1, data[0], m);
+	if (n == 0)
+		return 0;
+	w->iter++; /* a fresh iteration: app budgets start over */
+	tern_worker_handle_burst(w, port, m, (uint16_t)n);
+	drain_rx();
+	drain_backlog(w);
+	if (inject_leak)
+		(void)rte_pktmbuf_alloc(eng.pool);
+	in_use = tern_engine_mbufs_in_use(&eng);
+	if (in_use != baseline) {
+		fprintf(stderr, "fuzz_pipeline: %u mbufs in use after the input, %u before "
+			"(leaked or freed twice)\n", in_use, baseline);
+		abort();
+	}
+	return 0;
+}
