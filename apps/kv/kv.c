@@ -62,22 +62,6 @@ struct kv_args {
 	uint64_t reap_scan;
 };
 
-static int fail(const struct tern_app_init *ia, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int
-fail(const struct tern_app_init *ia, int errnum, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ia->err != NULL && ia->err_len > 0) {
-		va_start(ap, fmt);
-		vsnprintf(ia->err, ia->err_len, fmt, ap);
-		va_end(ap);
-	}
-	return -errnum;
-}
-
 /* ia's argument keys are all known ones: else say which one is not. */
 static int
 check_keys(const struct tern_app_init *ia)
@@ -92,7 +76,7 @@ check_keys(const struct tern_app_init *ia)
 			if (strcmp(ia->kv[i].key, known[k]) == 0)
 				break;
 		if (k == sizeof(known) / sizeof(known[0]))
-			return fail(ia, EINVAL, "unknown argument '%s' (known: items, max_value, "
+			return tern_app_fail(ia, EINVAL, "unknown argument '%s' (known: items, max_value, "
 				    "reply_max, version, reap_ms, reap_scan)", ia->kv[i].key);
 	}
 	return 0;
@@ -123,7 +107,7 @@ parse_args(const struct tern_app_init *ia, struct kv_args *a)
 	if (ret != 0)
 		return ret;
 	if (version != NULL && strlen(version) >= KV_VERSION_MAX)
-		return fail(ia, EINVAL, "version must be shorter than %d bytes", KV_VERSION_MAX);
+		return tern_app_fail(ia, EINVAL, "version must be shorter than %d bytes", KV_VERSION_MAX);
 	a->cfg = (struct kv_config){
 		.items = (uint32_t)items,
 		.max_value = (uint32_t)max_value,
@@ -181,13 +165,13 @@ start_workers(const struct tern_app_init *ia, struct kv_app *a)
 		w->idx = i;
 		w->req = malloc(KV_REQ_MAX);
 		if (w->req == NULL)
-			return fail(ia, ENOMEM, "out of memory");
+			return tern_app_fail(ia, ENOMEM, "out of memory");
 		w->reaper = a->host->timer_new(ia->self, kv_reap, w);
 		if (w->reaper == NULL)
-			return fail(ia, ENOMEM, "cannot create the reaper timer of worker %u", i);
+			return tern_app_fail(ia, ENOMEM, "cannot create the reaper timer of worker %u", i);
 		ret = a->host->timer_arm(w->reaper, i, a->reap_ns, a->reap_ns);
 		if (ret != 0)
-			return fail(ia, -ret, "cannot arm the reaper timer of worker %u: %s", i,
+			return tern_app_fail(ia, -ret, "cannot arm the reaper timer of worker %u: %s", i,
 				    strerror(-ret));
 	}
 	return 0;
@@ -204,10 +188,10 @@ kv_init(const struct tern_app_init *ia, void **state)
 	if (ret != 0)
 		return ret;
 	if (ia->n_workers == 0 || ia->host == NULL)
-		return fail(ia, EINVAL, "needs at least one worker and the host services");
+		return tern_app_fail(ia, EINVAL, "needs at least one worker and the host services");
 	a = calloc(1, sizeof(*a));
 	if (a == NULL)
-		return fail(ia, ENOMEM, "out of memory");
+		return tern_app_fail(ia, ENOMEM, "out of memory");
 	snprintf(a->name, sizeof(a->name), "%s", ia->name);
 	a->host = ia->host;
 	a->reap_ns = args.reap_ms * KV_NS_PER_MS;
@@ -215,14 +199,14 @@ kv_init(const struct tern_app_init *ia, void **state)
 	ret = kv_store_init(&a->store, &args.cfg, ia->n_workers, unix_offset(ia->host));
 	if (ret != 0) {
 		free(a);
-		return fail(ia, -ret, "cannot allocate %u x %" PRIu32 " items of up to %" PRIu32
+		return tern_app_fail(ia, -ret, "cannot allocate %u x %" PRIu32 " items of up to %" PRIu32
 			    " bytes: %s", ia->n_workers, args.cfg.items, args.cfg.max_value,
 			    strerror(-ret));
 	}
 	a->w = aligned_alloc(64, sizeof(*a->w) * ia->n_workers);
 	if (a->w == NULL) {
 		kv_free(a);
-		return fail(ia, ENOMEM, "out of memory");
+		return tern_app_fail(ia, ENOMEM, "out of memory");
 	}
 	memset(a->w, 0, sizeof(*a->w) * ia->n_workers);
 	a->n_workers = ia->n_workers;

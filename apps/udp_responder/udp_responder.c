@@ -99,23 +99,6 @@ struct resp_config {
 	uint64_t service_ns;
 };
 
-static int fail(const struct tern_app_init *ia, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/* Write init's one-line reason and return -errnum. */
-static int
-fail(const struct tern_app_init *ia, int errnum, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ia->err != NULL && ia->err_len > 0) {
-		va_start(ap, fmt);
-		vsnprintf(ia->err, ia->err_len, fmt, ap);
-		va_end(ap);
-	}
-	return -errnum;
-}
-
 static int
 parse_mode(const struct tern_app_init *ia, const char *v, struct resp_config *c)
 {
@@ -126,7 +109,7 @@ parse_mode(const struct tern_app_init *ia, const char *v, struct resp_config *c)
 	else if (strcmp(v, "fixed") == 0)
 		c->mode = RESP_MODE_FIXED;
 	else
-		return fail(ia, EINVAL, "mode must be echo, sockperf or fixed, not '%s'", v);
+		return tern_app_fail(ia, EINVAL, "mode must be echo, sockperf or fixed, not '%s'", v);
 	return 0;
 }
 
@@ -138,7 +121,7 @@ parse_dist(const struct tern_app_init *ia, const char *v, struct resp_config *c)
 	else if (strcmp(v, "exp") == 0)
 		c->dist = RESP_DIST_EXP;
 	else
-		return fail(ia, EINVAL, "dist must be fixed or exp, not '%s'", v);
+		return tern_app_fail(ia, EINVAL, "dist must be fixed or exp, not '%s'", v);
 	return 0;
 }
 
@@ -161,7 +144,7 @@ parse_one(const struct tern_app_init *ia, const struct tern_app_kv *kv,
 	}
 	if (strcmp(kv->key, "service_ns") == 0)
 		return tern_app_arg_u64(ia, "service_ns", 0, RESP_MAX_SERVICE_NS, 0, &c->service_ns);
-	return fail(ia, EINVAL,
+	return tern_app_fail(ia, EINVAL,
 		    "unknown argument '%s' (known: mode, size, service_ns, dist)", kv->key);
 }
 
@@ -180,9 +163,9 @@ parse_config(const struct tern_app_init *ia, struct resp_config *c)
 			return ret;
 	}
 	if (c->mode == RESP_MODE_FIXED && !have_size)
-		return fail(ia, EINVAL, "mode=fixed needs size=N (reply bytes)");
+		return tern_app_fail(ia, EINVAL, "mode=fixed needs size=N (reply bytes)");
 	if (c->mode != RESP_MODE_FIXED && have_size)
-		return fail(ia, EINVAL, "size= only applies to mode=fixed");
+		return tern_app_fail(ia, EINVAL, "size= only applies to mode=fixed");
 	return 0;
 }
 
@@ -224,15 +207,15 @@ responder_init(const struct tern_app_init *ia, void **state)
 	if (ret != 0)
 		return ret;
 	if (ia->n_workers == 0)
-		return fail(ia, EINVAL, "needs at least one worker");
+		return tern_app_fail(ia, EINVAL, "needs at least one worker");
 	r = calloc(1, sizeof(*r));
 	if (r == NULL)
-		return fail(ia, ENOMEM, "out of memory");
+		return tern_app_fail(ia, ENOMEM, "out of memory");
 	r->workers = aligned_alloc(RTE_CACHE_LINE_SIZE,
 				   sizeof(*r->workers) * ia->n_workers);
 	if (r->workers == NULL) {
 		free(r);
-		return fail(ia, ENOMEM, "out of memory");
+		return tern_app_fail(ia, ENOMEM, "out of memory");
 	}
 	memset(r->workers, 0, sizeof(*r->workers) * ia->n_workers);
 	for (unsigned i = 0; i < ia->n_workers; i++)
@@ -289,23 +272,6 @@ responder_fini(void *state)
 	free(r);
 }
 
-static void buf_append(char *buf, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/* Append to the NUL-terminated text in buf (len bytes); cut when full. */
-static void
-buf_append(char *buf, size_t len, const char *fmt, ...)
-{
-	size_t used = strnlen(buf, len);
-	va_list ap;
-
-	if (used + 1 >= len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf + used, len - used, fmt, ap);
-	va_end(ap);
-}
-
 /* show apps: "requests=N replies=N drop_short=N ..." over all workers. */
 static void
 responder_stats(void *state, char *buf, size_t len)
@@ -316,10 +282,10 @@ responder_stats(void *state, char *buf, size_t len)
 		return;
 	responder_sum(state, &sum);
 	buf[0] = '\0';
-	buf_append(buf, len, "requests=%" PRIu64 " replies=%" PRIu64,
+	tern_app_text_append(buf, len, "requests=%" PRIu64 " replies=%" PRIu64,
 		   sum.requests, sum.replies);
 	for (unsigned d = 0; d < RESP_DROP_MAX; d++)
-		buf_append(buf, len, " drop_%s=%" PRIu64, resp_drop_names[d], sum.drops[d]);
+		tern_app_text_append(buf, len, " drop_%s=%" PRIu64, resp_drop_names[d], sum.drops[d]);
 }
 
 /* app replace, old side: the counters so far, as a struct resp_blob. */

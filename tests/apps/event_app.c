@@ -80,22 +80,6 @@ struct ev_sum {
 	uint64_t ticks, tick_wrong_worker, msgs, handoffs, handed, posts, post_fail;
 };
 
-static int fail(const struct tern_app_init *ia, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int
-fail(const struct tern_app_init *ia, int errnum, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ia->err != NULL && ia->err_len > 0) {
-		va_start(ap, fmt);
-		vsnprintf(ia->err, ia->err_len, fmt, ap);
-		va_end(ap);
-	}
-	return -errnum;
-}
-
 /* Single writer per counter; readers on other threads use relaxed loads. */
 static inline void
 count(uint64_t *c)
@@ -160,12 +144,12 @@ start_timers(const struct tern_app_init *ia, struct event_app *a)
 		w = &a->workers[i];
 		w->timer = a->host->timer_new(a->self, on_tick, w);
 		if (w->timer == NULL)
-			return fail(ia, errno != 0 ? errno : ENOMEM,
+			return tern_app_fail(ia, errno != 0 ? errno : ENOMEM,
 				    "cannot create the tick timer of worker %u: %s", i,
 				    strerror(errno));
 		ret = a->host->timer_arm(w->timer, i, ns, ns);
 		if (ret < 0)
-			return fail(ia, -ret, "cannot arm the tick timer of worker %u: %s", i,
+			return tern_app_fail(ia, -ret, "cannot arm the tick timer of worker %u: %s", i,
 				    strerror(-ret));
 	}
 	return 0;
@@ -179,7 +163,7 @@ parse_args(const struct tern_app_init *ia, struct event_app *a)
 
 	for (unsigned i = 0; i < ia->n_kv; i++)
 		if (strcmp(ia->kv[i].key, "tick_ms") != 0)
-			return fail(ia, EINVAL, "unknown argument '%s' (known: tick_ms)",
+			return tern_app_fail(ia, EINVAL, "unknown argument '%s' (known: tick_ms)",
 				    ia->kv[i].key);
 	ret = tern_app_arg_u64(ia, "tick_ms", 1, EV_TICK_MS_MAX, 0, &v);
 	if (ret == 0)
@@ -203,17 +187,17 @@ event_init(const struct tern_app_init *ia, void **state)
 	int ret;
 
 	if (ia->n_workers == 0)
-		return fail(ia, EINVAL, "needs at least one worker");
+		return tern_app_fail(ia, EINVAL, "needs at least one worker");
 	if (ia->host == NULL || ia->host->size < sizeof(struct tern_host))
-		return fail(ia, EINVAL, "needs the ABI 3 host services (timers, post)");
+		return tern_app_fail(ia, EINVAL, "needs the ABI 3 host services (timers, post)");
 	a = calloc(1, sizeof(*a));
 	if (a == NULL)
-		return fail(ia, ENOMEM, "out of memory");
+		return tern_app_fail(ia, ENOMEM, "out of memory");
 	sz = sizeof(*a->workers) * ia->n_workers;
 	a->workers = aligned_alloc(EV_CACHE_LINE, sz);
 	if (a->workers == NULL) {
 		free(a);
-		return fail(ia, ENOMEM, "out of memory");
+		return tern_app_fail(ia, ENOMEM, "out of memory");
 	}
 	memset(a->workers, 0, sz);
 	a->host = ia->host;
@@ -264,23 +248,6 @@ event_fini(void *state)
 	event_free(a);
 }
 
-static void buf_append(char *buf, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/* Append to the NUL-terminated text in buf (len bytes); cut when full. */
-static void
-buf_append(char *buf, size_t len, const char *fmt, ...)
-{
-	size_t used = strnlen(buf, len);
-	va_list ap;
-
-	if (used + 1 >= len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf + used, len - used, fmt, ap);
-	va_end(ap);
-}
-
 static void
 event_stats(void *state, char *buf, size_t len)
 {
@@ -291,12 +258,12 @@ event_stats(void *state, char *buf, size_t len)
 		return;
 	event_sum(a, &s);
 	buf[0] = '\0';
-	buf_append(buf, len, "ticks=%" PRIu64 " msgs=%" PRIu64 " handoffs=%" PRIu64
+	tern_app_text_append(buf, len, "ticks=%" PRIu64 " msgs=%" PRIu64 " handoffs=%" PRIu64
 		   " handed=%" PRIu64 " posts=%" PRIu64 " post_fail=%" PRIu64
 		   " tick_wrong_worker=%" PRIu64, s.ticks, s.msgs, s.handoffs, s.handed,
 		   s.posts, s.post_fail, s.tick_wrong_worker);
 	for (unsigned i = 0; i < a->n_workers; i++)
-		buf_append(buf, len, " ticks_w%u=%" PRIu64, i, get(&a->workers[i].ticks));
+		tern_app_text_append(buf, len, " ticks_w%u=%" PRIu64, i, get(&a->workers[i].ticks));
 }
 
 /* A message for this app on worker: count it, keep its text. */
@@ -336,7 +303,7 @@ cmd_ticks(const struct event_app *a, char *out, size_t len)
 {
 	snprintf(out, len, "ticks");
 	for (unsigned i = 0; i < a->n_workers; i++)
-		buf_append(out, len, " %" PRIu64, get(&a->workers[i].ticks));
+		tern_app_text_append(out, len, " %" PRIu64, get(&a->workers[i].ticks));
 }
 
 static void

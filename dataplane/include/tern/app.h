@@ -26,6 +26,7 @@
 #define TERN_APP_H
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -191,6 +192,45 @@ struct tern_app_descriptor {
 	tern_app_stats_fn stats;     /**< optional (show apps) */
 	tern_app_msg_fn on_message;  /**< optional (messages, `event post`) */
 };
+
+/**
+ * Write a one-line reason (printf-style) into ia->err and return -errnum,
+ * for init: `return tern_app_fail(ia, EINVAL, "size %u is too big", n);`
+ */
+static inline int tern_app_fail(const struct tern_app_init *ia, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static inline int
+tern_app_fail(const struct tern_app_init *ia, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ia->err != NULL && ia->err_len > 0) {
+		va_start(ap, fmt);
+		vsnprintf(ia->err, ia->err_len, fmt, ap);
+		va_end(ap);
+	}
+	return -errnum;
+}
+
+/** Append printf-style text to the NUL-terminated text in buf (len bytes),
+ *  cut when full: for the stats hook's "key=value ..." line. */
+static inline void tern_app_text_append(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static inline void
+tern_app_text_append(char *buf, size_t len, const char *fmt, ...)
+{
+	const char *end = (const char *)memchr(buf, '\0', len);
+	size_t used = end != NULL ? (size_t)(end - buf) : len;
+	va_list ap;
+
+	if (used + 1 >= len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + used, len - used, fmt, ap);
+	va_end(ap);
+}
 
 /** The value of key in ia's arguments, or NULL. */
 static inline const char *
