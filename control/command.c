@@ -785,6 +785,21 @@ field_port_addrs(struct emit *em, const struct tern_engine *e, uint16_t port)
 	field_list_end(em);
 }
 
+/* What the device itself dropped before tern saw it: frames it had no room
+ * or no mbuf for (the RX ring full, the pool exhausted), and errors. */
+static void
+fields_dev_stats(struct emit *em, uint16_t id)
+{
+	struct rte_eth_stats st;
+
+	if (!rte_eth_dev_is_valid_port(id) || rte_eth_stats_get(id, &st) != 0)
+		memset(&st, 0, sizeof(st));
+	field_u64(em, "dev_rx_missed", st.imissed);
+	field_u64(em, "dev_rx_nombuf", st.rx_nombuf);
+	field_u64(em, "dev_rx_errors", st.ierrors);
+	field_u64(em, "dev_tx_errors", st.oerrors);
+}
+
 static void
 show_port(struct emit *em, const struct tern_engine *e, uint16_t id)
 {
@@ -815,6 +830,7 @@ show_port(struct emit *em, const struct tern_engine *e, uint16_t id)
 	field_port_addrs(em, e, id);
 	field_str(em, "link", p->link < 0 ? "unknown" : p->link ? "up" : "down");
 	field_u64(em, "link_changes", p->link_changes);
+	fields_dev_stats(em, id);
 	row_end(em);
 }
 

@@ -510,9 +510,9 @@ test_show_fake(void)
 	exec_json("show lcores json", "\"polls\":[{\"port\":1,\"queue\":0}]");
 	exec_out("show ports",
 		 "port 0 (net_null0): driver=net_null mac=02:00:00:00:00:00 queues=1 rss=none "
-		 "rss_key=none tx_cksum=ipv4,udp rx_cksum=none queue_lcore=0:1 addrs=198.18.1.1/32 link=down link_changes=0\n"
+		 "rss_key=none tx_cksum=ipv4,udp rx_cksum=none queue_lcore=0:1 addrs=198.18.1.1/32 link=down link_changes=0 dev_rx_missed=0 dev_rx_nombuf=0 dev_rx_errors=0 dev_tx_errors=0\n"
 		 "port 1 (net_null1): driver=net_null mac=02:00:00:00:00:01 queues=1 rss=none "
-		 "rss_key=none tx_cksum=none rx_cksum=none queue_lcore=0:2 addrs=198.18.0.1/24 link=down link_changes=0\n");
+		 "rss_key=none tx_cksum=none rx_cksum=none queue_lcore=0:2 addrs=198.18.0.1/24 link=down link_changes=0 dev_rx_missed=0 dev_rx_nombuf=0 dev_rx_errors=0 dev_tx_errors=0\n");
 	exec_json("show ports json", "\"queue_lcore\":[{\"queue\":0,\"lcore\":2}],"
 		  "\"addrs\":[\"198.18.0.1/24\"]");
 	exec_json("show ports json", "\"tx_cksum\":[\"ipv4\",\"udp\"],\"rx_cksum\":[]");
