@@ -8,7 +8,9 @@
  *      or steered here and replies to send for other workers;
  *   3. requests left over from earlier iterations (the backlog) run;
  *   4. the RX queues are polled; a queue on a port with fewer queues than
- *      workers is spread over all workers (software steering).
+ *      workers is spread over all workers (software steering). While the
+ *      backlog is full (overload), up to TERN_SHED_BURSTS more bursts are
+ *      read per queue, shedding app requests and answering protocol traffic.
  * In every burst, protocol traffic (ARP, ICMP, NDP) is answered and sent
  * before any app runs; each app handles at most its budget of requests per
  * iteration, the rest wait in the backlog (dropped and counted when full).
@@ -44,6 +46,7 @@ extern "C" {
 #define TERN_BACKLOG 1024        /**< requests a worker keeps for later iterations */
 #define TERN_TXQ_NONE 0xffffu    /**< no TX queue of its own on this port */
 #define TERN_BUS_DRAIN_MAX 64    /**< events taken from the ring per iteration */
+#define TERN_SHED_BURSTS 16      /**< extra RX bursts per queue and iteration while the backlog is full */
 /** Frame flag inside the engine (never shown to apps): it comes from the
  *  backlog, so it was already charged to its source's rate limit. */
 #define TERN_F_DEFERRED 0x80u

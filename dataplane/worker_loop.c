@@ -194,8 +194,20 @@ tern_worker_poll_once(struct tern_worker *w)
 	work = tern_timers_run(w->idx);
 	work += drain_bus(w);
 	work += run_backlog(w);
-	for (unsigned i = 0; i < w->n_rxq; i++)
-		work += poll_rxq(w, &w->rxq[i], burst);
+	for (unsigned i = 0; i < w->n_rxq; i++) {
+		unsigned n = poll_rxq(w, &w->rxq[i], burst);
+
+		work += n;
+		/* Overloaded: with the backlog full, app requests are shed as
+		 * they are read, which costs little; read on, so protocol
+		 * traffic queued behind a flood is found and answered rather
+		 * than lost in a full RX ring. */
+		for (unsigned k = 0; n == burst && k < TERN_SHED_BURSTS &&
+		     tern_worker_backlog_len(w) >= TERN_BACKLOG; k++) {
+			n = poll_rxq(w, &w->rxq[i], burst);
+			work += n;
+		}
+	}
 	return work;
 }
 
