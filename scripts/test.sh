@@ -7,8 +7,8 @@
 # and the exit status is non-zero if the build or any test failed.
 #
 # A second build with AddressSanitizer and UBSan ($BUILD-asan) runs the unit
-# tests, the control socket, events and hot-swap tests again; its results
-# count in the same line.
+# tests and the integration tests again (all but three, see ASAN_INTEGRATION);
+# its results count in the same line.
 #
 # Environment: BUILD (build directory, default <repo>/build),
 #              ASAN_BUILD (default $BUILD-asan), TERN_NO_ASAN=1 (skip it),
@@ -19,7 +19,11 @@ ROOT=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
 ASAN_BUILD=${ASAN_BUILD:-$BUILD-asan}
 # The integration tests that also run in the sanitizer build.
-ASAN_INTEGRATION=(control_socket events hotswap)
+# All but idle and overload (their CPU and memory thresholds measure the
+# sanitizer's overhead, not ternd's) and kv_diff_loopback (kv_memcached runs
+# the same code inside ternd).
+ASAN_INTEGRATION=(control_socket events hostile hotswap kv_memcached memif pdump
+	startup_errors steering tap_offload telemetry veth_afxdp)
 HUGEPAGES=${HUGEPAGES:-256}
 
 # shellcheck source=SCRIPTDIR/lib/setup.sh
