@@ -19,9 +19,9 @@ ROOT=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
 ASAN_BUILD=${ASAN_BUILD:-$BUILD-asan}
 # The integration tests that also run in the sanitizer build.
-# All but idle and overload (their CPU and memory thresholds measure the
-# sanitizer's overhead, not ternd's) and kv_diff_loopback (kv_memcached runs
-# the same code inside ternd).
+# All but idle, overload and soak (their CPU and memory thresholds would
+# measure the sanitizer's overhead, not ternd's) and kv_diff_loopback
+# (kv_memcached runs the same code inside ternd).
 ASAN_INTEGRATION=(control_socket events hostile hotswap kv_memcached memif pdump
 	startup_errors steering tap_offload telemetry veth_afxdp)
 HUGEPAGES=${HUGEPAGES:-256}
