@@ -30,7 +30,6 @@ struct burst_ctx {
 	struct tern_udp_req req[TERN_BURST_MAX];
 	struct tern_parsed req_p[TERN_BURST_MAX];
 	uint8_t req_slot[TERN_BURST_MAX];
-	uint16_t req_ip_len[TERN_BURST_MAX]; /* the request's IP length, for the amplification limit */
 	struct rte_mbuf *drop[TERN_BURST_MAX];
 };
 
@@ -144,7 +143,6 @@ classify_udp(struct burst_ctx *c, struct rte_mbuf *m, const struct tern_parsed *
 	r->dst_addr = dst;
 	c->req_p[c->n_req] = *p;
 	c->req_slot[c->n_req] = slot;
-	c->req_ip_len[c->n_req] = p->l4_off - p->l3_off + sizeof(*udp) + p->payload_len;
 	c->n_req++;
 	return TO_APP;
 }
@@ -256,36 +254,29 @@ classify(struct burst_ctx *c, struct rte_mbuf *m)
 	}
 }
 
-/* How many more requests app slot may handle in this iteration. */
+/* Take up to want requests from app slot's budget for this iteration;
+ * returns how many it may handle. Counts the first time it runs out. */
 static uint32_t
-budget_left(struct tern_worker *w, uint8_t slot, const struct tern_handler *h)
+budget_take(struct tern_worker *w, uint8_t slot, const struct tern_handler *h, uint32_t want)
 {
 	struct tern_budget_use *u = &w->budget[slot];
+	uint32_t take;
 
 	if (h->budget == 0)
-		return UINT32_MAX;
+		return want;
 	if (u->iter != w->iter) {
 		u->iter = w->iter;
 		u->used = 0;
 		u->hit = 0;
 	}
-	return u->used >= h->budget ? 0 : h->budget - u->used;
-}
-
-/* Charge n requests to slot's budget; count the first time it runs out. */
-static void
-budget_charge(struct tern_worker *w, uint8_t slot, const struct tern_handler *h,
-	      uint32_t n, bool over)
-{
-	struct tern_budget_use *u = &w->budget[slot];
-
-	if (h->budget == 0)
-		return;
-	u->used += n;
-	if (over && !u->hit) {
+	/* used can pass budget when `app budget` lowers it mid-iteration. */
+	take = u->used >= h->budget ? 0 : RTE_MIN(want, h->budget - u->used);
+	u->used += take;
+	if (take < want && !u->hit) {
 		u->hit = 1;
 		tern_wctr_add(&w->wstats, TERN_WCTR_BUDGET_HITS, 1);
 	}
+	return take;
 }
 
 /* Call each app once per run of consecutive requests bound to it, so a
@@ -303,8 +294,7 @@ dispatch(struct burst_ctx *c)
 
 		for (j = i + 1; j < c->n_req && c->req_slot[j] == slot; j++)
 			;
-		take = RTE_MIN(budget_left(c->w, slot, h), (uint32_t)(j - i));
-		budget_charge(c->w, slot, h, take, take < (uint32_t)(j - i));
+		take = budget_take(c->w, slot, h, (uint32_t)(j - i));
 		if (take != 0)
 			h->burst(h->state, c->w->idx, &c->req[i], (uint16_t)take);
 		for (uint16_t k = i + (uint16_t)take; k < j; k++)
@@ -356,9 +346,13 @@ handoff(struct burst_ctx *c, struct tern_udp_req *r, uint8_t slot)
 static inline bool
 reply_too_big(const struct burst_ctx *c, uint16_t i, uint32_t len)
 {
+	const struct tern_parsed *p = &c->req_p[i];
 	uint32_t amp = c->ht->h[c->req_slot[i]].max_amp;
 
-	return amp != 0 && len > (uint64_t)amp * c->req_ip_len[i];
+	/* The request's IP length: headers up to UDP, UDP, payload. */
+	return amp != 0 &&
+	       len > (uint64_t)amp * (p->l4_off - p->l3_off + sizeof(struct rte_udp_hdr) +
+				      p->payload_len);
 }
 
 static inline uint32_t
