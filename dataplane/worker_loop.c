@@ -35,7 +35,8 @@ deliver_msg(struct tern_worker *w, const struct tern_handler_table *ht,
 }
 
 /* Frames handed or steered here: through the pipeline in runs of one port
- * and kind (they were counted as received where they arrived). */
+ * and kind (they were counted as received where they arrived). Messages
+ * in ev were delivered already and are skipped. */
 static void
 run_frames(struct tern_worker *w, const struct tern_event *ev, unsigned n)
 {
@@ -48,6 +49,10 @@ run_frames(struct tern_worker *w, const struct tern_event *ev, unsigned n)
 		uint16_t port = ev[i].port;
 		uint16_t k = 0;
 
+		if (kind == TERN_EV_MSG) {
+			i++;
+			continue;
+		}
 		for (; i < n && ev[i].kind == kind && ev[i].port == port; i++)
 			pkts[k++] = ev[i].m;
 		if (kind == TERN_EV_PKT) {
@@ -73,7 +78,6 @@ static unsigned
 drain_bus(struct tern_worker *w)
 {
 	struct tern_event ev[TERN_BUS_DRAIN_MAX];
-	struct tern_event frames[TERN_BUS_DRAIN_MAX];
 	const struct tern_handler_table *ht;
 	unsigned n, nf = 0;
 
@@ -85,10 +89,10 @@ drain_bus(struct tern_worker *w)
 		if (ev[i].kind == TERN_EV_MSG)
 			deliver_msg(w, ht, &ev[i]);
 		else
-			frames[nf++] = ev[i];
+			nf++;
 	}
 	if (nf != 0)
-		run_frames(w, frames, nf);
+		run_frames(w, ev, n);
 	return n;
 }
 
