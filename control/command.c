@@ -561,6 +561,23 @@ show_stats_total(struct emit *em, const struct tern_engine *e)
 	row_end(em);
 }
 
+/* The mbuf pool: occupancy now, its low-water mark and exhaustions
+ * (sampled every control tick, see pool_watch.h). */
+static void
+show_stats_pool(struct emit *em, const struct tern_engine *e)
+{
+	const struct tern_pool_watch *pw = &e->pool_watch;
+
+	tern_out_printf(em->o, em->json ? "\"pool\":{" : "pool:");
+	em->fields = 0;
+	field_u64(em, "size", pw->size);
+	field_u64(em, "in_use", tern_engine_mbufs_in_use(e));
+	field_u64(em, "min_available", pw->min_available);
+	field_u64(em, "exhaustions", pw->exhaustions);
+	field_u64(em, "exhausted_ms", pw->exhausted_ns / 1000000);
+	row_end(em);
+}
+
 static void
 show_stats(struct emit *em, const struct tern_engine *e)
 {
@@ -598,6 +615,9 @@ show_stats(struct emit *em, const struct tern_engine *e)
 	if (em->json)
 		tern_out_printf(em->o, ",");
 	show_stats_total(em, e);
+	if (em->json)
+		tern_out_printf(em->o, ",");
+	show_stats_pool(em, e);
 	if (em->json)
 		tern_out_printf(em->o, "}");
 }
@@ -805,6 +825,7 @@ show_port(struct emit *em, const struct tern_engine *e, uint16_t id)
 {
 	const struct tern_port *p = &e->ports[id];
 	char mac[RTE_ETHER_ADDR_FMT_SIZE];
+	uint64_t kdrop;
 
 	rte_ether_format_addr(mac, sizeof(mac), &p->mac);
 	row_begin(em, "port %u (%s):", id, p->name);
@@ -831,6 +852,8 @@ show_port(struct emit *em, const struct tern_engine *e, uint16_t id)
 	field_str(em, "link", p->link < 0 ? "unknown" : p->link ? "up" : "down");
 	field_u64(em, "link_changes", p->link_changes);
 	fields_dev_stats(em, id);
+	if (tern_kernel_drops_total(&p->kdrops, &kdrop))
+		field_u64(em, "kernel_rx_dropped", kdrop);
 	row_end(em);
 }
 

@@ -58,6 +58,28 @@ add_ctr_dict(struct rte_tel_data *d, const char *key, const uint64_t *v)
 	return ret;
 }
 
+/* The mbuf pool's occupancy and exhaustions (pool_watch.h) as dict "pool". */
+static int
+add_pool_dict(struct rte_tel_data *d, const struct tern_engine *e)
+{
+	const struct tern_pool_watch *pw = &e->pool_watch;
+	struct rte_tel_data *c = rte_tel_data_alloc();
+	int ret;
+
+	if (c == NULL)
+		return -ENOMEM;
+	rte_tel_data_start_dict(c);
+	rte_tel_data_add_dict_u64(c, "size", pw->size);
+	rte_tel_data_add_dict_u64(c, "in_use", tern_engine_mbufs_in_use(e));
+	rte_tel_data_add_dict_u64(c, "min_available", pw->min_available);
+	rte_tel_data_add_dict_u64(c, "exhaustions", pw->exhaustions);
+	rte_tel_data_add_dict_u64(c, "exhausted_ms", pw->exhausted_ns / 1000000);
+	ret = rte_tel_data_add_dict_container(d, "pool", c, 0);
+	if (ret < 0)
+		rte_tel_data_free(c);
+	return ret;
+}
+
 static int
 fill_stats(const struct tern_engine *e, struct rte_tel_data *d)
 {
@@ -76,7 +98,8 @@ fill_stats(const struct tern_engine *e, struct rte_tel_data *d)
 		if (ret < 0)
 			return ret;
 	}
-	return add_ctr_dict(d, "total", total);
+	ret = add_ctr_dict(d, "total", total);
+	return ret < 0 ? ret : add_pool_dict(d, e);
 }
 
 static int

@@ -35,6 +35,8 @@
 
 #define MAX_IPS TERN_MAX_ADDRS
 #define CONTROL_TICK_MS 100
+#define MBUFS_MIN 64
+#define MBUFS_MAX (1u << 24)
 
 #ifndef TERN_APP_DIR
 #define TERN_APP_DIR "/usr/local/lib/tern/apps"
@@ -71,6 +73,8 @@ usage(FILE *f)
 		"                            then sleep offline when idle; adaptive:sleep_max_us=N,...)\n"
 		"  --steer MODE              auto (default: spread a port with fewer queues than\n"
 		"                            workers over all workers by flow hash) or off\n"
+		"  --mbufs N                 mbufs in the pool, %u-%u (default: enough for every\n"
+		"                            ring, backlog and event ring full)\n"
 		"  --control PATH            control socket (default %s/<file-prefix>.sock;\n"
 		"                            'none' for no socket)\n"
 		"  --control-group GROUP     let GROUP use the control socket (mode 0660, not 0600)\n"
@@ -79,7 +83,8 @@ usage(FILE *f)
 		"  --help                    this text\n"
 		"example: ternd -l 0,1 --no-pci --vdev net_af_xdp0,iface=veth0 -- \\\n"
 		"           --ip 198.18.0.1/24 --exec start.cmds\n",
-		TERN_BURST_MAX, TERN_BURST_DEFAULT, TERN_CTL_DIR, TERN_APP_DIR);
+		TERN_BURST_MAX, TERN_BURST_DEFAULT, MBUFS_MIN, MBUFS_MAX, TERN_CTL_DIR,
+		TERN_APP_DIR);
 }
 
 static int
@@ -142,6 +147,12 @@ parse_opt(int opt, struct ternd_opts *o, struct tern_err *err)
 			return tern_err_set(err, EINVAL, "bad --steer '%s' (expected auto or off)",
 					    optarg);
 		return 0;
+	case 'm':
+		if (parse_uint(optarg, MBUFS_MIN, MBUFS_MAX, &v) < 0)
+			return tern_err_set(err, EINVAL, "bad --mbufs '%s' (expected %u-%u)",
+					    optarg, MBUFS_MIN, MBUFS_MAX);
+		o->conf.n_mbufs = (unsigned)v;
+		return 0;
 	case 'c':
 		o->control = optarg;
 		return 0;
@@ -170,6 +181,7 @@ parse_args(int argc, char **argv, struct ternd_opts *o, struct tern_err *err)
 		{ "rss", required_argument, NULL, 'r' },
 		{ "idle", required_argument, NULL, 'I' },
 		{ "steer", required_argument, NULL, 's' },
+		{ "mbufs", required_argument, NULL, 'm' },
 		{ "control", required_argument, NULL, 'c' },
 		{ "control-group", required_argument, NULL, 'g' },
 		{ "app-dir", required_argument, NULL, 'a' },
@@ -395,8 +407,11 @@ main(int argc, char **argv)
 			tern_ctl_poll(ctl, &engine, CONTROL_TICK_MS);
 		else
 			usleep(CONTROL_TICK_MS * 1000);
-		TERN_ENGINE_FOREACH_PORT(&engine, pid)
+		TERN_ENGINE_FOREACH_PORT(&engine, pid) {
 			tern_port_watch_link(&engine.ports[pid], stdout);
+			tern_kernel_drops_poll(&engine.ports[pid].kdrops);
+		}
+		tern_engine_watch_pool(&engine, stdout);
 	}
 
 	printf("ternd: %s, stopping\n", strsignal(quit_signal));

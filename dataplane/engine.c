@@ -3,6 +3,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -20,10 +21,26 @@
 #include "worker.h"
 
 #define DEFAULT_NB_DESC 1024
-#define POOL_CACHE 256
+#define POOL_CACHE 256u
 #define POOL_SPARE 4096
 #define RECLAIM_PASSES 10
 #define RECLAIM_WAIT_US 10000
+
+static uint64_t
+monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The pool is exhausted when it cannot give every worker two bursts. */
+static unsigned
+pool_low_mark(const struct tern_engine *e)
+{
+	return 2 * e->n_workers * e->conf.burst;
+}
 
 int
 tern_steer_mode_parse(const char *s, enum tern_steer_mode *mode)
@@ -55,15 +72,19 @@ conf_defaults(struct tern_engine_conf *c)
 }
 
 /* Enough mbufs for every RX and TX ring full, every worker's burst and TX
- * buffer, the per-lcore caches, and spare for apps that hold some. */
+ * buffer, the per-lcore caches, every worker's backlog full and (with more
+ * than one worker) every event ring full of frames, plus spare: what the
+ * engine holds itself can then never run the pool dry. */
 static unsigned
 pool_size(const struct tern_engine *e, uint16_t n_ports)
 {
 	const struct tern_engine_conf *c = &e->conf;
 	unsigned per_port = e->n_workers * (c->nb_rxd + c->nb_txd);
+	unsigned ring = c->bus_ring != 0 ? c->bus_ring : TERN_BUS_RING_DEFAULT;
+	unsigned per_worker = 2 * TERN_BURST_MAX + POOL_CACHE + TERN_BACKLOG +
+			      (e->n_workers > 1 ? ring : 0);
 
-	return n_ports * per_port + e->n_workers * (2 * TERN_BURST_MAX + POOL_CACHE) +
-	       POOL_SPARE;
+	return n_ports * per_port + e->n_workers * per_worker + POOL_SPARE;
 }
 
 static int
@@ -100,8 +121,10 @@ static int
 create_pool(struct tern_engine *e, uint16_t n_ports, struct tern_err *err)
 {
 	unsigned n = e->conf.n_mbufs != 0 ? e->conf.n_mbufs : pool_size(e, n_ports);
+	/* per-lcore caches: at most a quarter of a small pool */
+	unsigned cache = RTE_MIN(POOL_CACHE, n / 4);
 
-	e->pool = rte_pktmbuf_pool_create("tern_mbufs", n, POOL_CACHE, 0,
+	e->pool = rte_pktmbuf_pool_create("tern_mbufs", n, cache, 0,
 					  RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
 	if (e->pool == NULL)
 		return tern_err_set(err, rte_errno, "cannot create a pool of %u mbufs: %s "
@@ -241,6 +264,7 @@ tern_engine_start_ports(struct tern_engine *e, struct tern_err *err)
 		assign_queues(e, &e->ports[pid]);
 	}
 	e->mbufs_baseline = tern_engine_mbufs_in_use(e);
+	tern_pool_watch_init(&e->pool_watch, e->pool->size, pool_low_mark(e), monotonic_ns());
 	return 0;
 }
 
@@ -798,6 +822,28 @@ unsigned
 tern_engine_mbufs_in_use(const struct tern_engine *e)
 {
 	return e->pool != NULL ? rte_mempool_in_use_count(e->pool) : 0;
+}
+
+enum tern_pool_event
+tern_engine_watch_pool(struct tern_engine *e, FILE *f)
+{
+	struct tern_pool_watch *pw = &e->pool_watch;
+	enum tern_pool_event ev;
+
+	if (e->pool == NULL)
+		return TERN_POOL_STEADY;
+	ev = tern_pool_watch_sample(pw, rte_mempool_avail_count(e->pool), monotonic_ns());
+	if (ev == TERN_POOL_EXHAUSTED)
+		fprintf(f, "mbuf pool exhausted: %u of %u mbufs in use; the drivers drop what "
+			"arrives until mbufs come back (dev_rx_nombuf, dev_rx_missed in 'show "
+			"ports'); a bigger pool: ternd -- --mbufs N\n", pw->size - pw->available,
+			pw->size);
+	else if (ev == TERN_POOL_RECOVERED)
+		fprintf(f, "mbuf pool recovered after %.1f ms: %u of %u mbufs available\n",
+			(double)(pw->last_ns - pw->since_ns) / 1e6, pw->available, pw->size);
+	if (ev != TERN_POOL_STEADY)
+		fflush(f);
+	return ev;
 }
 
 unsigned

@@ -24,6 +24,7 @@
 #include "handler_table.h"
 #include "idle.h"
 #include "latency_hist.h"
+#include "pool_watch.h"
 #include "port.h"
 #include "rss.h"
 #include "stats.h"
@@ -86,6 +87,7 @@ struct tern_engine {
 	bool steered[TERN_MAX_PORTS];              /**< the port's queues are spread */
 	struct tern_app_instance *apps[TERN_MAX_APPS + 1]; /**< by slot; control thread only */
 	unsigned mbufs_baseline;                   /**< pool in-use count when workers started */
+	struct tern_pool_watch pool_watch;         /**< control thread (tern_engine_watch_pool) */
 	bool running;
 	volatile bool stop;                        /**< tells workers to leave their loop */
 };
@@ -185,6 +187,13 @@ unsigned tern_engine_worker_queues(const struct tern_engine *e, unsigned worker)
 
 /** mbufs of the pool not in the pool's free list right now. */
 unsigned tern_engine_mbufs_in_use(const struct tern_engine *e);
+
+/**
+ * Sample the mbuf pool (control thread, every tick): updates e->pool_watch
+ * and, when an exhaustion starts or ends, says so on f with what to do.
+ * @return the event (TERN_POOL_EXHAUSTED, TERN_POOL_RECOVERED or STEADY).
+ */
+enum tern_pool_event tern_engine_watch_pool(struct tern_engine *e, FILE *f);
 
 #ifdef __cplusplus
 }

@@ -162,8 +162,10 @@ port_queues_setup(struct tern_port *p, const struct tern_port_conf *c,
 		ret = rte_eth_rx_queue_setup(p->port_id, q, nb_rxd, socket, &rxconf, c->pool);
 		if (ret < 0)
 			return tern_err_set(err, -ret, "port %u (%s): rte_eth_rx_queue_setup "
-					    "(queue %u, %u descriptors): %s", p->port_id,
-					    p->name, q, nb_rxd, strerror(-ret));
+					    "(queue %u, %u descriptors): %s (the pool has %u "
+					    "mbufs: if --mbufs made it too small for the rings, "
+					    "raise it or leave the default)", p->port_id,
+					    p->name, q, nb_rxd, strerror(-ret), c->pool->size);
 		ret = rte_eth_tx_queue_setup(p->port_id, q, nb_txd, socket, &txconf);
 		if (ret < 0)
 			return tern_err_set(err, -ret, "port %u (%s): rte_eth_tx_queue_setup "
@@ -465,6 +467,7 @@ tern_port_start(struct tern_port *p, struct tern_err *err)
 	port_learn_reta(p, info.reta_size);
 	port_learn_key(p, &info);
 	port_learn_kernel_if(p, &info);
+	tern_kernel_drops_init(&p->kdrops, p->driver, p->kernel_if);
 	return 0;
 }
 

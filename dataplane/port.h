@@ -15,6 +15,8 @@
 #include <rte_ether.h>
 #include <rte_mempool.h>
 
+#include "kernel_drops.h"
+
 #include "err.h"
 #include "rss.h"
 
@@ -51,6 +53,7 @@ struct tern_port {
 	int8_t link;                          /**< 1 up, 0 down, -1 not read yet (tern_port_watch_link) */
 	char kernel_if[32];                   /**< the kernel interface under a vdev (iface=), or "" */
 	uint32_t link_changes;                /**< up/down transitions seen since start */
+	struct tern_kernel_drops kdrops;      /**< kernel drops under a vdev; control thread */
 	bool started;
 };
 

@@ -156,6 +156,7 @@ expect_error "unknown option" dev "unknown option" -- --bogus
 expect_error "--burst 0" dev "burst" -- --burst 0
 expect_error "--burst abc" dev "burst" -- --burst abc
 expect_error "--rss sideways" dev "rss" -- --rss sideways
+expect_error "--mbufs 10" dev "bad --mbufs '10'" "64-" -- --mbufs 10
 expect_error "--ip 300.1.1.1" dev "address" -- --ip 300.1.1.1
 expect_error "missing --exec file" dev "cannot read exec file" "$TMP/none.cmds" -- \
 	--exec "$TMP/none.cmds"

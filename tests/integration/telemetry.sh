@@ -4,7 +4,8 @@
 # Integration test: ternd's /tern/... commands on DPDK's telemetry socket,
 # read with the stock dpdk-telemetry.py.
 #   - before traffic: /tern/info names the memif port and one worker;
-#     /tern/stats is valid JSON with every counter and all zero;
+#     /tern/stats is valid JSON with every counter and all zero, and the
+#     mbuf pool (size, in use, never exhausted);
 #   - memif_peer sends ARP, ICMP and COUNT UDP echoes through a net_memif port;
 #   - after traffic: /tern/stats total and port0 show rx=tx=COUNT+2 and no
 #     drops; /tern/stats/lcores sums to the same; /tern/latency counts every
@@ -78,9 +79,11 @@ check "$TERN_TMP/info.json" \
 
 query /tern/stats "$TERN_TMP/stats0.json"
 check "$TERN_TMP/stats0.json" \
-	"sorted(d) == ['port0', 'total']" \
-	"all(sorted(d[k]) == sorted($CTRS) for k in d)" \
-	"all(v == 0 for k in d for v in d[k].values())" ||
+	"sorted(d) == ['pool', 'port0', 'total']" \
+	"all(sorted(d[k]) == sorted($CTRS) for k in d if k != 'pool')" \
+	"all(v == 0 for k in d if k != 'pool' for v in d[k].values())" \
+	"sorted(d['pool']) == ['exhausted_ms', 'exhaustions', 'in_use', 'min_available', 'size']" \
+	"d['pool']['size'] > d['pool']['in_use'] >= 0 and d['pool']['min_available'] > 0 and d['pool']['exhaustions'] == 0" ||
 	tern_fail "/tern/stats before traffic is wrong"
 query /tern/latency "$TERN_TMP/lat0.json"
 check "$TERN_TMP/lat0.json" \

@@ -319,7 +319,8 @@ test_show_empty(void)
 	exec_out("show stats",
 		 "total: rx=0 tx=0 drop_malformed=0 drop_not_for_us=0 drop_no_handler=0 "
 		 "drop_bad_cksum=0 drop_tx_full=0 drop_unsupported=0 drop_app=0 "
-		 "drop_bad_verdict=0 drop_backlog=0 drop_bus_full=0 drop_handoff=0 drop_amplification=0 drop_bad_source=0 drop_rate_limit=0 drop_too_big=0\n");
+		 "drop_bad_verdict=0 drop_backlog=0 drop_bus_full=0 drop_handoff=0 drop_amplification=0 drop_bad_source=0 drop_rate_limit=0 drop_too_big=0\n"
+		 "pool: size=0 in_use=0 min_available=0 exhaustions=0 exhausted_ms=0\n");
 	exec_json("show stats json", "{\"ports\":[],\"lcores\":[],\"total\":{\"rx\":0,");
 	exec_out("show latency",
 		 "total: count=0 p50_cycles=0 p90_cycles=0 p99_cycles=0 p999_cycles=0 "
@@ -390,6 +391,11 @@ fake_engine_setup(void)
 		return -ENOMEM;
 	memset(eng.workers, 0, 2 * sizeof(struct tern_worker));
 	eng.n_workers = 2;
+	tern_pool_watch_init(&eng.pool_watch, 4096, 64, 0);
+	tern_pool_watch_sample(&eng.pool_watch, 17, 1000000);
+	tern_pool_watch_sample(&eng.pool_watch, 4000, 1001000000);
+	tern_pool_watch_sample(&eng.pool_watch, 3, 2000000000);
+	tern_pool_watch_sample(&eng.pool_watch, 4096, 2500000000);
 	eng.worker_lcore[0] = 1;
 	eng.worker_lcore[1] = 2;
 	eng.n_ports = 2;
@@ -501,7 +507,10 @@ test_show_fake(void)
 		 "drop_app=5 drop_bad_verdict=0 drop_backlog=0 drop_bus_full=0 drop_handoff=0 drop_amplification=0 drop_bad_source=0 drop_rate_limit=0 drop_too_big=0\n"
 		 "total: rx=15 tx=9 drop_malformed=0 drop_not_for_us=0 "
 		 "drop_no_handler=0 drop_bad_cksum=0 drop_tx_full=0 drop_unsupported=0 "
-		 "drop_app=5 drop_bad_verdict=0 drop_backlog=0 drop_bus_full=0 drop_handoff=0 drop_amplification=0 drop_bad_source=0 drop_rate_limit=0 drop_too_big=0\n");
+		 "drop_app=5 drop_bad_verdict=0 drop_backlog=0 drop_bus_full=0 drop_handoff=0 drop_amplification=0 drop_bad_source=0 drop_rate_limit=0 drop_too_big=0\n"
+		 "pool: size=4096 in_use=0 min_available=3 exhaustions=2 exhausted_ms=1500\n");
+	exec_json("show stats json", "\"pool\":{\"size\":4096,\"in_use\":0,\"min_available\":3,"
+		  "\"exhaustions\":2,\"exhausted_ms\":1500}}");
 	exec_json("show stats json", "{\"ports\":[{\"port\":0,\"name\":\"net_null0\",\"rx\":10,");
 	exec_json("show stats json", "\"lcores\":[{\"lcore\":1,\"worker\":0,\"rx\":10,");
 	exec_json("show stats json", "\"total\":{\"rx\":15,\"tx\":9,");

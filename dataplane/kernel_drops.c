@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Drops the kernel counted under a vdev: see kernel_drops.h. */
+#include <dirent.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <linux/if_packet.h>
+
+#include "kernel_drops.h"
+
+static bool
+read_sysfs_rx_dropped(const char *ifname, uint64_t *v)
+{
+	char path[112];
+	unsigned long long x;
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/rx_dropped", ifname);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return false;
+	n = fscanf(f, "%llu", &x);
+	fclose(f);
+	if (n != 1)
+		return false;
+	*v = x;
+	return true;
+}
+
+/* Is fd an AF_PACKET socket bound to interface ifindex? */
+static bool
+is_packet_socket_on(int fd, unsigned ifindex)
+{
+	struct sockaddr_ll sll;
+	socklen_t len = sizeof(sll);
+
+	memset(&sll, 0, sizeof(sll));
+	if (getsockname(fd, (struct sockaddr *)&sll, &len) < 0)
+		return false;
+	return sll.sll_family == AF_PACKET && (unsigned)sll.sll_ifindex == ifindex;
+}
+
+/* The af_packet driver's sockets: this process's descriptors that are packet
+ * sockets bound to the interface. */
+static void
+find_packet_sockets(struct tern_kernel_drops *d)
+{
+	unsigned ifindex = if_nametoindex(d->ifname);
+	struct dirent *de;
+	DIR *dir;
+
+	if (ifindex == 0 || (dir = opendir("/proc/self/fd")) == NULL)
+		return;
+	while ((de = readdir(dir)) != NULL && d->n_fds < TERN_KDROPS_MAX_FDS) {
+		char *end;
+		long fd = strtol(de->d_name, &end, 10);
+
+		if (end == de->d_name || *end != '\0' || fd == dirfd(dir))
+			continue;
+		if (is_packet_socket_on((int)fd, ifindex))
+			d->fds[d->n_fds++] = (int)fd;
+	}
+	closedir(dir);
+}
+
+void
+tern_kernel_drops_init(struct tern_kernel_drops *d, const char *driver, const char *ifname)
+{
+	memset(d, 0, sizeof(*d));
+	if (ifname == NULL || ifname[0] == '\0' || strlen(ifname) >= sizeof(d->ifname))
+		return;
+	snprintf(d->ifname, sizeof(d->ifname), "%s", ifname);
+	d->have_sysfs = read_sysfs_rx_dropped(d->ifname, &d->sysfs_base);
+	if (driver != NULL && strcmp(driver, "net_af_packet") == 0) {
+		find_packet_sockets(d);
+		tern_kernel_drops_poll(d); /* reset what the sockets counted before */
+		d->packet_drops = 0;
+	}
+}
+
+void
+tern_kernel_drops_poll(struct tern_kernel_drops *d)
+{
+	uint64_t v;
+
+	if (d->have_sysfs && read_sysfs_rx_dropped(d->ifname, &v) && v >= d->sysfs_base)
+		d->sysfs_delta = v - d->sysfs_base;
+	for (unsigned i = 0; i < d->n_fds; i++) {
+		struct tpacket_stats st;
+		socklen_t len = sizeof(st);
+
+		if (getsockopt(d->fds[i], SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0)
+			d->packet_drops += st.tp_drops;
+	}
+}
+
+bool
+tern_kernel_drops_total(const struct tern_kernel_drops *d, uint64_t *total)
+{
+	if (!d->have_sysfs && d->n_fds == 0)
+		return false;
+	*total = d->sysfs_delta + d->packet_drops;
+	return true;
+}
