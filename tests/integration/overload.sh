@@ -16,6 +16,7 @@
 #     frame ternd received is accounted for (rx = tx + drops);
 #   - within a second of the flood stopping, the slow app answers again, and
 #     then 50 requests in a row are all answered;
+#   - the default mbuf pool never runs dry (show stats: exhaustions=0);
 #   - memory stays bounded: ternd's resident memory after the flood is within
 #     1 MiB of before; exit 0 and no leaked mbuf.
 #
@@ -43,6 +44,7 @@ nif="tovn$$"
 in_ns() { ip netns exec "$ns" "$@"; }
 ctl() { "$TERNCTL" -s "/run/tern/$TERN_PREFIX.sock" "$@"; }
 stat_total() { ctl show stats | ternd_counter /dev/stdin 'total:' "$1"; }
+pool_field() { ctl show stats | ternd_counter /dev/stdin 'pool:' "$1"; }
 port_field() { ctl show ports | tr ' ' '\n' | sed -n "s/^$1=\([0-9]*\)$/\1/p" | head -1; }
 rss_kb() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$TERND_PID/status"; }
 
@@ -113,6 +115,11 @@ drops=$(ctl show stats | grep '^total:' | tr ' ' '\n' | sed -n 's/^drop_[a-z_]*=
 tern_say "counted: rx=$rx tx=$tx drops=$drops (drop_backlog=$backlog) dev_rx_missed=$missed kernel_rx_dropped=${kdrop:-n/a}"
 [ $((backlog + missed)) -gt 0 ] || tern_fail "an overload of $sent requests left no drop counted"
 [ "$rx" = $((tx + drops)) ] || tern_fail "rx=$rx but tx + drops = $((tx + drops))"
+
+# The default pool fits the rings and the full backlog: the flood never
+# emptied it.
+tern_say "$(ctl show stats | grep '^pool:')"
+[ "$(pool_field exhaustions)" = 0 ] || tern_fail "the default mbuf pool ran dry under the flood"
 
 rss1=$(rss_kb)
 tern_say "resident memory: ${rss0} kB before, ${rss1} kB after"
