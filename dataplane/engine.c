@@ -3,7 +3,6 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -25,15 +24,6 @@
 #define POOL_SPARE 4096
 #define RECLAIM_PASSES 10
 #define RECLAIM_WAIT_US 10000
-
-static uint64_t
-monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* The pool is exhausted when it cannot give every worker two bursts. */
 static unsigned
@@ -264,7 +254,7 @@ tern_engine_start_ports(struct tern_engine *e, struct tern_err *err)
 		assign_queues(e, &e->ports[pid]);
 	}
 	e->mbufs_baseline = tern_engine_mbufs_in_use(e);
-	tern_pool_watch_init(&e->pool_watch, e->pool->size, pool_low_mark(e), monotonic_ns());
+	tern_pool_watch_init(&e->pool_watch, e->pool->size, pool_low_mark(e), tern_host_ops.now_ns());
 	return 0;
 }
 
@@ -832,7 +822,7 @@ tern_engine_watch_pool(struct tern_engine *e, FILE *f)
 
 	if (e->pool == NULL)
 		return TERN_POOL_STEADY;
-	ev = tern_pool_watch_sample(pw, rte_mempool_avail_count(e->pool), monotonic_ns());
+	ev = tern_pool_watch_sample(pw, rte_mempool_avail_count(e->pool), tern_host_ops.now_ns());
 	if (ev == TERN_POOL_EXHAUSTED)
 		fprintf(f, "mbuf pool exhausted: %u of %u mbufs in use; the drivers drop what "
 			"arrives until mbufs come back (dev_rx_nombuf, dev_rx_missed in 'show "

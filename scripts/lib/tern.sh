@@ -110,6 +110,21 @@ ternd_counter() {
 	grep -m1 "^$2" "$1" | tr ' ' '\n' | sed -n "s/^$3=\(-\{0,1\}[0-9]\{1,\}\)\$/\1/p"
 }
 
+# The running ternd (prefix from tern_prefix), through its default control
+# socket: tern_ctl ARGS... runs ternctl; tern_stat LINE_PREFIX NAME prints a
+# counter of `show stats` (e.g. total: rx, pool: exhaustions); tern_port_stat
+# NAME one of port 0's `show ports` fields (e.g. kernel_rx_dropped);
+# tern_drops_total the sum of every drop_* counter in the total.
+tern_ctl() { "$TERNCTL" -s "/run/tern/$TERN_PREFIX.sock" "$@"; }
+tern_stat() { tern_ctl show stats | ternd_counter /dev/stdin "$1" "$2"; }
+tern_port_stat() {
+	tern_ctl show ports | tr ' ' '\n' | sed -n "s/^$1=\([0-9]*\)$/\1/p" | head -1
+}
+tern_drops_total() {
+	tern_ctl show stats | grep '^total:' | tr ' ' '\n' |
+		sed -n 's/^drop_[a-z_]*=\([0-9]*\)$/\1/p' | awk '{ s += $1 } END { print s + 0 }'
+}
+
 # ternd_check_exit LOG: asserts exit status 0, a report, and leaked=0.
 ternd_check_exit() {
 	local leaked

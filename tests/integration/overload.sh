@@ -42,10 +42,6 @@ ns="tern_ovl_$$"
 hif="tovh$$"
 nif="tovn$$"
 in_ns() { ip netns exec "$ns" "$@"; }
-ctl() { "$TERNCTL" -s "/run/tern/$TERN_PREFIX.sock" "$@"; }
-stat_total() { ctl show stats | ternd_counter /dev/stdin 'total:' "$1"; }
-pool_field() { ctl show stats | ternd_counter /dev/stdin 'pool:' "$1"; }
-port_field() { ctl show ports | tr ' ' '\n' | sed -n "s/^$1=\([0-9]*\)$/\1/p" | head -1; }
 rss_kb() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$TERND_PID/status"; }
 
 tern_veth_setup "$ns" "$hif" "$nif" "$NS_ADDR/24" ||
@@ -105,21 +101,20 @@ done
 
 # Counted: what the workers could not take, and every frame accounted for.
 sleep 0.5
-backlog=$(stat_total drop_backlog)
-missed=$(port_field dev_rx_missed)
-kdrop=$(port_field kernel_rx_dropped)
-rx=$(stat_total rx)
-tx=$(stat_total tx)
-drops=$(ctl show stats | grep '^total:' | tr ' ' '\n' | sed -n 's/^drop_[a-z_]*=\([0-9]*\)$/\1/p' |
-	awk '{ s += $1 } END { print s + 0 }')
+backlog=$(tern_stat total: drop_backlog)
+missed=$(tern_port_stat dev_rx_missed)
+kdrop=$(tern_port_stat kernel_rx_dropped)
+rx=$(tern_stat total: rx)
+tx=$(tern_stat total: tx)
+drops=$(tern_drops_total)
 tern_say "counted: rx=$rx tx=$tx drops=$drops (drop_backlog=$backlog) dev_rx_missed=$missed kernel_rx_dropped=${kdrop:-n/a}"
 [ $((backlog + missed)) -gt 0 ] || tern_fail "an overload of $sent requests left no drop counted"
 [ "$rx" = $((tx + drops)) ] || tern_fail "rx=$rx but tx + drops = $((tx + drops))"
 
 # The default pool fits the rings and the full backlog: the flood never
 # emptied it.
-tern_say "$(ctl show stats | grep '^pool:')"
-[ "$(pool_field exhaustions)" = 0 ] || tern_fail "the default mbuf pool ran dry under the flood"
+tern_say "$(tern_ctl show stats | grep '^pool:')"
+[ "$(tern_stat pool: exhaustions)" = 0 ] || tern_fail "the default mbuf pool ran dry under the flood"
 
 rss1=$(rss_kb)
 tern_say "resident memory: ${rss0} kB before, ${rss1} kB after"

@@ -44,10 +44,6 @@ ns="tern_pool_$$"
 hif="tpxh$$"
 nif="tpxn$$"
 in_ns() { ip netns exec "$ns" "$@"; }
-ctl() { "$TERNCTL" -s "/run/tern/$TERN_PREFIX.sock" "$@"; }
-stat_total() { ctl show stats | ternd_counter /dev/stdin 'total:' "$1"; }
-pool_field() { ctl show stats | ternd_counter /dev/stdin 'pool:' "$1"; }
-port_field() { ctl show ports | tr ' ' '\n' | sed -n "s/^$1=\([0-9]*\)$/\1/p" | head -1; }
 veth_tx_dropped() { in_ns cat "/sys/class/net/$nif/statistics/tx_dropped"; }
 ask() { in_ns /usr/bin/python3 "$UDP_ASK" "$TERN_ADDR" $SLOW_PORT "$@"; }
 
@@ -74,15 +70,15 @@ run_case() {
 	tern_say "ternd up on $TERN_DRIVER with a pool of $MBUFS mbufs"
 	in_ns ping -c 2 -W 2 "$TERN_ADDR" >/dev/null || tern_fail "ping before the flood failed"
 	[ "$(ask hello)" = hello ] || tern_fail "the slow app does not answer before the flood"
-	[ "$(pool_field size)" = "$MBUFS" ] || tern_fail "show stats: pool size $(pool_field size), not $MBUFS"
-	[ "$(pool_field exhaustions)" = 0 ] || tern_fail "the pool was exhausted before any load"
+	[ "$(tern_stat pool: size)" = "$MBUFS" ] || tern_fail "show stats: pool size $(tern_stat pool: size), not $MBUFS"
+	[ "$(tern_stat pool: exhaustions)" = 0 ] || tern_fail "the pool was exhausted before any load"
 	sleep 0.3
-	rx0=$(stat_total rx)
-	tx0=$(stat_total tx)
+	rx0=$(tern_stat total: rx)
+	tx0=$(tern_stat total: tx)
 	vdrop0=$(veth_tx_dropped)
-	missed0=$(port_field dev_rx_missed)
-	nombuf0=$(port_field dev_rx_nombuf)
-	kdrop0=$(port_field kernel_rx_dropped)
+	missed0=$(tern_port_stat dev_rx_missed)
+	nombuf0=$(tern_port_stat dev_rx_nombuf)
+	kdrop0=$(tern_port_stat kernel_rx_dropped)
 
 	tern_say "flooding UDP $SLOW_PORT for $FLOOD_SECONDS s (capacity about 10 000/s)"
 	read -r _ sent _ replies _ _ _ _ _ _ _ _ _ drain_ms < <(in_ns /usr/bin/python3 "$UDP_FLOOD" \
@@ -91,11 +87,11 @@ run_case() {
 	# What the flood cost, before anything else is sent (after a control tick:
 	# ternd reads the kernel's counters every 100 ms).
 	sleep 0.3
-	rx1=$(stat_total rx)
-	tx1=$(stat_total tx)
-	missed=$(($(port_field dev_rx_missed) - missed0))
-	nombuf=$(($(port_field dev_rx_nombuf) - nombuf0))
-	kdrop=$(($(port_field kernel_rx_dropped) - kdrop0))
+	rx1=$(tern_stat total: rx)
+	tx1=$(tern_stat total: tx)
+	missed=$(($(tern_port_stat dev_rx_missed) - missed0))
+	nombuf=$(($(tern_port_stat dev_rx_nombuf) - nombuf0))
+	kdrop=$(($(tern_port_stat kernel_rx_dropped) - kdrop0))
 	vdrop=$(($(veth_tx_dropped) - vdrop0))
 	tern_say "flood: $sent requests sent, $replies answered, the last $drain_ms ms after the flood"
 
@@ -114,9 +110,9 @@ run_case() {
 
 	# The exhaustion was seen, logged and counted.
 	sleep 0.3
-	exh=$(pool_field exhaustions)
-	exh_ms=$(pool_field exhausted_ms)
-	min_av=$(pool_field min_available)
+	exh=$(tern_stat pool: exhaustions)
+	exh_ms=$(tern_stat pool: exhausted_ms)
+	min_av=$(tern_stat pool: min_available)
 	tern_say "pool: exhaustions=$exh exhausted_ms=$exh_ms min_available=$min_av"
 	[ "${exh:-0}" -ge 1 ] || tern_fail "show stats counted no pool exhaustion (min_available=$min_av)"
 	grep -q '^mbuf pool exhausted: ' "$TERN_TMP/ternd.log" || tern_fail "ternd did not log the exhaustion"
@@ -129,10 +125,9 @@ run_case() {
 	# namespace's own chatter (ARP, IPv6 router solicitations, MLD reports) adds
 	# a few frames: slack 8. dev_rx_nombuf counts the driver's failed attempts
 	# to get mbufs, not frames (a frame it could not take stays in the ring).
-	rx=$(stat_total rx)
-	tx=$(stat_total tx)
-	drops=$(ctl show stats | grep '^total:' | tr ' ' '\n' | sed -n 's/^drop_[a-z_]*=\([0-9]*\)$/\1/p' |
-		awk '{ s += $1 } END { print s + 0 }')
+	rx=$(tern_stat total: rx)
+	tx=$(tern_stat total: tx)
+	drops=$(tern_drops_total)
 	got=$((rx1 - rx0))
 	answered=$((tx1 - tx0))
 	tern_say "counted during the flood: received=$got answered=$answered kernel_rx_dropped=$kdrop" \
