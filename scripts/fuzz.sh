@@ -2,24 +2,31 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # Builds the libFuzzer target tests/fuzz/fuzz_pipeline.c with clang (ASan +
-# UBSan + libFuzzer), together with every dataplane source and an instrumented
-# libudp_responder.so, and fuzzes the receive path for SECONDS (default 60),
-# seeded from tests/fuzz/seeds.
+# UBSan + libFuzzer), together with every dataplane source and instrumented
+# libudp_responder.so and libkv.so, and fuzzes the receive path for SECONDS
+# (default 60), seeded from tests/fuzz/seeds. With FUZZ_WORKERS=2 the engine
+# has two workers: frames are steered in software, kv hands requests off
+# between them, replies go back through the TX queue's owner.
 #
-# usage: scripts/fuzz.sh [SECONDS]
+# usage: scripts/fuzz.sh [SECONDS]     (0: no time limit, until a finding or ^C)
 #
 # Exit status: 0 when the run ended without a finding; non-zero on a build
-# failure or a finding (crash, sanitizer report, leaked mbuf, timeout). On a
-# finding the last lines printed are "fuzz: FINDING: PATH" (the reproducer,
-# kept in $FUZZ_BUILD/artifacts) and its hexdump; reproduce with
-#   FUZZ_RESPONDER=$FUZZ_BUILD/libudp_responder.so $FUZZ_BUILD/fuzz_pipeline PATH
+# failure or a finding (crash, sanitizer report, leaked mbuf, stuck event,
+# timeout). On a finding the last lines printed are "fuzz: FINDING: PATH"
+# (the reproducer, kept in $FUZZ_BUILD/artifacts, or artifacts-w2 with two
+# workers) and its hexdump, then the command that reproduces it:
+#   FUZZ_WORKERS=N FUZZ_RESPONDER=$FUZZ_BUILD/libudp_responder.so \
+#   FUZZ_KV=$FUZZ_BUILD/libkv.so $FUZZ_BUILD/fuzz_pipeline PATH
 #
 # Environment:
 #   FUZZ_BUILD      build and artefact directory (default $BUILD/fuzz when
 #                   BUILD is set, else /tmp/tern-fuzz-build)
+#   FUZZ_WORKERS    1 (default) or 2 engine workers
 #   FUZZ_CORPUS     writable corpus directory the fuzzer grows (default
-#                   $FUZZ_BUILD/corpus; kept between runs)
+#                   $FUZZ_BUILD/corpus, or corpus-w2 with two workers; kept
+#                   between runs)
 #   FUZZ_RESPONDER  a libudp_responder.so to use instead of building one
+#   FUZZ_KV         a libkv.so to use instead of building one
 #   FUZZ_JOBS       parallel compile jobs (default: number of CPUs)
 #   CC              the compiler (default clang; must support -fsanitize=fuzzer)
 # Packages: clang, libclang-rt-14-dev (libFuzzer's runtime), libdpdk-dev,
@@ -33,7 +40,14 @@ if [ -n "${BUILD:-}" ]; then
 else
 	FUZZ_BUILD=${FUZZ_BUILD:-/tmp/tern-fuzz-build}
 fi
-FUZZ_CORPUS=${FUZZ_CORPUS:-$FUZZ_BUILD/corpus}
+WORKERS=${FUZZ_WORKERS:-1}
+case $WORKERS in
+1) SFX= ;;
+2) SFX=-w2 ;;
+*) echo "fuzz: FUZZ_WORKERS must be 1 or 2, not '$WORKERS'" >&2; exit 2 ;;
+esac
+FUZZ_CORPUS=${FUZZ_CORPUS:-$FUZZ_BUILD/corpus$SFX}
+ARTIFACTS=$FUZZ_BUILD/artifacts$SFX
 CC=${CC:-clang}
 JOBS=${FUZZ_JOBS:-$(nproc)}
 
@@ -47,7 +61,7 @@ command -v "$CC" >/dev/null || die "$CC not found: apt-get install clang libclan
 pkg-config --exists libdpdk liburcu-qsbr ||
 	die "pkg-config cannot find libdpdk or liburcu-qsbr: apt-get install libdpdk-dev liburcu-dev"
 
-mkdir -p "$FUZZ_BUILD/obj" "$FUZZ_BUILD/artifacts" "$FUZZ_CORPUS" || die "cannot create $FUZZ_BUILD"
+mkdir -p "$FUZZ_BUILD/obj" "$ARTIFACTS" "$FUZZ_CORPUS" || die "cannot create $FUZZ_BUILD"
 
 # The dataplane sources, as dataplane/meson.build lists them.
 mapfile -t SOURCES < <(sed -n "s/^[[:space:]]*'\([a-z_0-9]*\.c\)',\$/\1/p" \
@@ -69,7 +83,7 @@ write_makefile() {
 			"-I$ROOT/dataplane -I$ROOT/dataplane/include" \
 			"$(pkg-config --cflags libdpdk liburcu-qsbr)"
 		echo "LIBS := $(pkg-config --libs libdpdk liburcu-qsbr) -lpthread -ldl -lm"
-		echo "all: fuzz_pipeline libudp_responder.so"
+		echo "all: fuzz_pipeline libudp_responder.so libkv.so"
 		for s in "${SOURCES[@]}"; do
 			o=obj/${s%.c}.o
 			objs+=("$o")
@@ -86,6 +100,14 @@ write_makefile() {
 		done
 		echo "libudp_responder.so: obj/app_udp_responder.o obj/app_service_time.o" \
 			"obj/app_sockperf.o"
+		printf '\t$(CC) $(SAN) -shared -o $@ $^ $(LIBS)\n'
+		# kv, as apps/kv/meson.build puts it together.
+		for s in kv kv_num kv_proto kv_store kv_text; do
+			echo "obj/app_$s.o: $ROOT/apps/kv/$s.c"
+			printf '\t$(CC) $(CFLAGS) -fsanitize=fuzzer-no-link -fPIC -c -o $@ $<\n'
+		done
+		echo "libkv.so: obj/app_kv.o obj/app_kv_num.o obj/app_kv_proto.o" \
+			"obj/app_kv_store.o obj/app_kv_text.o"
 		printf '\t$(CC) $(SAN) -shared -o $@ $^ $(LIBS)\n'
 		echo "-include obj/*.d"
 	} >"$FUZZ_BUILD/Makefile.new"
@@ -106,25 +128,28 @@ make -s -C "$FUZZ_BUILD" -j"$JOBS" all >"$FUZZ_BUILD/build.log" 2>&1 || {
 }
 RESPONDER=${FUZZ_RESPONDER:-$FUZZ_BUILD/libudp_responder.so}
 [ -r "$RESPONDER" ] || die "no responder at $RESPONDER"
+KV=${FUZZ_KV:-$FUZZ_BUILD/libkv.so}
+[ -r "$KV" ] || die "no kv app at $KV"
 
 PREFIX=tern-fuzz-$$
-LOG=$FUZZ_BUILD/fuzz.log
+LOG=$FUZZ_BUILD/fuzz$SFX.log
 cleanup() {
 	rm -rf "/var/run/dpdk/$PREFIX" "${XDG_RUNTIME_DIR:-/nonexistent}/dpdk/$PREFIX"
 }
 trap cleanup EXIT
 
-say "running ${SECONDS_TO_RUN}s; corpus $FUZZ_CORPUS; seeds tests/fuzz/seeds; log $LOG"
-rm -f "$FUZZ_BUILD"/artifacts/*
+say "running ${SECONDS_TO_RUN}s with $WORKERS worker(s); corpus $FUZZ_CORPUS;" \
+	"seeds tests/fuzz/seeds; log $LOG"
+rm -f "$ARTIFACTS"/*
 # halt_on_error: UBSan findings stop the run like ASan's; leak checking on
 # (libFuzzer checks inputs that allocated more than they freed).
-FUZZ_RESPONDER=$RESPONDER FUZZ_PREFIX=$PREFIX \
+FUZZ_WORKERS=$WORKERS FUZZ_RESPONDER=$RESPONDER FUZZ_KV=$KV FUZZ_PREFIX=$PREFIX FUZZ_STATS=1 \
 	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:strict_string_checks=1} \
 	UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1} \
 	"$FUZZ_BUILD/fuzz_pipeline" \
 	-max_total_time="$SECONDS_TO_RUN" -rss_limit_mb=2048 -timeout=10 \
 	-max_len=4096 -print_final_stats=1 \
-	-artifact_prefix="$FUZZ_BUILD/artifacts/" \
+	-artifact_prefix="$ARTIFACTS/" \
 	"$FUZZ_CORPUS" "$ROOT/tests/fuzz/seeds" >"$LOG" 2>&1
 rc=$?
 
@@ -133,8 +158,17 @@ rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$LOG" | tail -n 1)
 cov=$(grep -o 'cov: [0-9]*' "$LOG" | tail -n 1)
 corp=$(find "$FUZZ_CORPUS" -type f | wc -l)
 say "exit status $rc; ${execs:-?} executions, ${rate:-?}/s; ${cov:-cov: ?}; corpus $corp inputs"
+# What the inputs reached (FUZZ_STATS): per worker, frames steered, handed
+# off, sent through another worker, deferred; on the port, full rings.
+awk '/^fuzz_pipeline: (worker|port) [0-9]+:/ {
+	line = "fuzz: " $2 " " $3
+	for (i = 4; i <= NF; i++)
+		if ($i ~ /^((tx_)?handoff|steered)_(in|out)=|^deferred=|^(rx|tx|drop_bus_full)=/)
+			line = line " " $i
+	print line
+}' "$LOG"
 
-mapfile -t FOUND < <(find "$FUZZ_BUILD/artifacts" -type f)
+mapfile -t FOUND < <(find "$ARTIFACTS" -type f)
 if [ "$rc" -ne 0 ] || [ ${#FOUND[@]} -gt 0 ]; then
 	grep -E -B2 -A40 \
 		'ERROR: (AddressSanitizer|libFuzzer|LeakSanitizer)|runtime error:|fuzz_pipeline: ' \
@@ -144,6 +178,8 @@ if [ "$rc" -ne 0 ] || [ ${#FOUND[@]} -gt 0 ]; then
 		xxd "$f" | head -n 40
 	done
 	[ ${#FOUND[@]} -gt 0 ] || say "FINDING: no reproducer written; see $LOG"
+	say "reproduce: FUZZ_WORKERS=$WORKERS FUZZ_RESPONDER=$RESPONDER FUZZ_KV=$KV" \
+		"$FUZZ_BUILD/fuzz_pipeline REPRODUCER"
 	exit 1
 fi
 say "no findings"

@@ -6,19 +6,49 @@
  * real engine with a net_ring port. Replies loop back to the ring's RX and
  * are freed after every input. A finding is a sanitizer report, a crash, or
  * an input after which the pool's in-use count is not back to its baseline
- * (a leaked or doubly freed mbuf), or the worker's backlog does not drain.
+ * (a leaked or doubly freed mbuf), the port's counters do not add up
+ * (received != sent + dropped: a frame lost or counted twice), or a backlog
+ * or event ring does not drain.
+ *
+ * With FUZZ_WORKERS=2 the engine has two workers (EAL --lcores 0@0,1@1,2@1:
+ * three lcores on two CPUs) and RSS off, so the port has one queue, spread
+ * in software: each input is put on the port's ring and read by worker 0's
+ * own RX poll, so steer.c parses every frame (hostile input) and posts those
+ * of worker 1's flows to its event ring; worker 1's replies go back through
+ * worker 0 (the TX queue's owner). The kv app (apps/kv) also serves UDP
+ * 11211, handing requests off to the worker that owns the key (verdict
+ * HANDOFF) and answering multi-key gets across partitions; its budget of 3
+ * per iteration puts handed-off requests in the backlog too. The event rings
+ * hold 31 events, less than a burst, so refused posts are reached. After the
+ * input both workers are run (RX left out) until every backlog, event ring
+ * and TX buffer is empty; still busy after SETTLE_ROUNDS_MAX rounds is a
+ * finding.
+ *
+ * Timers: the workers run on the fuzzer's thread, lcore 0 (the EAL main
+ * lcore), but app timers are armed for the workers' lcores (1, 2), and
+ * rte_timer_manage only runs the calling lcore's list: kv's reapers never
+ * fire here (-print_coverage=1 shows timer_trampoline and kv_reap at 0 hits),
+ * so kv_proto_tick is not fuzzed. Inputs stay deterministic but for kv's
+ * items: the store keeps them from one input to the next (as a server
+ * would; a finding may need the inputs before it), and their expiry is
+ * checked against the clock on lookup.
  *
  * Input layout: byte 0 is a set of FZ_* flags, the rest is one frame, or with
  * FZ_SPLIT a burst of frames, each as a 2-byte big-endian length and that
  * many bytes (the last one cut short by the end of the input).
  *
  * Environment: FUZZ_RESPONDER (required) path of libudp_responder.so;
- * FUZZ_PREFIX EAL --file-prefix (default tern-fuzz-PID); FUZZ_INJECT_LEAK=1
- * loses one mbuf per input, so a test can check that leaks are found.
+ * FUZZ_WORKERS 1 (default) or 2; FUZZ_KV path of libkv.so (required with 2
+ * workers); FUZZ_PREFIX EAL --file-prefix (default tern-fuzz-PID);
+ * FUZZ_INJECT_LEAK=1 loses one mbuf per input, so a test can check that
+ * leaks are found; FUZZ_STATS=1 prints each worker's event counters
+ * (steered, handed off, ...) at exit, so a test can check that the inputs
+ * reach the multi-worker paths.
  *
- * Single-threaded: the engine's worker 0 is driven from libFuzzer's thread
+ * Single-threaded: the engine's workers are driven from libFuzzer's thread
  * (lcore 0); no worker lcore is ever launched.
  */
+#include <inttypes.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -34,7 +64,9 @@
 
 #include "../unit/eal_runtime.h"
 #include "engine.h"
+#include "event_bus.h"
 #include "parse.h"
+#include "stats.h"
 #include "worker.h"
 
 #define FZ_DST_MAC   0x01 /* overwrite the destination MAC with tern's */
@@ -49,12 +81,19 @@
 #define MAX_FRAME 2048
 #define MAX_BURST 32
 #define DRAIN_ITER_MAX 64 /* loop iterations allowed to empty the backlog */
+#define SETTLE_ROUNDS_MAX 64 /* rounds (every worker once) to empty backlogs and rings */
+#define KV_PORT 11211
+#define KV_BUDGET 3       /* kv requests per worker iteration: the rest wait */
+#define BUS_RING 32       /* events per worker ring (31 fit) with two workers */
 
 static struct tern_engine eng;
 static uint16_t port;
 static unsigned baseline;
+static uint64_t ctr_before[TERN_CTR_MAX]; /* the port's counters before the input */
 static char runtime_dir[PATH_MAX];
 static bool inject_leak;
+static bool print_stats;
+static unsigned n_workers = 1;
 static const uint8_t tern6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
 static const uint8_t tern4[4] = { 198, 18, 0, 1 };
 
@@ -66,18 +105,41 @@ die(const char *what, const struct tern_err *err)
 	exit(2);
 }
 
+static void dump_stats(void);
+
 static void
 teardown(void)
 {
+	if (print_stats)
+		dump_stats();
 	tern_engine_close(&eng);
 	rte_eal_cleanup();
 	eal_runtime_dir_remove(runtime_dir);
 }
 
-/* The apps: echo on 7, fixed-size (budget 2, so the backlog is used) on 8,
- * fixed-size under the default amplification limit on 20, sockperf on 11111. */
+/* With two workers, kv on 11211, loaded as tests/integration/kv_memcached.sh
+ * does, with a budget so handed-off requests also wait in the backlog. The
+ * port must be steered, or the multi-worker paths are not reached. */
 static void
-setup(const char *responder)
+setup_kv(const char *kv)
+{
+	struct tern_err err;
+	char *kv_args[] = { "version=1.6.18", "items=4096", "max_value=1024",
+			    "max_amplification=100" };
+
+	if (tern_engine_app_load(&eng, "kv", kv, RTE_DIM(kv_args), kv_args, &err) < 0 ||
+	    tern_engine_bind_udp(&eng, KV_PORT, "kv", &err) < 0 ||
+	    tern_engine_app_budget(&eng, "kv", KV_BUDGET, &err) < 0)
+		die("kv set-up failed", &err);
+	if (eng.n_workers != 2 || !eng.steered[port])
+		die("two workers wanted, with the net_ring port steered in software", NULL);
+}
+
+/* The apps: echo on 7, fixed-size (budget 2, so the backlog is used) on 8,
+ * fixed-size under the default amplification limit on 20, sockperf on 11111;
+ * kv on 11211 with two workers. */
+static void
+setup(const char *responder, const char *kv)
 {
 	struct tern_engine_conf conf = { .burst = 32 };
 	struct tern_err err;
@@ -87,6 +149,16 @@ setup(const char *responder)
 	char *amp_args[] = { "mode=fixed", "size=1000" };
 	char *sp_args[] = { "mode=sockperf" };
 
+	/* net_ring offers a queue per worker: with RSS off it gets one, which
+	 * the two workers then share by software steering (--steer auto).
+	 * Rings of BUS_RING events: an input's burst can fill one, so refused
+	 * posts (steered frames, hand-offs) are fuzzed too. Replies to send
+	 * through worker 0 are not refused here: it drains its ring between
+	 * any two iterations of worker 1. */
+	if (n_workers == 2) {
+		conf.rss = TERN_RSS_OFF;
+		conf.bus_ring = BUS_RING;
+	}
 	if (tern_engine_init(&eng, &conf, &err) < 0 ||
 	    tern_engine_start_ports(&eng, &err) < 0 ||
 	    tern_addr_parse("198.18.0.1/24", &a4, &err) < 0 ||
@@ -104,12 +176,52 @@ setup(const char *responder)
 	    tern_engine_app_budget(&eng, "fixed", 2, &err) < 0)
 		die("engine set-up failed", &err);
 	port = eng.workers[0].rxq[0].port_id;
+	if (n_workers == 2)
+		setup_kv(kv);
+}
+
+/* At exit with FUZZ_STATS=1: what each worker's event counters say the
+ * inputs reached (fuzz_smoke.sh checks the multi-worker ones). */
+static void
+dump_stats(void)
+{
+	uint64_t c[TERN_CTR_MAX];
+
+	for (unsigned i = 0; i < eng.n_workers; i++) {
+		uint64_t wc[TERN_WCTR_MAX];
+
+		tern_engine_worker_events(&eng, i, wc);
+		fprintf(stderr, "fuzz_pipeline: worker %u:", i);
+		for (unsigned k = 0; k < TERN_WCTR_MAX; k++)
+			fprintf(stderr, " %s=%" PRIu64, tern_wctr_names[k], wc[k]);
+		fputc('\n', stderr);
+	}
+	tern_engine_port_counters(&eng, port, c);
+	fprintf(stderr, "fuzz_pipeline: port %u:", port);
+	for (unsigned k = 0; k < TERN_CTR_MAX; k++)
+		fprintf(stderr, " %s=%" PRIu64, tern_ctr_names[k], c[k]);
+	fputc('\n', stderr);
+}
+
+/* FUZZ_WORKERS: 1 (default) or 2. */
+static unsigned
+workers_from_env(void)
+{
+	const char *v = getenv("FUZZ_WORKERS");
+
+	if (v == NULL || v[0] == '\0' || strcmp(v, "1") == 0)
+		return 1;
+	if (strcmp(v, "2") == 0)
+		return 2;
+	die("FUZZ_WORKERS must be 1 or 2", NULL);
+	return 0;
 }
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	const char *responder = getenv("FUZZ_RESPONDER");
+	const char *kv = getenv("FUZZ_KV");
 	const char *pfx = getenv("FUZZ_PREFIX");
 	char prefix[64];
 	char *eal[] = { (*argv)[0], "-l", "0,1", "--no-huge", "-m", "256", "--no-pci",
@@ -117,8 +229,16 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 			"--file-prefix", prefix };
 
 	(void)argc;
+	n_workers = workers_from_env();
 	if (responder == NULL || responder[0] == '\0')
 		die("set FUZZ_RESPONDER to the path of libudp_responder.so", NULL);
+	if (n_workers == 2 && (kv == NULL || kv[0] == '\0'))
+		die("set FUZZ_KV to the path of libkv.so (FUZZ_WORKERS=2 fuzzes kv)", NULL);
+	if (n_workers == 2) {
+		/* The main lcore and two workers, on two CPUs (workers never run). */
+		eal[1] = "--lcores";
+		eal[2] = "0@0,1@1,2@1";
+	}
 	if (pfx != NULL && pfx[0] != '\0')
 		snprintf(prefix, sizeof(prefix), "%s", pfx);
 	else
@@ -126,10 +246,12 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (rte_eal_init(RTE_DIM(eal), eal) < 0)
 		die("rte_eal_init failed", NULL);
 	snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
-	setup(responder);
+	setup(responder, kv);
 	atexit(teardown);
 	inject_leak = getenv("FUZZ_INJECT_LEAK") != NULL;
+	print_stats = getenv("FUZZ_STATS") != NULL;
 	baseline = tern_engine_mbufs_in_use(&eng);
+	tern_engine_port_counters(&eng, port, ctr_before);
 	return 0;
 }
 
@@ -292,6 +414,97 @@ drain_backlog(struct tern_worker *w)
 	}
 }
 
+/* ---- two workers ------------------------------------------------------- */
+
+/* Something left to do: a backlog, an event ring or a TX buffer not empty. */
+static bool
+busy(unsigned *which)
+{
+	for (unsigned i = 0; i < eng.n_workers; i++) {
+		const struct tern_worker *w = &eng.workers[i];
+
+		if (tern_worker_backlog_len(w) != 0 || tern_bus_pending(&eng.bus, i) != 0 ||
+		    w->tx[port].n != 0) {
+			*which = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Run every worker's loop (timers, bus, backlog; RX queues left out), freeing
+ * what reaches the wire, until nothing is left; a frame or event still there
+ * after SETTLE_ROUNDS_MAX rounds is stuck: a finding. */
+static void
+settle(void)
+{
+	unsigned i, k;
+
+	for (i = 0; busy(&k); i++) {
+		if (i == SETTLE_ROUNDS_MAX) {
+			fprintf(stderr, "fuzz_pipeline: worker %u still has %u in its backlog, "
+				"%u events in its ring, %u frames to send after %u rounds\n", k,
+				tern_worker_backlog_len(&eng.workers[k]),
+				tern_bus_pending(&eng.bus, k), eng.workers[k].tx[port].n,
+				SETTLE_ROUNDS_MAX);
+			abort();
+		}
+		for (unsigned j = 0; j < eng.n_workers; j++) {
+			struct tern_worker *w = &eng.workers[j];
+			unsigned n_rxq = w->n_rxq;
+
+			w->n_rxq = 0;
+			tern_worker_poll_once(w);
+			w->n_rxq = n_rxq;
+			drain_rx();
+		}
+	}
+}
+
+/* The burst arrives on the wire: put it on the port's ring and let worker 0
+ * read it with its own RX poll, which steers it (steer.c parses each frame). */
+static void
+receive_steered(struct rte_mbuf **m, unsigned n)
+{
+	uint16_t sent = rte_eth_tx_burst(port, 0, m, (uint16_t)n);
+
+	if (sent != n) {
+		fprintf(stderr, "fuzz_pipeline: the ring took %u of %u frames\n", sent, n);
+		abort();
+	}
+	tern_worker_poll_once(&eng.workers[0]);
+	drain_rx();
+	settle();
+}
+
+/* ---- checks ------------------------------------------------------------- */
+
+/* Every frame the input brought in was sent or dropped once, and counted:
+ * received = sent + dropped (apps here never consume, replies reuse their
+ * request's mbuf, nothing is still in flight). */
+static void
+check_counted(void)
+{
+	uint64_t c[TERN_CTR_MAX], d[TERN_CTR_MAX], dropped = 0;
+
+	tern_engine_port_counters(&eng, port, c);
+	for (unsigned k = 0; k < TERN_CTR_MAX; k++) {
+		d[k] = c[k] - ctr_before[k];
+		if (k != TERN_CTR_RX && k != TERN_CTR_TX)
+			dropped += d[k];
+		ctr_before[k] = c[k];
+	}
+	if (d[TERN_CTR_RX] == d[TERN_CTR_TX] + dropped)
+		return;
+	fprintf(stderr, "fuzz_pipeline: %" PRIu64 " frames received, %" PRIu64 " sent, %"
+		PRIu64 " dropped (not counted once each):", d[TERN_CTR_RX], d[TERN_CTR_TX], dropped);
+	for (unsigned k = 0; k < TERN_CTR_MAX; k++)
+		if (d[k] != 0)
+			fprintf(stderr, " %s=%" PRIu64, tern_ctr_names[k], d[k]);
+	fputc('\n', stderr);
+	abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -304,10 +517,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n = make_burst(data + 1, size - 1, data[0], m);
 	if (n == 0)
 		return 0;
-	w->iter++; /* a fresh iteration: app budgets start over */
-	tern_worker_handle_burst(w, port, m, (uint16_t)n);
-	drain_rx();
-	drain_backlog(w);
+	if (n_workers == 2) {
+		receive_steered(m, n);
+	} else {
+		w->iter++; /* a fresh iteration: app budgets start over */
+		tern_worker_handle_burst(w, port, m, (uint16_t)n);
+		drain_rx();
+		drain_backlog(w);
+	}
+	check_counted();
 	if (inject_leak)
 		(void)rte_pktmbuf_alloc(eng.pool);
 	in_use = tern_engine_mbufs_in_use(&eng);

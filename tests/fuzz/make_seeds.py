@@ -8,6 +8,9 @@ FZ_SPLIT a burst of frames each preceded by a 2-byte big-endian length.
 Frames are sent to 00:00:00:00:00:00 with FZ_DST_MAC set, so the target puts
 tern's MAC there; addresses are the ones fuzz_pipeline gives tern
 (198.18.0.1/24, 2001:db8::1/64); the peer is 198.18.0.2 / 2001:db8::2.
+The kv seeds (memcached UDP on 11211) and the multi-flow bursts are for
+FUZZ_WORKERS=2, where kv is loaded and flows are steered over two workers;
+with one worker they reach a closed port, which is fuzzed too.
 
 usage: make_seeds.py [OUT_DIR]   (Debian's python3 with python3-scapy)
 """
@@ -28,7 +31,7 @@ PEER_MAC = "02:00:00:00:00:02"
 ANY_MAC = "00:00:00:00:00:00"
 PEER4, TERN4 = "198.18.0.2", "198.18.0.1"
 PEER6, TERN6 = "2001:db8::2", "2001:db8::1"
-ECHO, FIXED, AMP, SOCKPERF = 7, 8, 20, 11111
+ECHO, FIXED, AMP, SOCKPERF, KV = 7, 8, 20, 11111, 11211
 
 
 def eth(dst=ANY_MAC, t=None):
@@ -40,6 +43,66 @@ def eth(dst=ANY_MAC, t=None):
 
 def sockperf_msg(seq, flags, data=b""):
     return struct.pack(">QHI", seq, flags, 14 + len(data)) + data
+
+
+def kv_msg(req_id, text):
+    """memcached's UDP frame header (id, sequence 0, 1 datagram) and text."""
+    return struct.pack(">HHHH", req_id, 0, 1, 0) + text
+
+
+def kv4(sport, req_id, text):
+    return bytes(eth() / IP(src=PEER4, dst=TERN4) / UDP(sport=sport, dport=KV)
+                 / kv_msg(req_id, text))
+
+
+def kv_frames():
+    """(name, flags, frame bytes) for the kv seeds."""
+    yield "kv_get", TO_TERN, kv4(41000, 1, b"get k\r\n")
+    yield "kv_set", TO_TERN, kv4(41001, 2, b"set k 0 0 1\r\nx\r\n")
+    # Keys on both workers (whichever they hash to, some of 16 do).
+    keys = b" ".join(b"key%d" % i for i in range(16))
+    yield "kv_multiget", TO_TERN, kv4(41002, 3, b"get " + keys + b"\r\n")
+    yield "kv_gets6", TO_TERN, bytes(
+        eth() / IPv6(src=PEER6, dst=TERN6) / UDP(sport=41003, dport=KV)
+        / kv_msg(4, b"gets k key1 key2\r\n"))
+    yield "kv_incr", TO_TERN, kv4(41004, 5, b"incr n 1\r\n")
+
+
+def burst(frames_):
+    """FZ_SPLIT payload: each frame with its 2-byte big-endian length."""
+    return b"".join(struct.pack(">H", len(f)) + f for f in frames_)
+
+
+def bursts():
+    """(name, flags, payload) for the multi-frame seeds of two workers."""
+    # Eight flows (source ports), so both workers get frames, and an ARP
+    # request (not IP: stays on the receiving worker) in the middle.
+    flows = [bytes(eth() / IP(src=PEER4, dst=TERN4) / UDP(sport=40000 + i, dport=ECHO)
+                   / (b"flow %d" % i)) for i in range(8)]
+    flows.insert(4, bytes(eth("ff:ff:ff:ff:ff:ff") / ARP(
+        op=1, hwsrc=PEER_MAC, psrc=PEER4, hwdst=ANY_MAC, pdst=TERN4)))
+    flows += [bytes(eth() / IPv6(src=PEER6, dst=TERN6) / UDP(sport=40100 + i, dport=ECHO)
+                    / (b"six %d" % i)) for i in range(4)]
+    yield "burst_flows", TO_TERN | FZ_SPLIT, burst(flows)
+    # Sets, gets and a multi-key get from several flows: hand-offs both ways,
+    # more requests than kv's budget of 3 per iteration, replies through
+    # worker 0's TX queue.
+    kv = []
+    for i in range(8):
+        kv.append(kv4(42000 + i, 100 + i, b"set key%d 0 0 2\r\nv%d\r\n" % (i, i)))
+    for i in range(8):
+        kv.append(kv4(42010 + i, 200 + i, b"get key%d\r\n" % i))
+    kv.append(kv4(42020, 300, b"get " + b" ".join(b"key%d" % i for i in range(8)) + b"\r\n"))
+    kv.append(kv4(42021, 301, b"delete key3\r\n"))
+    yield "burst_kv", TO_TERN | FZ_SPLIT, burst(kv)
+    # A full event ring (31 events with two workers): 32 frames of one flow
+    # steered to worker 1 (source port 40000: found by running it); then 29
+    # of them and 3 gets that worker 0 (kv flow from 40002) hands off to
+    # worker 1 (kv's budget is 3): the third hand-off is refused.
+    one = bytes(eth() / IP(src=PEER4, dst=TERN4) / UDP(sport=40000, dport=ECHO) / b"full")
+    yield "burst_ring_full", TO_TERN | FZ_SPLIT, burst([one] * 32)
+    yield "burst_handoff_full", TO_TERN | FZ_SPLIT, burst(
+        [one] * 29 + [kv4(40002, 400, b"get k\r\n")] * 3)
 
 
 def frames():
@@ -111,6 +174,12 @@ def main():
     # and more fixed-size requests than that app's budget per iteration.
     with open(os.path.join(out, "burst_mixed"), "wb") as f:
         f.write(bytes([TO_TERN | FZ_SPLIT]) + burst)
+    for name, flags, frame in kv_frames():
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(bytes([flags]) + frame)
+    for name, flags, payload in bursts():
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(bytes([flags]) + payload)
 
 
 if __name__ == "__main__":
