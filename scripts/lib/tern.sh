@@ -114,15 +114,29 @@ ternd_counter() {
 # socket: tern_ctl ARGS... runs ternctl; tern_stat LINE_PREFIX NAME prints a
 # counter of `show stats` (e.g. total: rx, pool: exhaustions); tern_port_stat
 # NAME one of port 0's `show ports` fields (e.g. kernel_rx_dropped);
-# tern_drops_total the sum of every drop_* counter in the total.
+# tern_totals prints "RX TX DROPS" (DROPS: every drop_* summed) of the
+# total, all from one snapshot, so that they can be compared;
+# tern_totals_settled the same once RX = TX + DROPS (a frame of chatter may
+# be between its counters at any one instant), or the last of 10 tries
+# 0.1 s apart: a lasting difference is an uncounted or doubly counted frame.
 tern_ctl() { "$TERNCTL" -s "/run/tern/$TERN_PREFIX.sock" "$@"; }
 tern_stat() { tern_ctl show stats | ternd_counter /dev/stdin "$1" "$2"; }
 tern_port_stat() {
 	tern_ctl show ports | tr ' ' '\n' | sed -n "s/^$1=\([0-9]*\)$/\1/p" | head -1
 }
-tern_drops_total() {
-	tern_ctl show stats | grep '^total:' | tr ' ' '\n' |
-		sed -n 's/^drop_[a-z_]*=\([0-9]*\)$/\1/p' | awk '{ s += $1 } END { print s + 0 }'
+tern_totals() {
+	tern_ctl show stats | grep '^total:' | tr ' ' '\n' | awk -F= '
+		$1 == "rx" { rx = $2 } $1 == "tx" { tx = $2 } $1 ~ /^drop_/ { d += $2 }
+		END { print rx + 0, tx + 0, d + 0 }'
+}
+tern_totals_settled() {
+	local i rx tx d
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		read -r rx tx d < <(tern_totals)
+		[ "$rx" = $((tx + d)) ] && break
+		sleep 0.1
+	done
+	echo "$rx $tx $d"
 }
 
 # ternd_check_exit LOG: asserts exit status 0, a report, and leaked=0.

@@ -104,9 +104,7 @@ sleep 0.5
 backlog=$(tern_stat total: drop_backlog)
 missed=$(tern_port_stat dev_rx_missed)
 kdrop=$(tern_port_stat kernel_rx_dropped)
-rx=$(tern_stat total: rx)
-tx=$(tern_stat total: tx)
-drops=$(tern_drops_total)
+read -r rx tx drops < <(tern_totals_settled)
 tern_say "counted: rx=$rx tx=$tx drops=$drops (drop_backlog=$backlog) dev_rx_missed=$missed kernel_rx_dropped=${kdrop:-n/a}"
 [ $((backlog + missed)) -gt 0 ] || tern_fail "an overload of $sent requests left no drop counted"
 [ "$rx" = $((tx + drops)) ] || tern_fail "rx=$rx but tx + drops = $((tx + drops))"

@@ -73,8 +73,7 @@ run_case() {
 	[ "$(tern_stat pool: size)" = "$MBUFS" ] || tern_fail "show stats: pool size $(tern_stat pool: size), not $MBUFS"
 	[ "$(tern_stat pool: exhaustions)" = 0 ] || tern_fail "the pool was exhausted before any load"
 	sleep 0.3
-	rx0=$(tern_stat total: rx)
-	tx0=$(tern_stat total: tx)
+	read -r rx0 tx0 _ < <(tern_totals)
 	vdrop0=$(veth_tx_dropped)
 	missed0=$(tern_port_stat dev_rx_missed)
 	nombuf0=$(tern_port_stat dev_rx_nombuf)
@@ -87,8 +86,7 @@ run_case() {
 	# What the flood cost, before anything else is sent (after a control tick:
 	# ternd reads the kernel's counters every 100 ms).
 	sleep 0.3
-	rx1=$(tern_stat total: rx)
-	tx1=$(tern_stat total: tx)
+	read -r rx1 tx1 _ < <(tern_totals)
 	missed=$(($(tern_port_stat dev_rx_missed) - missed0))
 	nombuf=$(($(tern_port_stat dev_rx_nombuf) - nombuf0))
 	kdrop=$(($(tern_port_stat kernel_rx_dropped) - kdrop0))
@@ -125,9 +123,7 @@ run_case() {
 	# namespace's own chatter (ARP, IPv6 router solicitations, MLD reports) adds
 	# a few frames: slack 8. dev_rx_nombuf counts the driver's failed attempts
 	# to get mbufs, not frames (a frame it could not take stays in the ring).
-	rx=$(tern_stat total: rx)
-	tx=$(tern_stat total: tx)
-	drops=$(tern_drops_total)
+	read -r rx tx drops < <(tern_totals_settled)
 	got=$((rx1 - rx0))
 	answered=$((tx1 - tx0))
 	tern_say "counted during the flood: received=$got answered=$answered kernel_rx_dropped=$kdrop" \
