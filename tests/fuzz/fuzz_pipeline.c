@@ -80,7 +80,6 @@
 
 #define MAX_FRAME 2048
 #define MAX_BURST 32
-#define DRAIN_ITER_MAX 64 /* loop iterations allowed to empty the backlog */
 #define SETTLE_ROUNDS_MAX 64 /* rounds (every worker once) to empty backlogs and rings */
 #define KV_PORT 11211
 #define KV_BUDGET 3       /* kv requests per worker iteration: the rest wait */
@@ -394,27 +393,7 @@ drain_rx(void)
 		rte_pktmbuf_free_bulk(r, n);
 }
 
-/* Run loop iterations (timers, bus, backlog; RX queues left out) until the
- * backlog is empty. */
-static void
-drain_backlog(struct tern_worker *w)
-{
-	unsigned n_rxq = w->n_rxq;
-
-	for (unsigned i = 0; tern_worker_backlog_len(w) != 0; i++) {
-		if (i == DRAIN_ITER_MAX) {
-			fprintf(stderr, "fuzz_pipeline: backlog of %u not drained in %u iterations\n",
-				tern_worker_backlog_len(w), DRAIN_ITER_MAX);
-			abort();
-		}
-		w->n_rxq = 0;
-		tern_worker_poll_once(w);
-		w->n_rxq = n_rxq;
-		drain_rx();
-	}
-}
-
-/* ---- two workers ------------------------------------------------------- */
+/* ---- settling (both modes) and the steered path (two workers) ------------ */
 
 /* Something left to do: a backlog, an event ring or a TX buffer not empty. */
 static bool
@@ -523,7 +502,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		w->iter++; /* a fresh iteration: app budgets start over */
 		tern_worker_handle_burst(w, port, m, (uint16_t)n);
 		drain_rx();
-		drain_backlog(w);
+		settle();
 	}
 	check_counted();
 	if (inject_leak)
