@@ -254,7 +254,8 @@ tern_engine_start_ports(struct tern_engine *e, struct tern_err *err)
 		assign_queues(e, &e->ports[pid]);
 	}
 	e->mbufs_baseline = tern_engine_mbufs_in_use(e);
-	tern_pool_watch_init(&e->pool_watch, e->pool->size, pool_low_mark(e), tern_host_ops.now_ns());
+	tern_pool_watch_init(&e->pool_watch, e->pool->size, pool_low_mark(e),
+			     tern_host_ops.now_ns());
 	return 0;
 }
 
@@ -825,7 +826,7 @@ tern_engine_watch_pool(struct tern_engine *e, FILE *f)
 	ev = tern_pool_watch_sample(pw, rte_mempool_avail_count(e->pool), tern_host_ops.now_ns());
 	if (ev == TERN_POOL_EXHAUSTED)
 		fprintf(f, "mbuf pool exhausted: %u of %u mbufs in use; the drivers drop what "
-			"arrives until mbufs come back (dev_rx_nombuf, dev_rx_missed in 'show "
+			"arrives until mbufs come back (kernel_rx_dropped, dev_rx_* in 'show "
 			"ports'); a bigger pool: ternd -- --mbufs N\n", pw->size - pw->available,
 			pw->size);
 	else if (ev == TERN_POOL_RECOVERED)
