@@ -23,6 +23,8 @@
 #include <rte_ether.h>
 
 #include "command.h"
+#include "emit.h"
+#include "show_swap.h"
 #include "latency_hist.h"
 #include "worker.h"
 
@@ -101,202 +103,6 @@ tern_out_printf(struct tern_out *o, const char *fmt, ...)
 	vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
 	va_end(ap);
 	o->len += n;
-}
-
-/* ------------------------------------------------------ row emitter (show) */
-
-/*
- * Every show answer is a list of rows, each row a list of fields. In text a
- * row is "PREFIX key=value key=value\n"; in JSON it is {"key":value,...} in a
- * list. Lists of values inside a field are "a,b,c" in text, [a,b,c] in JSON.
- */
-struct emit {
-	struct tern_out *o;
-	bool json;
-	unsigned rows;   /* rows in the current list */
-	unsigned fields; /* fields in the current row */
-	unsigned items;  /* items in the current field list */
-};
-
-static void
-json_str(struct tern_out *o, const char *s)
-{
-	const unsigned char *p;
-
-	tern_out_printf(o, "\"");
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		if (*p == '"' || *p == '\\')
-			tern_out_printf(o, "\\%c", *p);
-		else if (*p == '\n')
-			tern_out_printf(o, "\\n");
-		else if (*p == '\t')
-			tern_out_printf(o, "\\t");
-		else if (*p < 0x20 || *p == 0x7f)
-			tern_out_printf(o, "\\u%04x", *p);
-		else
-			tern_out_printf(o, "%c", *p);
-	}
-	tern_out_printf(o, "\"");
-}
-
-/* Text values are bare unless empty or holding blanks, quotes, '=' or controls. */
-static bool
-text_needs_quotes(const char *s)
-{
-	const unsigned char *p;
-
-	if (*s == '\0')
-		return true;
-	for (p = (const unsigned char *)s; *p != '\0'; p++)
-		if (*p <= ' ' || *p == '"' || *p == '\\' || *p == '=' || *p == 0x7f)
-			return true;
-	return false;
-}
-
-static void
-text_str(struct tern_out *o, const char *s)
-{
-	if (text_needs_quotes(s))
-		json_str(o, s); /* the same escaping reads well in text */
-	else
-		tern_out_printf(o, "%s", s);
-}
-
-/* Start a list; name is its JSON key inside an object, or NULL for a bare list. */
-static void
-list_begin(struct emit *em, const char *name)
-{
-	em->rows = 0;
-	if (!em->json)
-		return;
-	if (name != NULL)
-		tern_out_printf(em->o, "\"%s\":", name);
-	tern_out_printf(em->o, "[");
-}
-
-/* End a list; in text an empty list says so with empty_msg. */
-static void
-list_end(struct emit *em, const char *empty_msg)
-{
-	if (em->json)
-		tern_out_printf(em->o, "]");
-	else if (em->rows == 0 && empty_msg != NULL)
-		tern_out_printf(em->o, "%s\n", empty_msg);
-}
-
-/* Start a row; prefix (printf-style) is its text head, unused in JSON. */
-static void __attribute__((format(printf, 2, 3)))
-row_begin(struct emit *em, const char *fmt, ...)
-{
-	va_list ap;
-	char head[TERN_CMD_LINE_MAX];
-
-	em->fields = 0;
-	if (em->json) {
-		tern_out_printf(em->o, "%s{", em->rows > 0 ? "," : "");
-	} else {
-		va_start(ap, fmt);
-		vsnprintf(head, sizeof(head), fmt, ap);
-		va_end(ap);
-		tern_out_printf(em->o, "%s", head);
-	}
-	em->rows++;
-}
-
-static void
-row_end(struct emit *em)
-{
-	tern_out_printf(em->o, em->json ? "}" : "\n");
-}
-
-static void
-field_key(struct emit *em, const char *key)
-{
-	if (em->json)
-		tern_out_printf(em->o, "%s\"%s\":", em->fields > 0 ? "," : "", key);
-	else
-		tern_out_printf(em->o, " %s=", key);
-	em->fields++;
-}
-
-static void
-field_u64(struct emit *em, const char *key, uint64_t v)
-{
-	field_key(em, key);
-	tern_out_printf(em->o, "%" PRIu64, v);
-}
-
-static void
-field_str(struct emit *em, const char *key, const char *s)
-{
-	field_key(em, key);
-	if (em->json)
-		json_str(em->o, s);
-	else
-		text_str(em->o, s);
-}
-
-/* A field that is a list: field_list_begin, items, field_list_end. */
-static void
-field_list_begin(struct emit *em, const char *key)
-{
-	field_key(em, key);
-	em->items = 0;
-	if (em->json)
-		tern_out_printf(em->o, "[");
-}
-
-static void
-field_list_end(struct emit *em)
-{
-	if (em->json)
-		tern_out_printf(em->o, "]");
-	else if (em->items == 0)
-		tern_out_printf(em->o, "none");
-}
-
-static void
-item_sep(struct emit *em)
-{
-	if (em->items++ > 0)
-		tern_out_printf(em->o, ",");
-}
-
-static void
-item_u64(struct emit *em, uint64_t v)
-{
-	item_sep(em);
-	tern_out_printf(em->o, "%" PRIu64, v);
-}
-
-static void
-item_str(struct emit *em, const char *s)
-{
-	item_sep(em);
-	if (em->json)
-		json_str(em->o, s);
-	else
-		tern_out_printf(em->o, "%s", s);
-}
-
-/* A pair item: "a:b" in text, {"ka":a,"kb":b} in JSON. */
-static void
-item_pair(struct emit *em, const char *ka, uint64_t a, const char *kb, uint64_t b)
-{
-	item_sep(em);
-	if (em->json)
-		tern_out_printf(em->o, "{\"%s\":%" PRIu64 ",\"%s\":%" PRIu64 "}",
-				ka, a, kb, b);
-	else
-		tern_out_printf(em->o, "%" PRIu64 ":%" PRIu64, a, b);
-}
-
-/* All counters of v as fields named by tern_ctr_names. */
-static void
-fields_ctrs(struct emit *em, const uint64_t *v)
-{
-	for (unsigned i = 0; i < TERN_CTR_MAX; i++)
-		field_u64(em, tern_ctr_names[i], v[i]);
 }
 
 /* --------------------------------------------------------------- commands */
@@ -410,7 +216,10 @@ cmd_app_load(struct cmd_ctx *c, unsigned argc, char **argv)
 	if (rc < 0)
 		return rc;
 	rc = tern_engine_app_load(c->e, argv[0], argv[1], argc - 2, argv + 2, &eerr);
-	return rc < 0 ? cmd_engine_err(c, rc, &eerr) : 0;
+	if (rc < 0)
+		return cmd_engine_err(c, rc, &eerr);
+	tern_show_swap_report(c->out, false, argv[0], &c->e->last_report);
+	return 0;
 }
 
 static int
@@ -423,7 +232,10 @@ cmd_app_replace(struct cmd_ctx *c, unsigned argc, char **argv)
 	if (rc < 0)
 		return rc;
 	rc = tern_engine_app_replace(c->e, argv[0], argv[1], argc - 2, argv + 2, &eerr);
-	return rc < 0 ? cmd_engine_err(c, rc, &eerr) : 0;
+	if (rc < 0)
+		return cmd_engine_err(c, rc, &eerr);
+	tern_show_swap_report(c->out, true, argv[0], &c->e->last_report);
+	return 0;
 }
 
 static int
@@ -511,6 +323,165 @@ cmd_unbind(struct cmd_ctx *c, unsigned argc, char **argv)
 		return rc;
 	rc = tern_engine_unbind_udp(c->e, port, &eerr);
 	return rc < 0 ? cmd_engine_err(c, rc, &eerr) : 0;
+}
+
+static void show_latency(struct emit *em, const struct tern_engine *e);
+
+static int
+cmd_rebind(struct cmd_ctx *c, unsigned argc, char **argv)
+{
+	struct tern_err eerr = { "" };
+	uint16_t port = 0;
+	int rc;
+
+	(void)argc;
+	rc = check_proto(c, argv[0]);
+	if (rc == 0)
+		rc = parse_udp_port(c, argv[1], &port);
+	if (rc < 0)
+		return rc;
+	rc = tern_engine_rebind_udp(c->e, port, argv[2], &eerr);
+	return rc < 0 ? cmd_engine_err(c, rc, &eerr) : 0;
+}
+
+/* A canary ratio: a finite decimal from 1 to 1000000. */
+static int
+parse_ratio(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || *end != '\0' || !(v >= 1.0 && v <= 1e6))
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* One key=value option of `canary udp` into l. */
+static int
+canary_option(struct cmd_ctx *c, const char *kv, struct tern_canary_limits *l)
+{
+	const char *v = strchr(kv, '=');
+	unsigned long n;
+	size_t klen;
+
+	if (v == NULL)
+		return cmd_usage_err(c, EINVAL, "bad option '%.64s' (expected key=value)", kv);
+	klen = (size_t)(v++ - kv);
+	if (klen == 14 && strncmp(kv, "max_drop_ratio", klen) == 0) {
+		if (parse_ratio(v, &l->max_drop_ratio) == 0)
+			return 0;
+	} else if (klen == 13 && strncmp(kv, "max_p99_ratio", klen) == 0) {
+		if (parse_ratio(v, &l->max_p99_ratio) == 0)
+			return 0;
+	} else if (klen == 9 && strncmp(kv, "window_ms", klen) == 0) {
+		if (parse_ulong(v, 10, 3600000, &n) == 0) {
+			l->window_ms = (uint32_t)n;
+			return 0;
+		}
+		return cmd_usage_err(c, EINVAL, "bad window_ms '%.32s' (10 to 3600000)", v);
+	} else if (klen == 12 && strncmp(kv, "min_requests", klen) == 0) {
+		if (parse_ulong(v, 1, 1000000000, &n) == 0) {
+			l->min_requests = (uint32_t)n;
+			return 0;
+		}
+		return cmd_usage_err(c, EINVAL, "bad min_requests '%.32s' (1 to 1000000000)", v);
+	} else {
+		return cmd_usage_err(c, EINVAL, "unknown option '%.64s' (max_drop_ratio, "
+				     "max_p99_ratio, window_ms, min_requests)", kv);
+	}
+	return cmd_usage_err(c, EINVAL, "bad ratio '%.64s' (a number from 1 to 1000000)", kv);
+}
+
+/* canary udp PORT NAME PERCENT [key=value ...] */
+static int
+cmd_canary(struct cmd_ctx *c, unsigned argc, char **argv)
+{
+	struct tern_canary_limits l = {
+		.max_drop_ratio = TERN_CANARY_DROP_RATIO_DEFAULT,
+		.max_p99_ratio = TERN_CANARY_P99_RATIO_DEFAULT,
+		.window_ms = TERN_CANARY_WINDOW_MS_DEFAULT,
+		.min_requests = TERN_CANARY_MIN_REQUESTS_DEFAULT,
+	};
+	struct tern_err eerr = { "" };
+	unsigned long pct;
+	uint16_t port = 0;
+	int rc = parse_udp_port(c, argv[0], &port);
+
+	if (rc < 0)
+		return rc;
+	if (parse_ulong(argv[2], 1, 99, &pct) < 0)
+		return cmd_usage_err(c, EINVAL, "bad PERCENT '%.32s' (1 to 99: the share of flows "
+				     "the canary gets)", argv[2]);
+	for (unsigned i = 3; i < argc; i++) {
+		rc = canary_option(c, argv[i], &l);
+		if (rc < 0)
+			return rc;
+	}
+	rc = tern_engine_canary_start(c->e, port, argv[1], (unsigned)pct, &l, &eerr);
+	if (rc < 0)
+		return cmd_engine_err(c, rc, &eerr);
+	tern_out_printf(c->out, "canary udp %u: %lu%% of flows to '%s', judged every %u ms\n",
+			port, pct, argv[1], l.window_ms);
+	return 0;
+}
+
+/* canary promote|abort udp PORT */
+static int
+cmd_canary_end(struct cmd_ctx *c, unsigned argc, char **argv)
+{
+	struct tern_err eerr = { "" };
+	bool promote = strcmp(c->def->words[1], "promote") == 0;
+	uint16_t port = 0;
+	int rc;
+
+	(void)argc;
+	rc = check_proto(c, argv[0]);
+	if (rc == 0)
+		rc = parse_udp_port(c, argv[1], &port);
+	if (rc < 0)
+		return rc;
+	rc = promote ? tern_engine_canary_promote(c->e, port, &eerr) :
+		       tern_engine_canary_abort(c->e, port, &eerr);
+	return rc < 0 ? cmd_engine_err(c, rc, &eerr) : 0;
+}
+
+static int
+cmd_clear_latency(struct cmd_ctx *c, unsigned argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	if (tern_latency_clear(c->e) < 0)
+		return tern_err_set(c->err, ENOMEM, "clear latency: out of memory");
+	return 0;
+}
+
+/* show latency [apps|interval] [json] */
+static int
+cmd_show_latency(struct cmd_ctx *c, unsigned argc, char **argv)
+{
+	struct emit em = { .o = c->out };
+	const char *view = argc > 0 && strcmp(argv[0], "json") != 0 ? argv[0] : "";
+	unsigned rest = view[0] != '\0' ? 1 : 0;
+
+	if (argc > rest + 1 || (argc == rest + 1 && strcmp(argv[rest], "json") != 0))
+		return cmd_usage_err(c, EINVAL, "unexpected '%.32s'", argv[argc - 1]);
+	em.json = argc == rest + 1;
+	if (view[0] == '\0')
+		show_latency(&em, c->e);
+	else if (strcmp(view, "apps") == 0)
+		tern_show_latency_apps(&em, c->e);
+	else if (strcmp(view, "interval") == 0)
+		tern_show_latency_interval(&em, c->e);
+	else
+		return cmd_usage_err(c, EINVAL, "unknown latency view '%.32s'", view);
+	if (em.json)
+		tern_out_printf(c->out, "\n");
+	return 0;
 }
 
 /* "ADDR/PREFIX", "ADDR/PREFIX@PORT" or "ADDR/PREFIX port N". */
@@ -719,6 +690,7 @@ show_app(struct emit *em, const struct tern_engine *e, const struct tern_app_ins
 	} else {
 		field_str(em, "rate_limit", "none");
 	}
+	tern_show_app_image_fields(em, app);
 	fields_app_stats(em, app);
 	row_end(em);
 }
@@ -903,31 +875,6 @@ show_lcores(struct emit *em, const struct tern_engine *e)
 /* count and the percentiles of h: "p50_ns=812" in text (p50_cycles when the
  * TSC rate is unknown), "p50":812 in JSON (the unit is given once). */
 static void
-fields_latency(struct emit *em, const struct tern_hist *h, uint64_t hz)
-{
-	static const char *const names[] = { "p50", "p90", "p99", "p999", "p9999", "max" };
-	struct tern_hist_summary s;
-	uint64_t v[RTE_DIM(names)];
-	char key[32];
-
-	tern_hist_summarize(h, &s);
-	v[0] = s.p50;
-	v[1] = s.p90;
-	v[2] = s.p99;
-	v[3] = s.p999;
-	v[4] = s.p9999;
-	v[5] = s.max;
-	field_u64(em, "count", s.n);
-	for (size_t i = 0; i < RTE_DIM(names); i++) {
-		if (em->json)
-			snprintf(key, sizeof(key), "%s", names[i]);
-		else
-			snprintf(key, sizeof(key), "%s_%s", names[i], hz != 0 ? "ns" : "cycles");
-		field_u64(em, key, tern_hist_cycles_to_ns(v[i], hz));
-	}
-}
-
-static void
 show_latency(struct emit *em, const struct tern_engine *e)
 {
 	uint64_t hz = rte_get_tsc_hz();
@@ -1031,6 +978,7 @@ static const struct {
 	{ "lcores", show_lcores },
 	{ "latency", show_latency },
 	{ "events", show_events },
+	{ "canary", tern_show_canary },
 };
 
 static int
@@ -1157,8 +1105,16 @@ static const struct cmd_def cmd_table[] = {
 	  "show flow SRC DST SPORT DPORT [udp|tcp] [json]" },
 	{ { "app", "budget" }, 2, 2, cmd_app_budget, "app budget NAME N" },
 	{ { "event", "post" }, 2, 2 + TERN_APP_MAX_KV, cmd_event_post, "event post NAME TEXT..." },
+	{ { "rebind", NULL }, 3, 3, cmd_rebind, "rebind udp PORT NAME" },
+	{ { "canary", "udp" }, 3, 7, cmd_canary,
+	  "canary udp PORT NAME PERCENT [max_drop_ratio=X] [max_p99_ratio=Y] [window_ms=N] "
+	  "[min_requests=N]" },
+	{ { "canary", "promote" }, 2, 2, cmd_canary_end, "canary promote udp PORT" },
+	{ { "canary", "abort" }, 2, 2, cmd_canary_end, "canary abort udp PORT" },
+	{ { "clear", "latency" }, 0, 0, cmd_clear_latency, "clear latency" },
+	{ { "show", "latency" }, 0, 2, cmd_show_latency, "show latency [apps|interval] [json]" },
 	{ { "show", NULL }, 1, 2, cmd_show,
-	  "show stats|apps|bindings|ports|lcores|latency|events [json]" },
+	  "show stats|apps|bindings|ports|lcores|latency|events|canary|flow [json]" },
 };
 
 /* Split buf in place on blanks. Returns the word count, or -E2BIG. */
@@ -1192,7 +1148,7 @@ cmd_matches(const struct cmd_def *d, unsigned argc, char **argv)
 static int
 cmd_unknown(struct tern_err *err, unsigned argc, char **argv)
 {
-	char list[256] = "";
+	char list[512] = "";
 	char verb[32];
 	size_t len = 0;
 	bool two = false;

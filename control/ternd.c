@@ -14,6 +14,7 @@
 #include <grp.h>
 #include <libgen.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -359,6 +360,12 @@ main(int argc, char **argv)
 	char **tern_argv;
 	bool capture;
 
+	/* Memory the control thread frees stays with the process: giving it
+	 * back (trimming the heap, unmapping a large block) makes the kernel
+	 * interrupt the worker cores to flush their TLBs, which shows in their
+	 * tail latency (app replace frees tables and app state). */
+	mallopt(M_TRIM_THRESHOLD, 256 << 20);
+	mallopt(M_MMAP_THRESHOLD, 32 << 20);
 	tern_idle_conf_default(&opts.conf.idle, TERN_IDLE_BUSY);
 	tern_argc = split_args(argc, argv, &eal_argc, &tern_argv);
 	ret = parse_args(tern_argc, tern_argv, &opts, &err);
@@ -412,6 +419,8 @@ main(int argc, char **argv)
 			tern_kernel_drops_poll(&engine.ports[pid].kdrops);
 		}
 		tern_engine_watch_pool(&engine, stdout);
+		tern_engine_canary_tick(&engine, stdout);
+		tern_engine_apps_tick(&engine);
 	}
 
 	printf("ternd: %s, stopping\n", strsignal(quit_signal));

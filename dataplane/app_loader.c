@@ -1,10 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#define _GNU_SOURCE /* dlinfo */
 #include <dlfcn.h>
+#include <link.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
+#include <time.h>
+
+#include <rte_common.h>
 
 #include "app_loader.h"
 #include "app_timer.h"
@@ -161,27 +168,120 @@ check_descriptor(const char *name, const char *path,
 	return 0;
 }
 
+static uint64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+struct prefault {
+	ElfW(Addr) base;
+	const char *name;
+};
+
+/* Map every page of the object's loaded segments now, on the control
+ * thread, so that a worker running the new code for the first time takes
+ * no page faults (they would show in the in-engine tail after a swap). */
+static int
+prefault_object(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	const struct prefault *p = arg;
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+
+	(void)size;
+	if (info->dlpi_addr != p->base || strcmp(info->dlpi_name, p->name) != 0)
+		return 0;
+	for (unsigned i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t start = (info->dlpi_addr + ph->p_vaddr) & ~(page - 1);
+		uintptr_t end = (info->dlpi_addr + ph->p_vaddr + ph->p_memsz + page - 1) &
+				~(page - 1);
+
+		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_R))
+			continue;
+		if (madvise((void *)start, end - start, MADV_POPULATE_READ) == 0)
+			continue;
+		for (uintptr_t a = start; a < end; a += page) /* kernels before 5.14 */
+			(void)*(volatile const char *)a;
+	}
+	return 1;
+}
+
+static void
+prefault(void *dl)
+{
+	struct link_map *lm = NULL;
+	struct prefault p;
+
+	if (dlinfo(dl, RTLD_DI_LINKMAP, &lm) != 0 || lm == NULL)
+		return;
+	p.base = lm->l_addr;
+	p.name = lm->l_name;
+	dl_iterate_phdr(prefault_object, &p);
+}
+
+/* Copy the file, then dlopen the copy: a new file each time, so the dynamic
+ * linker can never hand back the handle of an older load. */
 static int
 open_app(struct tern_app_instance *app, struct tern_err *err)
 {
-	const char *why;
+	char dl_path[64], label[64];
+	struct tern_err why = { "" };
+	const char *base = strrchr(app->path, '/');
+	uint64_t t0 = mono_ns();
+	int ret;
 
+	snprintf(label, sizeof(label), "tern-app:%.48s", base != NULL ? base + 1 : app->path);
+	ret = tern_app_image_copy(app->path, label, &app->img, &why);
+	if (ret < 0)
+		return tern_err_set(err, -ret, "app '%s': %s", app->name, why.msg);
+	tern_app_image_dl_path(&app->img, dl_path, sizeof(dl_path));
 	dlerror();
-	app->dl = dlopen(app->path, RTLD_NOW | RTLD_LOCAL);
+	app->dl = dlopen(dl_path, RTLD_NOW | RTLD_LOCAL);
 	if (app->dl == NULL) {
-		why = dlerror();
+		const char *e = dlerror();
+
+		tern_app_image_close(&app->img);
 		return tern_err_set(err, ENOEXEC, "app '%s': cannot load %s: %s", app->name,
-				    app->path, why != NULL ? why : "unknown dlopen error");
+				    app->path, e != NULL ? e : "unknown dlopen error");
 	}
 	dlerror();
 	app->desc = dlsym(app->dl, TERN_APP_DESCRIPTOR_SYMBOL);
 	if (app->desc == NULL) {
 		dlclose(app->dl);
 		app->dl = NULL;
+		tern_app_image_close(&app->img);
 		return tern_err_set(err, ENOEXEC,
 				    "app '%s': %s has no %s symbol (is it a tern app?)",
 				    app->name, app->path, TERN_APP_DESCRIPTOR_SYMBOL);
 	}
+	prefault(app->dl);
+	app->load_ns = mono_ns() - t0;
+	return 0;
+}
+
+static void
+close_app(struct tern_app_instance *app)
+{
+	dlclose(app->dl);
+	app->dl = NULL;
+	tern_app_image_close(&app->img);
+}
+
+/* One block of counters per worker, cache aligned. */
+static int
+alloc_wstats(struct tern_app_instance *app, unsigned n_workers, struct tern_err *err)
+{
+	size_t n = n_workers != 0 ? n_workers : 1;
+
+	app->ws = aligned_alloc(RTE_CACHE_LINE_SIZE, n * sizeof(*app->ws));
+	if (app->ws == NULL)
+		return tern_err_set(err, ENOMEM, "app '%s': out of memory", app->name);
+	memset(app->ws, 0, n * sizeof(*app->ws));
+	app->n_ws = (unsigned)n;
 	return 0;
 }
 
@@ -200,9 +300,11 @@ run_init(struct tern_app_instance *app, const struct kv_args *a, unsigned n_work
 		.err = why,
 		.err_len = sizeof(why),
 	};
+	uint64_t t0 = mono_ns();
 	int ret;
 
 	ret = app->desc->init(&ia, &app->state);
+	app->init_ns = mono_ns() - t0;
 	if (ret == 0)
 		return 0;
 	/* Timers a failed init armed must not fire into a closed object. */
@@ -244,6 +346,8 @@ tern_app_instance_create(const char *name, const char *path, unsigned n_kv,
 	if (ret != 0)
 		goto out_free_args;
 	ret = check_descriptor(name, path, app->desc, err);
+	if (ret == 0)
+		ret = alloc_wstats(app, n_workers, err);
 	if (ret != 0)
 		goto out_close;
 	ret = run_init(app, &args, n_workers, host, err);
@@ -253,7 +357,8 @@ tern_app_instance_create(const char *name, const char *path, unsigned n_kv,
 	return app;
 
 out_close:
-	dlclose(app->dl);
+	close_app(app);
+	free(app->ws);
 out_free_args:
 	kv_free(&args);
 out_free_app:
@@ -263,11 +368,20 @@ out:
 	return NULL;
 }
 
-void
-tern_app_instance_destroy(struct tern_app_instance *app)
+/* A library left loaded by tern_app_instance_destroy_keep_code. */
+struct deferred_code {
+	void *dl;
+	struct tern_app_image img;
+	uint64_t since_ns;
+	struct deferred_code *next;
+};
+
+static struct deferred_code *deferred;
+
+/* Everything but the code: timers, fini, rate-limit tables, counters. */
+static void
+destroy_state(struct tern_app_instance *app)
 {
-	if (app == NULL)
-		return;
 	/* Timers first: none may fire while fini frees what they point to. */
 	tern_timers_retire(app);
 	tern_timers_cancel_all(app);
@@ -277,6 +391,68 @@ tern_app_instance_destroy(struct tern_app_instance *app)
 	for (unsigned w = 0; w < app->n_rl_tables; w++)
 		tern_rl_table_free(app->rl_tables[w]);
 	free(app->rl_tables);
-	dlclose(app->dl);
+	free(app->ws);
+	free(app->lat_base);
+}
+
+void
+tern_app_instance_destroy(struct tern_app_instance *app)
+{
+	if (app == NULL)
+		return;
+	destroy_state(app);
+	close_app(app);
 	free(app);
+}
+
+void
+tern_app_instance_destroy_keep_code(struct tern_app_instance *app)
+{
+	struct deferred_code *d;
+
+	if (app == NULL)
+		return;
+	destroy_state(app);
+	d = malloc(sizeof(*d));
+	if (d == NULL) {
+		close_app(app); /* no memory to remember it: unload now */
+	} else {
+		d->dl = app->dl;
+		d->img = app->img;
+		d->since_ns = mono_ns();
+		d->next = deferred;
+		deferred = d;
+	}
+	free(app);
+}
+
+unsigned
+tern_app_unload_deferred(uint64_t min_age_ns)
+{
+	struct deferred_code **pp = &deferred, *d;
+	uint64_t now = mono_ns();
+	unsigned n = 0;
+
+	while ((d = *pp) != NULL) {
+		if (now - d->since_ns < min_age_ns) {
+			pp = &d->next;
+			continue;
+		}
+		*pp = d->next;
+		dlclose(d->dl);
+		tern_app_image_close(&d->img);
+		free(d);
+		n++;
+	}
+	return n;
+}
+
+unsigned
+tern_app_deferred_count(void)
+{
+	unsigned n = 0;
+
+	for (const struct deferred_code *d = deferred; d != NULL; d = d->next)
+		n++;
+	return n;
 }

@@ -15,6 +15,8 @@
 
 #include <tern/app.h>
 
+#include "app_image.h"
+#include "app_stats.h"
 #include "err.h"
 #include "rate_limit.h"
 
@@ -28,23 +30,32 @@ extern "C" {
 
 struct tern_app_instance {
 	char name[TERN_APP_NAME_MAX];   /**< instance name from `app load` */
-	char path[PATH_MAX];            /**< the shared object */
+	char path[PATH_MAX];            /**< the shared object it was copied from */
 	char args[TERN_APP_ARGS_MAX];   /**< "k=v k=v" as given */
-	void *dl;                       /**< dlopen handle */
+	struct tern_app_image img;      /**< the private copy that is loaded */
+	void *dl;                       /**< dlopen handle of img */
 	const struct tern_app_descriptor *desc;
 	void *state;                    /**< from desc->init */
+	uint64_t load_ns;               /**< copying and dlopen took */
+	uint64_t init_ns;               /**< init took */
 	uint8_t slot;                   /**< handler-table slot, set by the engine */
+	uint64_t id;                    /**< unique in the process, set by the engine */
 	uint32_t budget;                /**< requests per worker loop, 0 = no limit (engine) */
 	uint32_t max_amp;               /**< reply/request IP length factor, 0 = no limit (engine) */
 	struct tern_rl_conf rl;         /**< per-source rate limit, rate 0 = none (engine) */
 	struct tern_rl_table **rl_tables; /**< one per worker when rl.rate != 0; freed with the instance */
 	unsigned n_rl_tables;
+	struct tern_app_wstats *ws;     /**< one block per worker (n_ws); freed with the instance */
+	unsigned n_ws;
+	struct tern_hist *lat_base;     /**< `show latency interval`'s last reading (control) */
 	struct tern_timer *timers;      /**< the instance's timers (app_timer.c) */
 	bool dying;                     /**< being unloaded: timer arming refused */
+	bool paused;                    /**< being swapped out: its timers are postponed */
 };
 
 /**
- * Open path, check its descriptor, and run init with the key=value strings
+ * Copy path into a private sealed image (app_image.h), load that, check its
+ * descriptor, and run init with the key=value strings
  * in kv (n_kv of them, each "key=value"; a string without '=' is an error).
  * @return the instance (free with tern_app_instance_destroy), or NULL with
  * errno set and err saying which: file missing or not a shared object
@@ -59,6 +70,21 @@ struct tern_app_instance *tern_app_instance_create(const char *name, const char 
 
 /** Run fini and dlclose. See the file comment for when this is safe. */
 void tern_app_instance_destroy(struct tern_app_instance *app);
+
+/**
+ * Run fini and free the instance, but keep its code loaded until
+ * tern_app_unload_deferred: unmapping a library makes the kernel flush the
+ * TLBs of every core running this process, workers included, which shows in
+ * their tail latency. The engine does it at a quiet moment (or at exit).
+ */
+void tern_app_instance_destroy_keep_code(struct tern_app_instance *app);
+
+/** dlclose the code of destroyed instances (all, or those destroyed more
+ *  than min_age_ns ago). Returns how many were unloaded. Control thread. */
+unsigned tern_app_unload_deferred(uint64_t min_age_ns);
+
+/** Libraries destroyed instances left loaded (tern_app_unload_deferred). */
+unsigned tern_app_deferred_count(void);
 
 #ifdef __cplusplus
 }

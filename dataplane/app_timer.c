@@ -38,6 +38,8 @@
  * 48 years at 3 GHz), and expire = now + ticks can never wrap. */
 #define TIMER_TICKS_MAX (UINT64_C(1) << 62)
 #define NO_WORKER UINT16_MAX
+/* A timer due while its instance is paused tries again after this. */
+#define PAUSE_RETRY_NS 100000u
 
 struct tern_timer {
 	struct rte_timer tim;            /**< armed on the worker's lcore */
@@ -147,6 +149,24 @@ account(const struct rte_timer *tim)
 
 static void timer_trampoline(struct rte_timer *tim, void *arg);
 
+static bool
+app_paused(const struct tern_app_instance *app)
+{
+	return __atomic_load_n(&app->paused, __ATOMIC_ACQUIRE);
+}
+
+/* The instance is being swapped out (its state exported): do not run the
+ * app; fire again shortly, then go on with the schedule it had (periodic
+ * timers keep their period). No expiry is lost, only delayed. */
+static void
+postpone(struct rte_timer *tim, struct tern_timer *t)
+{
+	if (tim->period != 0)
+		t->then_ticks = tim->period;
+	rte_timer_reset(tim, RTE_MAX(ns_to_ticks(PAUSE_RETRY_NS), (uint64_t)1), SINGLE,
+			rte_lcore_id(), timer_trampoline, t);
+}
+
 /* First expiry of a timer whose period differs from its first delay:
  * periodic from now on. rte_timer takes one interval for both the first
  * expiry and the period, so the schedule counts from this expiry (shifted by
@@ -168,6 +188,10 @@ timer_trampoline(struct rte_timer *tim, void *arg)
 	struct tern_timer *t = arg;
 	uint64_t then = t->then_ticks;
 
+	if (unlikely(app_paused(t->app))) {
+		postpone(tim, t);
+		return;
+	}
 	account(tim);
 	if (then != 0) {
 		t->then_ticks = 0;
@@ -309,6 +333,12 @@ void
 tern_timers_retire(struct tern_app_instance *app)
 {
 	__atomic_store_n(&app->dying, true, __ATOMIC_RELEASE);
+}
+
+void
+tern_timers_pause(struct tern_app_instance *app, bool paused)
+{
+	__atomic_store_n(&app->paused, paused, __ATOMIC_RELEASE);
 }
 
 void

@@ -74,6 +74,14 @@ uint64_t tern_timers_next_ns(void);
 /** Refuse further arming of app's timers. Control thread. */
 void tern_timers_retire(struct tern_app_instance *app);
 
+/**
+ * Postpone (paused) or resume app's timer callbacks: while paused, a due
+ * timer of app fires again 100 us later instead of calling the app, and
+ * keeps its period. After pausing and a grace period no callback of app is
+ * running. Control thread (app replace's exact hand-off).
+ */
+void tern_timers_pause(struct tern_app_instance *app, bool paused);
+
 /** Stop every timer of app, waiting for running callbacks. Control thread,
  *  after tern_timers_retire and a grace period. */
 void tern_timers_cancel_all(struct tern_app_instance *app);

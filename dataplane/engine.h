@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <limits.h>
 #include <stdio.h>
 
 #include <rte_lcore.h>
@@ -19,6 +20,7 @@
 
 #include "addr_table.h"
 #include "app_loader.h"
+#include "canary.h"
 #include "err.h"
 #include "event_bus.h"
 #include "handler_table.h"
@@ -65,6 +67,49 @@ struct tern_engine_conf {
 	unsigned bus_ring;       /**< events per worker ring; 0 = TERN_BUS_RING_DEFAULT */
 };
 
+/** How `app replace` carries state (handoff=...). */
+enum tern_handoff {
+	TERN_HANDOFF_EXACT = 0,  /**< hold requests, export when no worker can touch it */
+	TERN_HANDOFF_SNAPSHOT,   /**< export while the old instance still serves */
+};
+
+/** Whether a replace carried state. */
+enum tern_swap_state {
+	TERN_SWAP_STATE_CARRIED = 0,
+	TERN_SWAP_STATE_OTHER_KIND,  /**< another descriptor name: nothing carried */
+	TERN_SWAP_STATE_NO_HOOKS,    /**< export_state or import_state missing */
+};
+
+/** The phases of a load or replace, timed. */
+enum tern_swap_phase {
+	TERN_SWAP_LOAD = 0,      /**< copy the file, hash it, dlopen the copy */
+	TERN_SWAP_INIT,          /**< the new instance's init */
+	TERN_SWAP_QUIESCE,       /**< publish the hold, wait a grace period */
+	TERN_SWAP_EXPORT,        /**< old export_state */
+	TERN_SWAP_IMPORT,        /**< new import_state */
+	TERN_SWAP_PUBLISH,       /**< publish the new table (and its grace period) */
+	TERN_SWAP_GRACE,         /**< the second grace period (timers, held requests run) */
+	TERN_SWAP_FINI,          /**< old fini and free (its code unloads later) */
+	TERN_SWAP_PHASES
+};
+
+/** What the last successful `app load` or `app replace` did. */
+struct tern_swap_report {
+	char path[PATH_MAX];
+	char sha256[65];
+	char build_id[41];
+	size_t size;
+	enum tern_handoff handoff;
+	enum tern_swap_state state;
+	char old_kind[64], new_kind[64];
+	size_t state_bytes;      /**< the exported blob */
+	uint64_t held;           /**< requests held during the swap */
+	uint64_t hold_ns;        /**< how long the port was held */
+	uint64_t held_wait_max_ns; /**< the longest a held request waited (measured) */
+	uint64_t phase_ns[TERN_SWAP_PHASES];
+	unsigned deferred_unloads; /**< old libraries still mapped (unloaded when quiet) */
+};
+
 struct tern_worker;
 
 /** Iterate p over the DPDK port ids the engine set up (ids may have gaps). */
@@ -86,6 +131,12 @@ struct tern_engine {
 	struct tern_steer steer[TERN_MAX_PORTS];   /**< per port, used when steered[port] */
 	bool steered[TERN_MAX_PORTS];              /**< the port's queues are spread */
 	struct tern_app_instance *apps[TERN_MAX_APPS + 1]; /**< by slot; control thread only */
+	uint64_t next_app_id;                      /**< last instance id given */
+	struct tern_swap_report last_report;       /**< of the last load or replace */
+	uint64_t last_change_ns;                   /**< monotonic time of the last load/replace/unload */
+	struct tern_canary canaries[TERN_MAX_CANARIES]; /**< control thread only */
+	uint64_t canary_rollbacks;                 /**< automatic rollbacks so far */
+	struct tern_hist *lat_base;                /**< `show latency interval`'s last reading */
 	unsigned mbufs_baseline;                   /**< pool in-use count when workers started */
 	struct tern_pool_watch pool_watch;         /**< control thread (tern_engine_watch_pool) */
 	bool running;
@@ -119,11 +170,15 @@ int tern_engine_app_load(struct tern_engine *e, const char *name, const char *pa
 			 unsigned n_kv, char *const *kv, struct tern_err *err);
 
 /**
- * Replace the named instance by a new one from path with args kv: the new
- * instance is created (and inherits state through export/import hooks when
- * both apps have them and the same descriptor name), takes over every port
- * bound to the old one in a single table swap, and the old one is destroyed
- * after the grace period. On failure the old instance keeps serving.
+ * Replace the named instance by a new one from path with args kv (the
+ * engine's own handoff=exact|snapshot among them). The new instance is
+ * created from a private copy of path, takes the old one's handler slot
+ * (every port, canary route and queued message follows) and inherits its
+ * state through export/import when both have the hooks and the same
+ * descriptor name. Exact (default): the old instance's requests are held
+ * while its final state is carried, then run by the new one in order.
+ * Snapshot: state exported while the old one serves. e->last_report says
+ * what happened. On failure the old instance keeps serving.
  */
 int tern_engine_app_replace(struct tern_engine *e, const char *name, const char *path,
 			    unsigned n_kv, char *const *kv, struct tern_err *err);
@@ -135,8 +190,44 @@ int tern_engine_app_unload(struct tern_engine *e, const char *name, struct tern_
 int tern_engine_bind_udp(struct tern_engine *e, uint16_t port, const char *name,
 			 struct tern_err *err);
 
-/** Unbind UDP port. -ENOENT if not bound. */
+/** Unbind UDP port. -ENOENT if not bound, -EBUSY while it has a canary. */
 int tern_engine_unbind_udp(struct tern_engine *e, uint16_t port, struct tern_err *err);
+
+/**
+ * Move bound UDP port to the named instance in one publish (blue/green):
+ * each request is answered by the old instance or the new one. -ENOENT
+ * unknown app or unbound port, -EALREADY bound to it already, -EBUSY while
+ * the port has a canary.
+ */
+int tern_engine_rebind_udp(struct tern_engine *e, uint16_t port, const char *name,
+			   struct tern_err *err);
+
+/**
+ * Start a canary on bound UDP port: percent (1-99) of its flows go to the
+ * named instance, judged against the bound one every window (canary.h).
+ * -ENOENT unknown app or unbound port, -EINVAL bad percent or the bound app
+ * itself, -EBUSY a canary runs there already, -ENOSPC too many canaries.
+ */
+int tern_engine_canary_start(struct tern_engine *e, uint16_t port, const char *name,
+			     unsigned percent, const struct tern_canary_limits *l,
+			     struct tern_err *err);
+
+/** Move port wholly to its canary. -ENOENT if none is running. */
+int tern_engine_canary_promote(struct tern_engine *e, uint16_t port, struct tern_err *err);
+
+/** Send all of port's flows back to its baseline. -ENOENT if none is running. */
+int tern_engine_canary_abort(struct tern_engine *e, uint16_t port, struct tern_err *err);
+
+/** Judge the running canaries whose window is over; roll back (logging on
+ *  log) those worse than their limits. Control thread, every tick. */
+void tern_engine_canary_tick(struct tern_engine *e, FILE *log);
+
+/** Free the canaries' records (tern_engine_close). */
+void tern_engine_canary_free(struct tern_engine *e);
+
+/** Housekeeping of apps, every tick: unload the code of replaced or
+ *  unloaded instances once no app changed for a while (app_loader.h). */
+void tern_engine_apps_tick(struct tern_engine *e);
 
 /** Add one of tern's addresses. -ENODEV if a->port_id is not a port, -EEXIST. */
 int tern_engine_ip_add(struct tern_engine *e, const struct tern_addr *a,

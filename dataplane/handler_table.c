@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_hash_crc.h>
+
 #include "handler_table.h"
 
 static int
@@ -104,4 +106,54 @@ tern_handler_table_move_slot(struct tern_handler_table *t, uint8_t from, uint8_t
 	t->h[to] = *h;
 	memset(&t->h[from], 0, sizeof(t->h[from]));
 	return 0;
+}
+
+uint32_t
+tern_canary_bucket(const uint8_t *src, uint8_t family, uint16_t sport)
+{
+	uint32_t h = rte_hash_crc(src, family == 4 ? 4 : 16, 0x7e57u ^ sport);
+
+	/* scale to 0..99 without a division */
+	return (uint32_t)(((uint64_t)h * 100u) >> 32);
+}
+
+const struct tern_canary_route *
+tern_handler_table_canary(const struct tern_handler_table *t, uint16_t port)
+{
+	for (uint32_t i = 0; i < t->n_canary; i++)
+		if (t->canary[i].port == port)
+			return &t->canary[i];
+	return NULL;
+}
+
+int
+tern_handler_table_canary_set(struct tern_handler_table *t, uint16_t port, uint8_t slot,
+			      uint8_t percent, struct tern_err *err)
+{
+	struct tern_canary_route *r = (struct tern_canary_route *)tern_handler_table_canary(t, port);
+
+	if (!slot_valid(slot) || percent == 0 || percent > 99)
+		return tern_err_set(err, EINVAL, "bad canary slot %u or percent %u", slot, percent);
+	if (r == NULL) {
+		if (t->n_canary >= TERN_MAX_CANARIES)
+			return tern_err_set(err, ENOSPC, "%u canaries are running already (the most "
+					    "at once)", TERN_MAX_CANARIES);
+		r = &t->canary[t->n_canary++];
+	}
+	r->port = port;
+	r->slot = slot;
+	r->percent = percent;
+	return 0;
+}
+
+void
+tern_handler_table_canary_clear(struct tern_handler_table *t, uint16_t port)
+{
+	for (uint32_t i = 0; i < t->n_canary; i++) {
+		if (t->canary[i].port != port)
+			continue;
+		t->canary[i] = t->canary[--t->n_canary];
+		memset(&t->canary[t->n_canary], 0, sizeof(t->canary[0]));
+		return;
+	}
 }

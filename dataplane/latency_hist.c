@@ -49,6 +49,23 @@ tern_hist_merge(struct tern_hist *dst, const struct tern_hist *src)
 		dst->max = max;
 }
 
+void
+tern_hist_since(struct tern_hist *h, const struct tern_hist *base)
+{
+	unsigned top = TERN_HIST_BUCKETS;
+
+	for (unsigned i = 0; i < TERN_HIST_BUCKETS; i++) {
+		h->count[i] = h->count[i] >= base->count[i] ? h->count[i] - base->count[i] : 0;
+		if (h->count[i] != 0)
+			top = i;
+	}
+	h->n = h->n >= base->n ? h->n - base->n : 0;
+	if (top == TERN_HIST_BUCKETS)
+		h->max = 0;
+	else if (tern_hist_bucket_high(top) < h->max)
+		h->max = tern_hist_bucket_high(top);
+}
+
 /* ceil(q * n) clamped to [1, n], without libm. */
 static uint64_t
 quantile_rank(double q, uint64_t n)

@@ -65,6 +65,14 @@ uint64_t tern_hist_bucket_low(unsigned i);
 /** dst += src, reading src with relaxed loads (src may be live). */
 void tern_hist_merge(struct tern_hist *dst, const struct tern_hist *src);
 
+/**
+ * The interval between two readings of one histogram: h -= base, bucket by
+ * bucket (counts only grow, so base <= h). The exact max of an interval is
+ * not known: h->max becomes the high end of its top non-empty bucket (or
+ * the cumulative max, if lower). Private copies only.
+ */
+void tern_hist_since(struct tern_hist *h, const struct tern_hist *base);
+
 /** The value at quantile q (0 < q <= 1): the high end of the bucket holding
  *  the ceil(q * n)-th smallest value, capped at max. 0 if empty. */
 uint64_t tern_hist_quantile(const struct tern_hist *h, double q);

@@ -37,4 +37,6 @@ const char *const tern_wctr_names[TERN_WCTR_MAX] = {
 	[TERN_WCTR_BUDGET_HITS] = "budget_hits",
 	[TERN_WCTR_DEFERRED] = "deferred",
 	[TERN_WCTR_PRIO_FLUSH] = "prio_flush",
+	[TERN_WCTR_HELD] = "held",
+	[TERN_WCTR_MSG_HELD] = "msg_held",
 };

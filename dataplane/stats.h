@@ -57,6 +57,8 @@ enum tern_wctr {
 	TERN_WCTR_BUDGET_HITS,      /**< loop iterations in which an app reached its budget */
 	TERN_WCTR_DEFERRED,         /**< requests left in the backlog for a later iteration */
 	TERN_WCTR_PRIO_FLUSH,       /**< protocol replies sent ahead of a burst's app work */
+	TERN_WCTR_HELD,             /**< requests held in the backlog while their app was replaced */
+	TERN_WCTR_MSG_HELD,         /**< messages kept on the bus while their app was replaced */
 	TERN_WCTR_MAX
 };
 

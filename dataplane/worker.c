@@ -33,8 +33,10 @@ struct burst_ctx {
 	struct rte_mbuf *drop[TERN_BURST_MAX];
 };
 
-/* An internal verdict: over the app's budget, keep it for a later iteration. */
+/* Internal verdicts: over the app's budget, keep it for a later iteration;
+ * its app is being replaced, hold it in the backlog until the new one serves. */
 #define VERDICT_DEFER TERN_VERDICT_MAX
+#define VERDICT_HOLD (TERN_VERDICT_MAX + 1)
 
 /* Pseudo-counter meaning "became a UDP request for an app". */
 #define TO_APP TERN_CTR_RX
@@ -124,6 +126,10 @@ classify_udp(struct burst_ctx *c, struct rte_mbuf *m, const struct tern_parsed *
 		return TERN_CTR_DROP_BAD_CKSUM;
 	if (slot == 0)
 		return TERN_CTR_DROP_NO_HANDLER;
+	if (unlikely(c->ht->n_canary != 0))
+		slot = tern_handler_canary_slot(c->ht, dport, slot, src,
+						p->l3 == TERN_L3_IPV4 ? 4 : 6,
+						rte_be_to_cpu_16(udp->src_port));
 	if (unlikely(c->ht->h[slot].rl.rate != 0) && !rate_ok(c, &c->ht->h[slot], src, p))
 		return TERN_CTR_DROP_RATE_LIMIT;
 
@@ -136,7 +142,7 @@ classify_udp(struct burst_ctx *c, struct rte_mbuf *m, const struct tern_parsed *
 	r->dst_port = dport;
 	r->family = p->l3 == TERN_L3_IPV4 ? 4 : 6;
 	r->verdict = TERN_VERDICT_DROP;
-	r->flags = c->flags & ~TERN_F_DEFERRED;
+	r->flags = c->flags & TERN_REQ_F_APP_MASK;
 	r->reserved = 0;
 	r->to_worker = 0;
 	r->src_addr = src;
@@ -279,33 +285,64 @@ budget_take(struct tern_worker *w, uint8_t slot, const struct tern_handler *h, u
 	return take;
 }
 
+/* A request held through a swap reaches its (new) app: count it, and keep
+ * the longest wait. Rare: only right after `app replace`. */
+static void
+count_held(struct burst_ctx *c, struct tern_app_wstats *ws, uint32_t n, uint64_t now)
+{
+	uint64_t wait = now - c->t_rx;
+
+	tern_app_wstats_add(&ws->held, n);
+	if (wait > ws->held_wait_max)
+		__atomic_store_n(&ws->held_wait_max, wait, __ATOMIC_RELAXED);
+}
+
 /* Call each app once per run of consecutive requests bound to it, so a
  * burst keeps its order and an app sees as many requests at once as it
- * can; requests over the app's budget are marked for the backlog. */
+ * can; requests over the app's budget are marked for the backlog, those of
+ * an app being replaced are held there. Each run's latency, per instance,
+ * leaves out the time earlier runs of the burst spent in other apps. */
 static void
 dispatch(struct burst_ctx *c)
 {
+	uint64_t t0 = rte_rdtsc(), t = t0;
 	uint16_t i = 0, j;
 
 	while (i < c->n_req) {
 		uint8_t slot = c->req_slot[i];
 		const struct tern_handler *h = &c->ht->h[slot];
+		struct tern_app_wstats *ws = &h->ws[c->w->idx];
 		uint32_t take;
+		uint64_t end;
 
 		for (j = i + 1; j < c->n_req && c->req_slot[j] == slot; j++)
 			;
+		if (unlikely(h->hold)) {
+			for (uint16_t k = i; k < j; k++)
+				c->req[k].verdict = VERDICT_HOLD;
+			i = j;
+			continue;
+		}
 		take = budget_take(c->w, slot, h, (uint32_t)(j - i));
-		if (take != 0)
+		if (take != 0) {
+			if (unlikely(c->flags & TERN_F_HELD))
+				count_held(c, ws, take, t);
 			h->burst(h->state, c->w->idx, &c->req[i], (uint16_t)take);
+			end = rte_rdtsc();
+			tern_app_wstats_add(&ws->requests, take);
+			tern_hist_add(&ws->lat, end - c->t_rx - (t - t0), take);
+			t = end;
+		}
 		for (uint16_t k = i + (uint16_t)take; k < j; k++)
 			c->req[k].verdict = VERDICT_DEFER;
 		i = j;
 	}
 }
 
-/* Keep a request for a later iteration; full backlog: drop it. */
+/* Keep a request for a later iteration; full backlog: drop it. flags:
+ * TERN_F_HELD for a request held through a swap, else 0. */
 static void
-defer(struct burst_ctx *c, struct rte_mbuf *m)
+defer(struct burst_ctx *c, struct rte_mbuf *m, uint8_t flags)
 {
 	struct tern_backlog *b = &c->w->backlog;
 	struct tern_backlog_ent *e;
@@ -318,8 +355,12 @@ defer(struct burst_ctx *c, struct rte_mbuf *m)
 	e->m = m;
 	e->t_rx = c->t_rx;
 	e->port = c->port;
-	e->flags = c->flags | TERN_F_DEFERRED;
-	tern_wctr_add(&c->w->wstats, TERN_WCTR_DEFERRED, 1);
+	e->flags = c->flags | TERN_F_DEFERRED | flags;
+	/* A held request goes round the backlog until the swap ends: count it once. */
+	if (flags == 0)
+		tern_wctr_add(&c->w->wstats, TERN_WCTR_DEFERRED, 1);
+	else if (!(c->flags & TERN_F_HELD))
+		tern_wctr_add(&c->w->wstats, TERN_WCTR_HELD, 1);
 }
 
 /* Post a request to the worker the app named; refused: drop it. */
@@ -366,13 +407,16 @@ apply_verdicts(struct burst_ctx *c)
 {
 	for (uint16_t i = 0; i < c->n_req; i++) {
 		struct tern_udp_req *r = &c->req[i];
+		struct tern_app_wstats *ws = &c->ht->h[c->req_slot[i]].ws[c->w->idx];
 
 		switch (r->verdict) {
 		case TERN_VERDICT_REPLY:
 			if (unlikely(r->len > r->cap)) {
+				tern_app_wstats_add(&ws->bad, 1);
 				drop(c, r->mbuf, TERN_CTR_DROP_BAD_VERDICT);
 				break;
 			}
+			tern_app_wstats_add(&ws->replies, 1);
 			if (unlikely(reply_too_big(c, i, reply_ip_len(r)))) {
 				drop(c, r->mbuf, TERN_CTR_DROP_AMPLIFICATION);
 				break;
@@ -390,15 +434,20 @@ apply_verdicts(struct burst_ctx *c)
 		case TERN_VERDICT_CONSUMED:
 			break;
 		case TERN_VERDICT_DROP:
+			tern_app_wstats_add(&ws->drops, 1);
 			drop(c, r->mbuf, TERN_CTR_DROP_APP);
 			break;
 		case TERN_VERDICT_HANDOFF:
 			handoff(c, r, c->req_slot[i]);
 			break;
 		case VERDICT_DEFER:
-			defer(c, r->mbuf);
+			defer(c, r->mbuf, 0);
+			break;
+		case VERDICT_HOLD:
+			defer(c, r->mbuf, TERN_F_HELD);
 			break;
 		default:
+			tern_app_wstats_add(&ws->bad, 1);
 			drop(c, r->mbuf, TERN_CTR_DROP_BAD_VERDICT);
 			break;
 		}
@@ -479,8 +528,8 @@ tern_worker_handle_frames(struct tern_worker *w, uint16_t port,
 	c.port = port;
 	c.flags = flags;
 	c.t_rx = t_rx;
-	/* Valid until this worker's next quiescent state. */
-	c.ht = rcu_dereference(e->handlers);
+	/* This iteration's table (tern_worker_poll_once or handle_burst). */
+	c.ht = w->ht;
 	c.at = rcu_dereference(e->addrs);
 	c.rp = &w->reply_port[port];
 	c.n_req = 0;
@@ -515,5 +564,7 @@ void
 tern_worker_handle_burst(struct tern_worker *w, uint16_t port,
 			 struct rte_mbuf **pkts, uint16_t n)
 {
+	/* Valid until this worker's next quiescent state. */
+	w->ht = rcu_dereference(w->engine->handlers);
 	tern_worker_handle_frames(w, port, pkts, n, 0, true, rte_rdtsc());
 }

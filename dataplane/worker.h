@@ -22,8 +22,9 @@
  * app that took it (verdict CONSUMED), queued in the worker's TX buffer,
  * given to a TX queue, or freed with its drop counted.
  *
- * RCU: workers are QSBR readers. They rcu_dereference the handler and address
- * tables once per burst and report a quiescent state once per iteration.
+ * RCU: workers are QSBR readers. They rcu_dereference the handler table
+ * once per loop iteration (the address table once per burst) and report a
+ * quiescent state once per iteration.
  */
 #ifndef TERN_WORKER_H
 #define TERN_WORKER_H
@@ -50,6 +51,11 @@ extern "C" {
 /** Frame flag inside the engine (never shown to apps): it comes from the
  *  backlog, so it was already charged to its source's rate limit. */
 #define TERN_F_DEFERRED 0x80u
+/** Frame flag inside the engine: it waited in the backlog while its app was
+ *  being replaced (`app replace`'s exact hand-off). */
+#define TERN_F_HELD 0x40u
+/** The flags apps see (TERN_REQ_F_*). */
+#define TERN_REQ_F_APP_MASK 0x3fu
 
 /** One RX queue a worker polls. */
 struct tern_rxq {
@@ -91,6 +97,10 @@ struct tern_worker {
 	struct tern_worker_wstats wstats;        /**< written by this worker only */
 	struct tern_timer_stats timer_stats;     /**< written by this worker only */
 	struct tern_engine *engine;
+	/** The handler table of this loop iteration: read once at its start
+	 *  (rcu_dereference), so every request of the iteration, backlog and
+	 *  new ones alike, sees the same table and a swap keeps their order. */
+	const struct tern_handler_table *ht;
 	unsigned idx;                            /**< worker index, 0..n_workers-1 */
 	unsigned lcore_id;
 	unsigned n_rxq;
@@ -102,6 +112,10 @@ struct tern_worker {
 	struct tern_hist latency;                /**< RX burst to TX burst, TSC cycles */
 	struct tern_idle idle;
 	uint64_t iter;                           /**< loop iterations so far */
+	/** Iterations finished (release store at the end of each, with the
+	 *  quiescent state): the control thread waits for it to move to know
+	 *  that no iteration that began before a publish is still running. */
+	uint64_t epoch;
 	struct tern_budget_use budget[TERN_MAX_APPS + 1];
 	struct tern_backlog backlog;
 } __rte_cache_aligned;

@@ -19,7 +19,9 @@
 #include "steer.h"
 #include "worker.h"
 
-/* Deliver one message to its app's on_message, if the app is still there. */
+/* Deliver one message to its app's on_message, if the app is still there.
+ * An app being replaced gets none: its messages go back on this worker's
+ * ring, in order, for whichever instance serves after the swap. */
 static void
 deliver_msg(struct tern_worker *w, const struct tern_handler_table *ht,
 	    const struct tern_event *ev)
@@ -28,6 +30,13 @@ deliver_msg(struct tern_worker *w, const struct tern_handler_table *ht,
 
 	if (ev->slot == 0 || h->burst == NULL || h->msg == NULL) {
 		tern_wctr_add(&w->wstats, TERN_WCTR_BUS_NO_APP, 1);
+		return;
+	}
+	if (unlikely(h->hold)) {
+		if (tern_bus_post(&w->engine->bus, w->idx, ev) == 0)
+			tern_wctr_add(&w->wstats, TERN_WCTR_MSG_HELD, 1);
+		else
+			tern_wctr_add(&w->wstats, TERN_WCTR_BUS_NO_APP, 1);
 		return;
 	}
 	h->msg(h->state, w->idx, &ev->msg);
@@ -84,7 +93,7 @@ drain_bus(struct tern_worker *w)
 	n = tern_bus_drain(&w->engine->bus, w->idx, ev, TERN_BUS_DRAIN_MAX);
 	if (n == 0)
 		return 0;
-	ht = rcu_dereference(w->engine->handlers);
+	ht = w->ht;
 	for (unsigned i = 0; i < n; i++) {
 		if (ev[i].kind == TERN_EV_MSG)
 			deliver_msg(w, ht, &ev[i]);
@@ -184,7 +193,7 @@ poll_rxq(struct tern_worker *w, const struct tern_rxq *q, uint16_t burst)
 	if (q->steer)
 		steer_burst(w, q->port_id, pkts, nb, rte_rdtsc());
 	else
-		tern_worker_handle_burst(w, q->port_id, pkts, nb);
+		tern_worker_handle_frames(w, q->port_id, pkts, nb, 0, true, rte_rdtsc());
 	return nb;
 }
 
@@ -195,6 +204,8 @@ tern_worker_poll_once(struct tern_worker *w)
 	unsigned work;
 
 	w->iter++;
+	/* One table for the whole iteration (see struct tern_worker). */
+	w->ht = rcu_dereference(w->engine->handlers);
 	work = tern_timers_run(w->idx);
 	work += drain_bus(w);
 	work += run_backlog(w);
@@ -290,6 +301,7 @@ tern_worker_main(void *arg)
 
 		tern_wctr_add(&w->wstats, TERN_WCTR_LOOPS, 1);
 		/* No table pointer survives this point: let writers free old ones. */
+		__atomic_store_n(&w->epoch, w->epoch + 1, __ATOMIC_RELEASE);
 		rcu_quiescent_state();
 		if (!busy)
 			idle(w, work);

@@ -30,7 +30,7 @@
 #   FUZZ_JOBS       parallel compile jobs (default: number of CPUs)
 #   CC              the compiler (default clang; must support -fsanitize=fuzzer)
 # Packages: clang, libclang-rt-14-dev (libFuzzer's runtime), libdpdk-dev,
-# liburcu-dev. Needs root (EAL, as for the unit tests).
+# liburcu-dev, libssl-dev. Needs root (EAL, as for the unit tests).
 set -u
 
 ROOT=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
@@ -58,8 +58,8 @@ case $SECONDS_TO_RUN in
 '' | *[!0-9]*) die "SECONDS must be a whole number of seconds, not '$SECONDS_TO_RUN'" ;;
 esac
 command -v "$CC" >/dev/null || die "$CC not found: apt-get install clang libclang-rt-14-dev"
-pkg-config --exists libdpdk liburcu-qsbr ||
-	die "pkg-config cannot find libdpdk or liburcu-qsbr: apt-get install libdpdk-dev liburcu-dev"
+pkg-config --exists libdpdk liburcu-qsbr libcrypto ||
+	die "pkg-config cannot find libdpdk, liburcu-qsbr or libcrypto: apt-get install libdpdk-dev liburcu-dev libssl-dev"
 
 mkdir -p "$FUZZ_BUILD/obj" "$ARTIFACTS" "$FUZZ_CORPUS" || die "cannot create $FUZZ_BUILD"
 
@@ -81,8 +81,8 @@ write_makefile() {
 		echo "CFLAGS := -std=gnu11 -g -O1 -fno-omit-frame-pointer \$(SAN) -MMD -MP" \
 			"-DALLOW_EXPERIMENTAL_API -DTERN_VERSION='\"fuzz\"'" \
 			"-I$ROOT/dataplane -I$ROOT/dataplane/include" \
-			"$(pkg-config --cflags libdpdk liburcu-qsbr)"
-		echo "LIBS := $(pkg-config --libs libdpdk liburcu-qsbr) -lpthread -ldl -lm"
+			"$(pkg-config --cflags libdpdk liburcu-qsbr libcrypto)"
+		echo "LIBS := $(pkg-config --libs libdpdk liburcu-qsbr libcrypto) -lpthread -ldl -lm"
 		echo "all: fuzz_pipeline libudp_responder.so libkv.so"
 		for s in "${SOURCES[@]}"; do
 			o=obj/${s%.c}.o

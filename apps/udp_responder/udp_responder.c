@@ -305,17 +305,20 @@ responder_export(void *state, void **blob, size_t *len)
 /* app replace, new side: continue counting from the predecessor's totals
  * (added to worker 0; the new instance serves nothing yet). */
 static int
-responder_import(void *state, const void *blob, size_t len)
+responder_import(void *state, const struct tern_app_import *im)
 {
 	struct responder *r = state;
 	struct resp_worker *w = &r->workers[0];
 	struct resp_blob b;
 
-	if (blob == NULL || len != sizeof(b))
-		return -EINVAL;
-	memcpy(&b, blob, sizeof(b));
+	if (im->blob == NULL || im->len != sizeof(b))
+		return tern_app_import_fail(im, EINVAL, "state of %zu bytes, expected %zu",
+					    im->len, sizeof(b));
+	memcpy(&b, im->blob, sizeof(b));
 	if (b.magic != RESP_BLOB_MAGIC || b.version != RESP_BLOB_VERSION)
-		return -EINVAL;
+		return tern_app_import_fail(im, EINVAL, "state version %u, this build reads %u",
+					    b.magic == RESP_BLOB_MAGIC ? b.version : 0u,
+					    RESP_BLOB_VERSION);
 	w->requests += b.requests;
 	w->replies += b.replies;
 	for (unsigned d = 0; d < RESP_DROP_MAX; d++)

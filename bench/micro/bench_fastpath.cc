@@ -276,8 +276,11 @@ responder_path()
 int
 install_inproc_handler(tern_err *err)
 {
+	/* The engine's counters for an instance, one block per worker. */
+	static tern_app_wstats inproc_ws[RTE_MAX_LCORE];
 	tern_handler h{};
 	h.burst = inproc_echo_burst;
+	h.ws = inproc_ws;
 	tern_handler_table *t = tern_handler_table_clone(g.eng.handlers);
 	int ret;
 

@@ -18,6 +18,7 @@ TERN_PACKAGES=(
 	libclang-rt-14-dev
 	libbenchmark-dev
 	libbpf-dev
+	libssl-dev
 	libdpdk-dev
 	liburcu-dev
 	libxdp-dev

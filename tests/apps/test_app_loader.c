@@ -108,7 +108,7 @@ test_bad_apps(void)
 		 noabi_so);
 	expect_fail("n", noabi_so, 0, none, ENOEXEC, want);
 	expect_fail("a", abi_so, 0, none, ENOEXEC, "built for tern app ABI 999");
-	expect_fail("a", abi_so, 0, none, ENOEXEC, "this ternd speaks ABI 3");
+	expect_fail("a", abi_so, 0, none, ENOEXEC, "this ternd speaks ABI 4");
 	expect_fail("i", init_so, 0, none, ENODEV, "app 'i': init failed: the frobnicator is missing");
 }
 
@@ -395,6 +395,21 @@ test_stats_hook(void)
 	tern_app_instance_destroy(app);
 }
 
+/* import_state of app with blob; a refusal must say why. */
+static int
+import_blob(struct tern_app_instance *app, const void *blob, size_t len)
+{
+	char why[128] = "";
+	struct tern_app_import im = {
+		.blob = blob, .len = len, .from_path = "old.so", .err = why, .err_len = sizeof(why),
+	};
+	int ret = app->desc->import_state(app->state, &im);
+
+	if (ret != 0)
+		CHECK(why[0] != '\0');
+	return ret;
+}
+
 /* app replace's hand-off: the successor's counters continue from the
  * predecessor's; a blob of the wrong size, magic or version is refused and
  * changes nothing. */
@@ -431,21 +446,21 @@ test_state_handoff(void)
 	if (bad == NULL)
 		goto out;
 	memcpy(bad, blob, len);
-	CHECK_EQ(new->desc->import_state(new->state, bad, len - 1), -EINVAL);
-	CHECK_EQ(new->desc->import_state(new->state, bad, len + 1), -EINVAL);
-	CHECK_EQ(new->desc->import_state(new->state, NULL, len), -EINVAL);
+	CHECK_EQ(import_blob(new, bad, len - 1), -EINVAL);
+	CHECK_EQ(import_blob(new, bad, len + 1), -EINVAL);
+	CHECK_EQ(import_blob(new, NULL, len), -EINVAL);
 	bad[0] ^= 0xff;
-	CHECK_EQ(new->desc->import_state(new->state, bad, len), -EINVAL);
+	CHECK_EQ(import_blob(new, bad, len), -EINVAL);
 	memcpy(bad, blob, len);
 	memcpy(&word, bad + 4, sizeof(word));
 	word++;
 	memcpy(bad + 4, &word, sizeof(word));
-	CHECK_EQ(new->desc->import_state(new->state, bad, len), -EINVAL);
+	CHECK_EQ(import_blob(new, bad, len), -EINVAL);
 	check_stats(new, "requests=0 replies=0 drop_short=0 drop_bad_length=0 "
 		    "drop_not_pong_request=0 drop_too_big=0");
 
 	/* accepted: the new instance (another mode, fewer workers) continues */
-	CHECK_EQ(new->desc->import_state(new->state, blob, len), 0);
+	CHECK_EQ(import_blob(new, blob, len), 0);
 	check_stats(new, "requests=2 replies=1 drop_short=1 drop_bad_length=0 "
 		    "drop_not_pong_request=0 drop_too_big=0");
 	req_init(&r[0], b[0], 5, 64);

@@ -167,7 +167,7 @@ expect_error "duplicate name" "an app named 'echo' is already loaded" \
 expect_error "unload while bound" "still bound" app unload echo
 expect_error "bind to a missing app" "no app named 'ghost'" bind udp 9 ghost
 ctl_ok app load echo2 libudp_responder.so mode=echo
-expect_error "port bound to another app" "UDP port 7 is already bound" bind udp 7 echo2
+expect_error "port bound to another app" "UDP port 7 is bound to app 'echo': to move it, rebind udp 7 echo2" bind udp 7 echo2
 ctl_ok app unload echo2
 expect_error "replace with a missing file" "nosuch.so: No such file" \
 	app replace echo nosuch.so mode=echo

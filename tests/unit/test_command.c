@@ -329,11 +329,11 @@ test_show_empty(void)
 		 "{\"unit\":\"cycles\",\"lcores\":[],\"total\":{\"count\":0,\"p50\":0,"
 		 "\"p90\":0,\"p99\":0,\"p999\":0,\"p9999\":0,\"max\":0}}\n");
 	exec_json("show latency json", "\"lcores\":[]");
-	exec_expect("show latency xml", -EINVAL, "unexpected 'xml'");
+	exec_expect("show latency xml", -EINVAL, "unknown latency view 'xml'");
 	exec_expect("show", -EINVAL, "show: missing argument");
 	exec_expect("show foo", -EINVAL,
 		    "show: unknown view 'foo'; usage: "
-		    "show stats|apps|bindings|ports|lcores|latency|events [json]");
+		    "show stats|apps|bindings|ports|lcores|latency|events|canary|flow [json]");
 	exec_expect("show stats xml", -EINVAL, "unexpected 'xml'");
 	exec_expect("show stats json x", -E2BIG, "too many arguments");
 }
@@ -467,14 +467,16 @@ test_show_fake_app_stats(void)
 {
 	fake_app.desc = &fake_desc_stats;
 	exec_out("show apps", "echo kind=udp_responder path=\"/lib/a \\\"b\\\".so\" "
-		 "args=\"mode=echo\" udp_ports=7,9 budget=0 max_amplification=0 rate_limit=none requests=12 replies=10 mode=echo "
+		 "args=\"mode=echo\" udp_ports=7,9 budget=0 max_amplification=0 rate_limit=none "
+		 "sha256=\"\" build_id=none size=0 loaded=1970-01-01T00:00:00Z seen=0 replied=0 "
+		 "dropped=0 invalid=0 held=0 held_wait_max_us=0 requests=12 replies=10 mode=echo "
 		 "empty=\"\" zero=0 lead=007 q=\"a\\\"b\"\n");
 	exec_json("show apps json",
-		  "\"udp_ports\":[7,9],\"budget\":0,\"max_amplification\":0,\"rate_limit\":\"none\",\"stats\":{\"requests\":12,\"replies\":10,"
+		  "\"udp_ports\":[7,9],\"budget\":0,\"max_amplification\":0,\"rate_limit\":\"none\",\"sha256\":\"\",\"build_id\":\"none\",\"size\":0,\"loaded\":\"1970-01-01T00:00:00Z\",\"seen\":0,\"replied\":0,\"dropped\":0,\"invalid\":0,\"held\":0,\"held_wait_max_us\":0,\"stats\":{\"requests\":12,\"replies\":10,"
 		  "\"mode\":\"echo\",\"empty\":\"\",\"zero\":0,\"lead\":\"007\","
 		  "\"q\":\"a\\\"b\"}}]");
 	fake_app.desc = &fake_desc;
-	exec_json("show apps json", "\"udp_ports\":[7,9],\"budget\":0,\"max_amplification\":0,\"rate_limit\":\"none\"}]"); /* no hook: no stats */
+	exec_json("show apps json", "\"udp_ports\":[7,9],\"budget\":0,\"max_amplification\":0,\"rate_limit\":\"none\",\"sha256\":\"\",\"build_id\":\"none\",\"size\":0,\"loaded\":\"1970-01-01T00:00:00Z\",\"seen\":0,\"replied\":0,\"dropped\":0,\"invalid\":0,\"held\":0,\"held_wait_max_us\":0}]"); /* no hook: no stats */
 }
 
 static void
@@ -489,7 +491,9 @@ test_show_fake(void)
 		  "[{\"proto\":\"udp\",\"port\":7,\"app\":\"echo\"},"
 		  "{\"proto\":\"udp\",\"port\":9,\"app\":\"echo\"}]");
 	exec_out("show apps", "echo kind=udp_responder path=\"/lib/a \\\"b\\\".so\" "
-		 "args=\"mode=echo\" udp_ports=7,9 budget=0 max_amplification=0 rate_limit=none\n");
+		 "args=\"mode=echo\" udp_ports=7,9 budget=0 max_amplification=0 rate_limit=none "
+		 "sha256=\"\" build_id=none size=0 loaded=1970-01-01T00:00:00Z seen=0 replied=0 "
+		 "dropped=0 invalid=0 held=0 held_wait_max_us=0\n");
 	exec_json("show apps json", "\"path\":\"/lib/a \\\"b\\\".so\"");
 	exec_json("show apps json", "\"udp_ports\":[7,9]");
 	exec_out("show stats",

@@ -10,6 +10,7 @@
 
 #include <urcu-qsbr.h>
 
+#include "canary.h"
 #include "check.h"
 #include "handler_table.h"
 #include "rcu_publish.h"
@@ -442,11 +443,96 @@ test_rcu_concurrency(void)
 	g_table = NULL;
 }
 
+/* Canary routing: a flow's bucket is fixed, the buckets spread evenly, and
+ * PERCENT of them go to the canary's slot; routes are set, changed and
+ * cleared in an unpublished table. */
+static void
+test_canary_routes(void)
+{
+	struct tern_handler_table *t = tern_handler_table_clone(NULL);
+	struct tern_err err;
+	unsigned to_canary = 0, hist[100] = { 0 };
+	uint8_t src[16] = { 198, 18, 0, 2 };
+
+	CHECK(t != NULL);
+	if (t == NULL)
+		return;
+	CHECK_EQ(tern_handler_table_canary_set(t, 7, 5, 0, &err), -EINVAL);
+	CHECK_EQ(tern_handler_table_canary_set(t, 7, 5, 100, &err), -EINVAL);
+	CHECK_EQ(tern_handler_table_canary_set(t, 7, 0, 10, &err), -EINVAL);
+	CHECK_EQ(tern_handler_table_canary_set(t, 7, 5, 25, &err), 0);
+	CHECK_EQ(t->n_canary, 1);
+	for (uint32_t i = 0; i < 40000; i++) {
+		uint16_t sport = (uint16_t)(1024 + i % 60000);
+		uint32_t b;
+
+		src[3] = (uint8_t)(i / 60000 + 2);
+		b = tern_canary_bucket(src, 4, sport);
+		CHECK(b < 100);
+		if (b >= 100)
+			break;
+		hist[b]++;
+		CHECK_EQ(tern_canary_bucket(src, 4, sport), b); /* a flow keeps its bucket */
+		to_canary += tern_handler_canary_slot(t, 7, 3, src, 4, sport) == 5;
+		CHECK_EQ(tern_handler_canary_slot(t, 8, 3, src, 4, sport), 3); /* other port */
+	}
+	/* 25% +- 1.5% of 40000 flows; every bucket used, none over twice its share. */
+	CHECK(to_canary > 9400 && to_canary < 10600);
+	for (unsigned b = 0; b < 100; b++)
+		CHECK(hist[b] > 0 && hist[b] < 800);
+	for (uint16_t p = 100; p < 100 + TERN_MAX_CANARIES - 1; p++)
+		CHECK_EQ(tern_handler_table_canary_set(t, p, 6, 50, &err), 0);
+	CHECK_EQ(tern_handler_table_canary_set(t, 200, 6, 50, &err), -ENOSPC);
+	CHECK_EQ(tern_handler_table_canary_set(t, 7, 6, 50, &err), 0); /* change: no new route */
+	CHECK_EQ(tern_handler_table_canary(t, 7)->slot, 6);
+	tern_handler_table_canary_clear(t, 7);
+	CHECK(tern_handler_table_canary(t, 7) == NULL);
+	CHECK(tern_handler_table_canary(t, 100) != NULL);
+	CHECK_EQ(t->n_canary, TERN_MAX_CANARIES - 1);
+	CHECK_EQ(tern_handler_canary_slot(t, 7, 3, src, 4, 5000), 3);
+	free(t);
+}
+
+/* The canary's judgement: too few requests wait; drops and p99 against
+ * their limits, with the one-extra-failure smoothing and the p99 floor. */
+static void
+test_canary_judge(void)
+{
+	struct tern_canary_limits l = { .max_drop_ratio = 2, .max_p99_ratio = 2,
+					.window_ms = 1000, .min_requests = 100 };
+	struct tern_canary_side b = { 1000, 0, 20000 }, c = { 1000, 0, 20000 };
+	char why[256] = "";
+
+	CHECK_EQ(tern_canary_judge(&l, &b, &c, why, sizeof(why)), TERN_CANARY_OK);
+	c.requests = 99;
+	CHECK_EQ(tern_canary_judge(&l, &b, &c, why, sizeof(why)), TERN_CANARY_WAIT);
+	c.requests = 1000;
+	c.failed = 1; /* (1+1)/1001 vs 1/1001: 2x, not over 2 */
+	CHECK_EQ(tern_canary_judge(&l, &b, &c, why, sizeof(why)), TERN_CANARY_OK);
+	c.failed = 2;
+	CHECK_EQ(tern_canary_judge(&l, &b, &c, why, sizeof(why)), TERN_CANARY_ROLLBACK);
+	CHECK(strncmp(why, "drops:", 6) == 0);
+	b.failed = 500;
+	c.failed = 500;
+	CHECK_EQ(tern_canary_judge(&l, &b, &c, why, sizeof(why)), TERN_CANARY_OK);
+	c.failed = 0;
+	c.p99_ns = 40001; /* over 2x and 5 us worse */
+	CHECK_EQ(tern_canary_judge(&l, &b, &c, why, sizeof(why)), TERN_CANARY_ROLLBACK);
+	CHECK(strncmp(why, "latency:", 8) == 0);
+	b.p99_ns = 1000;
+	c.p99_ns = 5900; /* 5.9x but under the 5 us floor */
+	CHECK_EQ(tern_canary_judge(&l, &b, &c, why, sizeof(why)), TERN_CANARY_OK);
+	c.p99_ns = 6001;
+	CHECK_EQ(tern_canary_judge(&l, &b, &c, why, sizeof(why)), TERN_CANARY_ROLLBACK);
+}
+
 int
 main(void)
 {
 	test_bind_unbind();
 	test_clone();
 	test_rcu_concurrency();
+	test_canary_routes();
+	test_canary_judge();
 	return check_done("test_handler_table");
 }

@@ -37,7 +37,7 @@
 extern "C" {
 #endif
 
-#define TERN_APP_ABI_VERSION 3u
+#define TERN_APP_ABI_VERSION 4u
 #define TERN_APP_DESCRIPTOR_SYMBOL "tern_app_descriptor"
 
 struct rte_mbuf;
@@ -156,17 +156,31 @@ typedef void (*tern_app_burst_fn)(void *state, unsigned worker,
 				  struct tern_udp_req *reqs, uint16_t n);
 /**
  * Optional, for `app replace`: serialise what a successor should inherit
- * into a malloc'd blob (the engine frees it). Runs on the control thread
- * while this instance is still serving, so it is a snapshot. 0 or -errno.
+ * into a malloc'd blob (the engine frees it). Runs on the control thread.
+ * With the default exact hand-off it runs after a grace period in which no
+ * worker can touch the instance (requests for it are held, its timers
+ * postponed, its messages kept), so the blob is its final state; with
+ * `handoff=snapshot` it runs while the instance still serves. 0 or -errno.
  */
 typedef int (*tern_app_export_fn)(void *state, void **blob, size_t *len);
+
+/** What import_state gets: the predecessor's blob and room for a reason. */
+struct tern_app_import {
+	const void *blob;        /**< export_state's blob (may be NULL if len is 0) */
+	size_t len;
+	const char *from_path;   /**< the predecessor's file, for messages */
+	char *err;               /**< on refusal, write a one-line reason here */
+	size_t err_len;
+};
+
 /**
  * Optional, for `app replace`: take over a predecessor's blob, produced by
  * export_state of an app with the same descriptor name. Runs on the control
- * thread after init and before this instance serves. 0 or -errno (the
- * replace is then abandoned and the predecessor keeps serving).
+ * thread after init and before this instance serves. 0, or -errno after
+ * writing im->err (tern_app_import_fail): the replace is then abandoned, the
+ * predecessor keeps serving and gets the requests held meanwhile.
  */
-typedef int (*tern_app_import_fn)(void *state, const void *blob, size_t len);
+typedef int (*tern_app_import_fn)(void *state, const struct tern_app_import *im);
 /**
  * Optional: write the app's own counters as "key=value key=value" (one line,
  * no newline) into buf, for `show apps`. Control thread, concurrent with
@@ -208,6 +222,26 @@ tern_app_fail(const struct tern_app_init *ia, int errnum, const char *fmt, ...)
 	if (ia->err != NULL && ia->err_len > 0) {
 		va_start(ap, fmt);
 		vsnprintf(ia->err, ia->err_len, fmt, ap);
+		va_end(ap);
+	}
+	return -errnum;
+}
+
+/**
+ * Write a one-line reason (printf-style) into im->err and return -errnum,
+ * for import_state: `return tern_app_import_fail(im, EINVAL, "blob v%u", v);`
+ */
+static inline int tern_app_import_fail(const struct tern_app_import *im, int errnum,
+				       const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static inline int
+tern_app_import_fail(const struct tern_app_import *im, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (im->err != NULL && im->err_len > 0) {
+		va_start(ap, fmt);
+		vsnprintf(im->err, im->err_len, fmt, ap);
 		va_end(ap);
 	}
 	return -errnum;
