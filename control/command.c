@@ -195,6 +195,15 @@ check_proto(struct cmd_ctx *c, const char *proto)
 	return 0;
 }
 
+/* "udp PORT" at argv[0], argv[1]. */
+static int
+parse_proto_port(struct cmd_ctx *c, char **argv, uint16_t *port)
+{
+	int rc = check_proto(c, argv[0]);
+
+	return rc < 0 ? rc : parse_udp_port(c, argv[1], port);
+}
+
 /* The key=value words after NAME PATH (app load, app replace). */
 static int
 check_app_kv(struct cmd_ctx *c, unsigned argc, char **argv)
@@ -299,9 +308,7 @@ cmd_bind(struct cmd_ctx *c, unsigned argc, char **argv)
 	int rc;
 
 	(void)argc;
-	rc = check_proto(c, argv[0]);
-	if (rc == 0)
-		rc = parse_udp_port(c, argv[1], &port);
+	rc = parse_proto_port(c, argv, &port);
 	if (rc < 0)
 		return rc;
 	rc = tern_engine_bind_udp(c->e, port, argv[2], &eerr);
@@ -316,9 +323,7 @@ cmd_unbind(struct cmd_ctx *c, unsigned argc, char **argv)
 	int rc;
 
 	(void)argc;
-	rc = check_proto(c, argv[0]);
-	if (rc == 0)
-		rc = parse_udp_port(c, argv[1], &port);
+	rc = parse_proto_port(c, argv, &port);
 	if (rc < 0)
 		return rc;
 	rc = tern_engine_unbind_udp(c->e, port, &eerr);
@@ -335,9 +340,7 @@ cmd_rebind(struct cmd_ctx *c, unsigned argc, char **argv)
 	int rc;
 
 	(void)argc;
-	rc = check_proto(c, argv[0]);
-	if (rc == 0)
-		rc = parse_udp_port(c, argv[1], &port);
+	rc = parse_proto_port(c, argv, &port);
 	if (rc < 0)
 		return rc;
 	rc = tern_engine_rebind_udp(c->e, port, argv[2], &eerr);
@@ -440,9 +443,7 @@ cmd_canary_end(struct cmd_ctx *c, unsigned argc, char **argv)
 	int rc;
 
 	(void)argc;
-	rc = check_proto(c, argv[0]);
-	if (rc == 0)
-		rc = parse_udp_port(c, argv[1], &port);
+	rc = parse_proto_port(c, argv, &port);
 	if (rc < 0)
 		return rc;
 	rc = promote ? tern_engine_canary_promote(c->e, port, &eerr) :

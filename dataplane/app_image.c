@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 
 #include "app_image.h"
+#include "mono_clock.h"
 
 #define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
 
@@ -80,15 +81,6 @@ write_all(int fd, const uint8_t *b, size_t n)
 	return 0;
 }
 
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /*
  * Copy fd's bytes into the memfd out, hashing them on the way, through one
  * fixed buffer: no large allocation (whose later unmapping would make the
@@ -146,7 +138,7 @@ tern_app_image_copy(const char *path, const char *label, struct tern_app_image *
 {
 	uint8_t digest[EVP_MAX_MD_SIZE];
 	unsigned dlen = 0;
-	uint64_t t0 = mono_ns();
+	uint64_t t0 = tern_mono_ns();
 	EVP_MD_CTX *md = NULL;
 	size_t len = 0;
 	int in, out = -1, ret, e;
@@ -185,7 +177,7 @@ tern_app_image_copy(const char *path, const char *label, struct tern_app_image *
 	img->fd = out;
 	img->size = len;
 	clock_gettime(CLOCK_REALTIME, &img->loaded);
-	img->copy_ns = mono_ns() - t0;
+	img->copy_ns = tern_mono_ns() - t0;
 	return 0;
 
 fail:

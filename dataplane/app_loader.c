@@ -9,12 +9,12 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <time.h>
 
 #include <rte_common.h>
 
 #include "app_loader.h"
 #include "app_timer.h"
+#include "mono_clock.h"
 
 /** The key=value arguments split for init; strings live in buf. */
 struct kv_args {
@@ -168,15 +168,6 @@ check_descriptor(const char *name, const char *path,
 	return 0;
 }
 
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 struct prefault {
 	ElfW(Addr) base;
 	const char *name;
@@ -231,7 +222,7 @@ open_app(struct tern_app_instance *app, struct tern_err *err)
 	char dl_path[64], label[64];
 	struct tern_err why = { "" };
 	const char *base = strrchr(app->path, '/');
-	uint64_t t0 = mono_ns();
+	uint64_t t0 = tern_mono_ns();
 	int ret;
 
 	snprintf(label, sizeof(label), "tern-app:%.48s", base != NULL ? base + 1 : app->path);
@@ -259,7 +250,7 @@ open_app(struct tern_app_instance *app, struct tern_err *err)
 				    app->name, app->path, TERN_APP_DESCRIPTOR_SYMBOL);
 	}
 	prefault(app->dl);
-	app->load_ns = mono_ns() - t0;
+	app->load_ns = tern_mono_ns() - t0;
 	return 0;
 }
 
@@ -300,11 +291,11 @@ run_init(struct tern_app_instance *app, const struct kv_args *a, unsigned n_work
 		.err = why,
 		.err_len = sizeof(why),
 	};
-	uint64_t t0 = mono_ns();
+	uint64_t t0 = tern_mono_ns();
 	int ret;
 
 	ret = app->desc->init(&ia, &app->state);
-	app->init_ns = mono_ns() - t0;
+	app->init_ns = tern_mono_ns() - t0;
 	if (ret == 0)
 		return 0;
 	/* Timers a failed init armed must not fire into a closed object. */
@@ -419,7 +410,7 @@ tern_app_instance_destroy_keep_code(struct tern_app_instance *app)
 	} else {
 		d->dl = app->dl;
 		d->img = app->img;
-		d->since_ns = mono_ns();
+		d->since_ns = tern_mono_ns();
 		d->next = deferred;
 		deferred = d;
 	}
@@ -430,7 +421,7 @@ unsigned
 tern_app_unload_deferred(uint64_t min_age_ns)
 {
 	struct deferred_code **pp = &deferred, *d;
-	uint64_t now = mono_ns();
+	uint64_t now = tern_mono_ns();
 	unsigned n = 0;
 
 	while ((d = *pp) != NULL) {

@@ -2,22 +2,13 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <rte_cycles.h>
 
 #include "canary.h"
 #include "engine.h"
 #include "engine_apps.h"
-
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
+#include "mono_clock.h"
 
 static double
 fail_share(const struct tern_canary_side *s)
@@ -224,7 +215,7 @@ tern_engine_canary_start(struct tern_engine *e, uint16_t port, const char *name,
 	mark_take(&c->mark_base, base);
 	mark_take(&c->mark_canary, app);
 	tern_engine_publish_handlers(e, t);
-	c->started_ns = c->window_start_ns = mono_ns();
+	c->started_ns = c->window_start_ns = tern_mono_ns();
 	return 0;
 }
 
@@ -232,38 +223,38 @@ static void
 canary_end(struct tern_canary *c, enum tern_canary_state s)
 {
 	c->state = s;
-	c->ended_ns = mono_ns();
+	c->ended_ns = tern_mono_ns();
 	canary_free_marks(c);
+}
+
+/* Promote (the port to the canary) or abort (back to the baseline). */
+static int
+canary_finish(struct tern_engine *e, uint16_t port, bool promote, struct tern_err *err)
+{
+	struct tern_canary *c = running(e, port);
+	int ret;
+
+	if (c == NULL)
+		return tern_err_set(err, ENOENT, "no canary is running on UDP port %u", port);
+	ret = end_route(e, port, promote ? c->canary_slot : c->base_slot, err);
+	if (ret < 0)
+		return ret;
+	canary_end(c, promote ? TERN_CANARY_PROMOTED : TERN_CANARY_ABORTED);
+	if (!promote)
+		snprintf(c->why, sizeof(c->why), "aborted by command");
+	return 0;
 }
 
 int
 tern_engine_canary_promote(struct tern_engine *e, uint16_t port, struct tern_err *err)
 {
-	struct tern_canary *c = running(e, port);
-	int ret;
-
-	if (c == NULL)
-		return tern_err_set(err, ENOENT, "no canary is running on UDP port %u", port);
-	ret = end_route(e, port, c->canary_slot, err);
-	if (ret == 0)
-		canary_end(c, TERN_CANARY_PROMOTED);
-	return ret;
+	return canary_finish(e, port, true, err);
 }
 
 int
 tern_engine_canary_abort(struct tern_engine *e, uint16_t port, struct tern_err *err)
 {
-	struct tern_canary *c = running(e, port);
-	int ret;
-
-	if (c == NULL)
-		return tern_err_set(err, ENOENT, "no canary is running on UDP port %u", port);
-	ret = end_route(e, port, c->base_slot, err);
-	if (ret == 0) {
-		canary_end(c, TERN_CANARY_ABORTED);
-		snprintf(c->why, sizeof(c->why), "aborted by command");
-	}
-	return ret;
+	return canary_finish(e, port, false, err);
 }
 
 static void
@@ -331,7 +322,7 @@ canary_tick(struct tern_engine *e, struct tern_canary *c, uint64_t now, FILE *lo
 void
 tern_engine_canary_tick(struct tern_engine *e, FILE *log)
 {
-	uint64_t now = mono_ns();
+	uint64_t now = tern_mono_ns();
 
 	for (unsigned i = 0; i < TERN_MAX_CANARIES; i++)
 		if (e->canaries[i].used && e->canaries[i].state == TERN_CANARY_RUNNING)

@@ -8,7 +8,6 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <rte_cycles.h>
 
@@ -18,21 +17,13 @@
 #include "engine.h"
 #include "engine_apps.h"
 #include "host.h"
+#include "mono_clock.h"
 #include "rcu_publish.h"
 #include "worker.h"
 
 /* Unloading a retired app's code waits until no app changed for this long
  * (app_loader.h, tern_app_instance_destroy_keep_code). */
 #define UNLOAD_QUIET_NS (2ull * 1000000000ull)
-
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 struct tern_app_instance *
 tern_engine_app_find(const struct tern_engine *e, const char *name)
@@ -288,10 +279,10 @@ tern_engine_app_load(struct tern_engine *e, const char *name, const char *path,
 	e->apps[s] = app;
 	/* In the table before any port is bound: its messages find it. */
 	t->h[s] = tern_engine_handler_of(app);
-	t0 = mono_ns();
+	t0 = tern_mono_ns();
 	tern_engine_publish_handlers(e, t);
-	e->last_report.phase_ns[TERN_SWAP_PUBLISH] = mono_ns() - t0;
-	e->last_change_ns = mono_ns();
+	e->last_report.phase_ns[TERN_SWAP_PUBLISH] = tern_mono_ns() - t0;
+	e->last_change_ns = tern_mono_ns();
 	return 0;
 }
 
@@ -335,7 +326,7 @@ retire_instance(struct tern_engine *e, struct tern_app_instance *app)
 	if (e->apps[app->slot] == app)
 		e->apps[app->slot] = NULL;
 	tern_app_instance_destroy_keep_code(app);
-	e->last_change_ns = mono_ns();
+	e->last_change_ns = tern_mono_ns();
 }
 
 int
@@ -390,20 +381,20 @@ carry_state(const struct tern_app_instance *old, struct tern_app_instance *new,
 	struct tern_app_import im = { .from_path = old->path, .err = why, .err_len = sizeof(why) };
 	void *blob = NULL;
 	size_t len = 0;
-	uint64_t t0 = mono_ns();
+	uint64_t t0 = tern_mono_ns();
 	int ret;
 
 	ret = old->desc->export_state(old->state, &blob, &len);
-	r->phase_ns[TERN_SWAP_EXPORT] = mono_ns() - t0;
+	r->phase_ns[TERN_SWAP_EXPORT] = tern_mono_ns() - t0;
 	if (ret < 0)
 		return tern_err_set(err, -ret, "app '%s': exporting its state failed: %s; the old "
 				    "code keeps serving", old->name, strerror(-ret));
 	im.blob = blob;
 	im.len = len;
 	r->state_bytes = len;
-	t0 = mono_ns();
+	t0 = tern_mono_ns();
 	ret = new->desc->import_state(new->state, &im);
-	r->phase_ns[TERN_SWAP_IMPORT] = mono_ns() - t0;
+	r->phase_ns[TERN_SWAP_IMPORT] = tern_mono_ns() - t0;
 	free(blob);
 	if (ret < 0) {
 		why[sizeof(why) - 1] = '\0';
@@ -495,7 +486,7 @@ swap_exact(struct tern_engine *e, struct tern_app_instance *old, struct tern_app
 {
 	struct tern_handler_table *t_before = NULL, *t_held = NULL;
 	struct tern_handler h = tern_engine_handler_of(old);
-	uint64_t held0 = held_now(e), t0 = mono_ns(), t1;
+	uint64_t held0 = held_now(e), t0 = tern_mono_ns(), t1;
 	int ret;
 
 	h.hold = 1;
@@ -506,16 +497,16 @@ swap_exact(struct tern_engine *e, struct tern_app_instance *old, struct tern_app
 		return ret;
 	}
 	wait_iterations(e);
-	t1 = mono_ns();
+	t1 = tern_mono_ns();
 	r->phase_ns[TERN_SWAP_QUIESCE] = t1 - t0;
 	ret = r->state == TERN_SWAP_STATE_CARRIED ? carry_state(old, new, r, err) : 0;
 	h = tern_engine_handler_of(ret == 0 ? new : old);
-	t1 = mono_ns();
+	t1 = tern_mono_ns();
 	/* Cannot fail for want of memory: the slot must not stay held. */
 	while (publish_slot_nowait(e, old->slot, &h, &t_held, err) < 0)
 		rte_delay_us_sleep(1000);
-	r->hold_ns = mono_ns() - t0;
-	r->phase_ns[TERN_SWAP_PUBLISH] = mono_ns() - t1;
+	r->hold_ns = tern_mono_ns() - t0;
+	r->phase_ns[TERN_SWAP_PUBLISH] = tern_mono_ns() - t1;
 	if (ret < 0)
 		tern_timers_pause(old, false);
 	/* The two tables replaced are freed after a grace period. */
@@ -538,9 +529,9 @@ swap_snapshot(struct tern_engine *e, struct tern_app_instance *old,
 	ret = r->state == TERN_SWAP_STATE_CARRIED ? carry_state(old, new, r, err) : 0;
 	if (ret < 0)
 		return ret;
-	t0 = mono_ns();
+	t0 = tern_mono_ns();
 	ret = publish_slot(e, old->slot, &h, err);
-	r->phase_ns[TERN_SWAP_PUBLISH] = mono_ns() - t0;
+	r->phase_ns[TERN_SWAP_PUBLISH] = tern_mono_ns() - t0;
 	return ret;
 }
 
@@ -587,17 +578,17 @@ tern_engine_app_replace(struct tern_engine *e, const char *name, const char *pat
 	e->apps[new->slot] = new;
 	/* Second grace period: old's timer callbacks are over, and every held
 	 * request has been run by new. */
-	t0 = mono_ns();
+	t0 = tern_mono_ns();
 	tern_timers_retire(old);
 	synchronize_rcu();
-	r->phase_ns[TERN_SWAP_GRACE] = mono_ns() - t0;
-	t0 = mono_ns();
+	r->phase_ns[TERN_SWAP_GRACE] = tern_mono_ns() - t0;
+	t0 = tern_mono_ns();
 	tern_app_instance_destroy_keep_code(old);
-	r->phase_ns[TERN_SWAP_FINI] = mono_ns() - t0;
+	r->phase_ns[TERN_SWAP_FINI] = tern_mono_ns() - t0;
 	tern_app_totals_read(new->ws, new->n_ws, &tot);
 	r->held_wait_max_ns = tern_hist_cycles_to_ns(tot.held_wait_max, rte_get_tsc_hz());
 	r->deferred_unloads = tern_app_deferred_count();
-	e->last_change_ns = mono_ns();
+	e->last_change_ns = tern_mono_ns();
 	return 0;
 }
 
@@ -679,7 +670,7 @@ tern_engine_rebind_udp(struct tern_engine *e, uint16_t port, const char *name,
 void
 tern_engine_apps_tick(struct tern_engine *e)
 {
-	if (tern_app_deferred_count() != 0 && mono_ns() - e->last_change_ns >= UNLOAD_QUIET_NS)
+	if (tern_app_deferred_count() != 0 && tern_mono_ns() - e->last_change_ns >= UNLOAD_QUIET_NS)
 		tern_app_unload_deferred(0);
 }
 

@@ -111,7 +111,12 @@ tern_handler_table_move_slot(struct tern_handler_table *t, uint8_t from, uint8_t
 uint32_t
 tern_canary_bucket(const uint8_t *src, uint8_t family, uint16_t sport)
 {
-	uint32_t h = rte_hash_crc(src, family == 4 ? 4 : 16, 0x7e57u ^ sport);
+	unsigned n = family == 4 ? 1 : 4;
+	uint32_t w[4], h = 0x7e57u ^ sport;
+
+	memcpy(w, src, n * sizeof(w[0])); /* src need not be 4-byte aligned */
+	for (unsigned i = 0; i < n; i++)
+		h = rte_hash_crc_4byte(w[i], h);
 
 	/* scale to 0..99 without a division */
 	return (uint32_t)(((uint64_t)h * 100u) >> 32);

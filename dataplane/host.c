@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
 #include <string.h>
-#include <time.h>
 
 #include <rte_cycles.h>
 #include <rte_per_lcore.h>
@@ -10,6 +9,7 @@
 #include "app_timer.h"
 #include "engine.h"
 #include "host.h"
+#include "mono_clock.h"
 #include "worker.h"
 
 /* The process's engine (one per process; ternd and tests make one). */
@@ -45,10 +45,7 @@ host_worker_id(void)
 static uint64_t
 host_now_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	return tern_mono_ns();
 }
 
 static struct tern_timer *

@@ -22,7 +22,16 @@ tern_err() { printf '%s: error: %s\n' "$TERN_PROG" "$*" >&2; }
 tern_die() { tern_err "$*"; exit 1; }
 
 # tern_fail MSG: a failed assertion (the test goes on to clean up via trap).
-tern_fail() { printf '%s: FAIL: %s\n' "$TERN_PROG" "$*" >&2; exit 1; }
+# If the ternd the test started has died, the end of its log says why.
+tern_fail() {
+	printf '%s: FAIL: %s\n' "$TERN_PROG" "$*" >&2
+	if [ -n "${TERND_PID:-}" ] && ! kill -0 "$TERND_PID" 2>/dev/null &&
+		[ -n "${TERN_TMP:-}" ] && [ -s "$TERN_TMP/ternd.log" ]; then
+		printf '%s: ternd has exited; the end of its log:\n' "$TERN_PROG" >&2
+		tail -n 40 "$TERN_TMP/ternd.log" | sed 's/^/    /' >&2
+	fi
+	exit 1
+}
 
 # tern_need_root: integration tests need root for namespaces and DPDK.
 tern_need_root() {
@@ -257,8 +266,45 @@ memif_peer_finish() {
 	PEER_PID=
 }
 
+# tern_bg_start LOG CMD...: CMD in the background, its output in LOG, its
+# pid in TERN_BG_PID (tern_cleanup kills it); fails if it dies at once.
+tern_bg_start() {
+	local log=$1
+	shift
+	"$@" >"$log" 2>&1 &
+	TERN_BG_PID=$!
+	sleep 0.5
+	kill -0 "$TERN_BG_PID" 2>/dev/null || { cat "$log" >&2; tern_fail "'$*' died at once"; }
+}
+
+# tern_bg_stop: SIGUSR1 to the command tern_bg_start started (the clients
+# stop sending, wait for their last replies and report), then its exit
+# status in TERN_BG_RC.
+tern_bg_stop() {
+	kill -USR1 "$TERN_BG_PID" 2>/dev/null || tern_fail "the background client ended too early"
+	wait "$TERN_BG_PID"
+	TERN_BG_RC=$?
+	TERN_BG_PID=
+}
+
+# tern_expect_err WANT CMD...: CMD (e.g. a ternctl command) must fail, and
+# what it prints must contain WANT.
+tern_expect_err() {
+	local want=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		tern_fail "'$*' succeeded: $out"
+	fi
+	grep -qF -- "$want" <<<"$out" || tern_fail "'$*': got '$out', want '$want'"
+}
+
 tern_cleanup() {
 	local p
+	if [ -n "${TERN_BG_PID:-}" ]; then
+		kill -KILL "$TERN_BG_PID" 2>/dev/null
+		wait "$TERN_BG_PID" 2>/dev/null
+		TERN_BG_PID=
+	fi
 	if [ -n "${PEER_PID:-}" ]; then
 		kill -KILL "$PEER_PID" 2>/dev/null
 		wait "$PEER_PID" 2>/dev/null

@@ -36,12 +36,7 @@ tern_need_var TERND TERNCTL SWAP_APP_A SWAP_APP_B UDP_SEQ_CLIENT
 for c in ethtool jq; do
 	command -v "$c" >/dev/null || tern_die "$c is not installed (apt-get install $c)"
 done
-client_pid=
-stop_client() {
-	[ -n "$client_pid" ] && kill -KILL "$client_pid" 2>/dev/null
-	client_pid=
-}
-trap 'stop_client; tern_cleanup' EXIT
+trap tern_cleanup EXIT
 trap 'exit 130' INT TERM
 
 tern_mktemp
@@ -51,22 +46,17 @@ nif="tcn$$"
 appdir="$TERN_TMP/apps"
 sock="$TERN_TMP/ctl.sock"
 ctl() { "$TERNCTL" -s "$sock" "$@"; }
-# client_bg LOG ARGS...: FLOWS flows from fixed ports, until SIGUSR1.
+# client_bg LOG ARGS...: FLOWS flows from fixed ports, until client_end.
 client_bg() {
 	local log=$1
 	shift
-	ip netns exec "$ns" /usr/bin/python3 "$UDP_SEQ_CLIENT" --dst "$TERN_ADDR" --port 7 \
-		--flows "$FLOWS" --sport 41000 --rate "$RATE" --window 4 "$@" >"$log" 2>&1 &
-	client_pid=$!
-	sleep 0.3
-	kill -0 "$client_pid" 2>/dev/null || { cat "$log" >&2; tern_fail "the client died"; }
+	tern_bg_start "$log" ip netns exec "$ns" /usr/bin/python3 "$UDP_SEQ_CLIENT" \
+		--dst "$TERN_ADDR" --port 7 --flows "$FLOWS" --sport 41000 --rate "$RATE" --window 4 "$@"
 }
 # client_end LOG: stop it; its status in CLIENT_RC, its line printed.
 client_end() {
-	kill -USR1 "$client_pid" 2>/dev/null || tern_fail "the client ended too early: $(cat "$1")"
-	wait "$client_pid"
-	CLIENT_RC=$?
-	client_pid=
+	tern_bg_stop
+	CLIENT_RC=$TERN_BG_RC
 	grep '^udp_seq_client:' "$1"
 }
 # wait_state STATE: poll show canary json until udp 7's canary is in STATE.
@@ -79,14 +69,7 @@ wait_state() {
 	done
 	tern_fail "the canary on UDP 7 is '$st' after 10 s, want '$1': $(ctl show canary)"
 }
-expect_err() {
-	local want=$1 out
-	shift
-	if out=$(ctl "$@" 2>&1); then
-		tern_fail "'$*' succeeded: $out"
-	fi
-	grep -qF -- "$want" <<<"$out" || tern_fail "'$*': got '$out', want '$want'"
-}
+expect_err() { tern_expect_err "$1" ctl "${@:2}"; }
 
 mkdir "$appdir" && cp "$SWAP_APP_A" "$appdir/liba.so" && cp "$SWAP_APP_B" "$appdir/libb.so" ||
 	tern_die "cannot copy the apps to $appdir"

@@ -41,13 +41,7 @@ TERNCTL=${TERNCTL:-$(dirname "${TERND:-/nonexistent}")/ternctl}
 tern_need_var TERND TERNCTL RESPONDER UDP_CLIENT
 command -v sockperf >/dev/null || tern_die "sockperf is not installed (apt-get install sockperf)"
 command -v ethtool >/dev/null || tern_die "ethtool is not installed (apt-get install ethtool)"
-client_pid=
-# shellcheck disable=SC2317 # called from the EXIT trap
-stop_client() {
-	[ -n "$client_pid" ] && kill -KILL "$client_pid" 2>/dev/null
-	client_pid=
-}
-trap 'stop_client; tern_cleanup' EXIT
+trap tern_cleanup EXIT
 trap 'exit 130' INT TERM
 
 tern_mktemp
@@ -110,11 +104,8 @@ done >"$TERN_TMP/mixed.cmds"
 
 # Traffic during the swaps: the client sends until SIGUSR1 (at most 120 s).
 # (ip netns exec execs the client: $! is the client's pid, for the signal.)
-ip netns exec "$ns" /usr/bin/python3 "$UDP_CLIENT" "${CLIENT_OPTS[@]}" --duration 120 \
-	>"$TERN_TMP/swap.log" 2>&1 &
-client_pid=$!
-sleep 0.5
-kill -0 "$client_pid" 2>/dev/null || { cat "$TERN_TMP/swap.log" >&2; tern_fail "the client died"; }
+tern_bg_start "$TERN_TMP/swap.log" ip netns exec "$ns" /usr/bin/python3 "$UDP_CLIENT" \
+	"${CLIENT_OPTS[@]}" --duration 120
 
 tern_say "$REPLACES x app replace through one ternctl, under traffic"
 t0=$(date +%s%N)
@@ -127,10 +118,8 @@ ctl <"$TERN_TMP/mixed.cmds" >"$TERN_TMP/mixed.out" 2>&1 ||
 	{ cat "$TERN_TMP/mixed.out" >&2; tern_fail "a mixed command failed"; }
 [ "$(ctl show bindings)" = "udp 7 -> echo" ] || tern_fail "bindings after the swaps: $(ctl show bindings)"
 sleep 0.5
-kill -USR1 "$client_pid" 2>/dev/null || tern_fail "the client ended before the swaps did"
-wait "$client_pid"
-client_rc=$?
-client_pid=
+tern_bg_stop
+client_rc=$TERN_BG_RC
 lat_swaps=$(ctl show latency) || tern_fail "show latency after the swaps failed"
 cat "$TERN_TMP/swap.log"
 

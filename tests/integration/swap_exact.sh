@@ -19,6 +19,8 @@
 #      keeps serving, nothing lost); one uses handoff=snapshot.
 #   4. REBINDS (100) rebinds of UDP 9 back and forth between two instances
 #      under load: every request answered, by one of the two.
+#   Then `show latency apps` has x's figures, and an interval after
+#      `clear latency` holds exactly the requests answered since.
 #   5. Bad input: bind of a taken port names its app and points at rebind;
 #      rebind to the app bound already, of an unbound port, to an unknown
 #      app; handoff=bogus; replace across kinds says no state was carried.
@@ -39,13 +41,10 @@ RATE=${RATE:-1500}
 
 tern_need_root
 tern_need_var TERND TERNCTL SWAP_APP_A SWAP_APP_B RESPONDER UDP_SEQ_CLIENT
-command -v ethtool >/dev/null || tern_die "ethtool is not installed (apt-get install ethtool)"
-client_pid=
-stop_client() {
-	[ -n "$client_pid" ] && kill -KILL "$client_pid" 2>/dev/null
-	client_pid=
-}
-trap 'stop_client; tern_cleanup' EXIT
+for c in ethtool jq; do
+	command -v "$c" >/dev/null || tern_die "$c is not installed (apt-get install $c)"
+done
+trap tern_cleanup EXIT
 trap 'exit 130' INT TERM
 
 tern_mktemp
@@ -63,37 +62,22 @@ seq_client() {
 	shift
 	in_ns /usr/bin/python3 "$UDP_SEQ_CLIENT" --dst "$TERN_ADDR" "$@" >"$log" 2>&1
 }
-# seq_client_bg LOG ARGS...: the same in the background until SIGUSR1.
+# seq_client_bg LOG ARGS...: the same in the background until seq_client_end.
 seq_client_bg() {
 	local log=$1
 	shift
-	ip netns exec "$ns" /usr/bin/python3 "$UDP_SEQ_CLIENT" --dst "$TERN_ADDR" "$@" \
-		>"$log" 2>&1 &
-	client_pid=$!
-	sleep 0.5
-	kill -0 "$client_pid" 2>/dev/null || { cat "$log" >&2; tern_fail "the client died"; }
+	tern_bg_start "$log" ip netns exec "$ns" /usr/bin/python3 "$UDP_SEQ_CLIENT" \
+		--dst "$TERN_ADDR" "$@"
 }
-# seq_client_end LOG: stop the background client; fail if it reported problems.
+# seq_client_end LOG: stop it; fail if it reported problems; sent in $sent.
 seq_client_end() {
-	local log=$1 rc
-	kill -USR1 "$client_pid" 2>/dev/null || tern_fail "the client ended too early: $(cat "$log")"
-	wait "$client_pid"
-	rc=$?
-	client_pid=
-	grep '^udp_seq_client:' "$log"
-	[ "$rc" = 0 ] || tern_fail "client: $(grep '^udp_seq_client:' "$log")"
-	sent=$(sed -n 's/^udp_seq_client: sent=\([0-9]*\) .*/\1/p' "$log")
+	tern_bg_stop
+	grep '^udp_seq_client:' "$1"
+	[ "$TERN_BG_RC" = 0 ] || tern_fail "client: $(grep '^udp_seq_client:' "$1")"
+	sent=$(sed -n 's/^udp_seq_client: sent=\([0-9]*\) .*/\1/p' "$1")
 	[ "${sent:-0}" -gt 0 ] || tern_fail "the client sent nothing"
 }
-# expect_err WANT CMD...: the command fails and its message contains WANT.
-expect_err() {
-	local want=$1 out
-	shift
-	if out=$(ctl "$@" 2>&1); then
-		tern_fail "'$*' succeeded: $out"
-	fi
-	grep -qF -- "$want" <<<"$out" || tern_fail "'$*': got '$out', want '$want'"
-}
+expect_err() { tern_expect_err "$1" ctl "${@:2}"; }
 
 mkdir "$appdir" || tern_die "cannot create $appdir"
 cp "$SWAP_APP_A" "$appdir/libx.so" && cp "$SWAP_APP_A" "$appdir/libx_a.so" &&
@@ -160,17 +144,36 @@ tern_say "RESULT replaces=$n_ok requests=$sent held_total=$held hold_us_max=$hol
 grep -m3 '^replaced' "$TERN_TMP/replace.out"
 tern_say "PASS 3: $n_ok replaces under $sent requests from one flow: every count exact, none lost"
 
+# Latency per instance and per interval: an interval after `clear latency`
+# holds exactly what was answered since, for the total and for x.
+ctl show latency apps json | jq -e '.[] | select(.app == "x") | .count > 0' >/dev/null ||
+	tern_fail "show latency apps has no figures for x: $(ctl show latency apps)"
+ctl clear latency || tern_fail "clear latency failed"
+seq_client "$TERN_TMP/c3b.log" --key l3 --count 7 --tags A,B ||
+	tern_fail "requests after clear latency: $(cat "$TERN_TMP/c3b.log")"
+js=$(ctl show latency interval json) || tern_fail "show latency interval failed"
+[ "$(jq '.total.count' <<<"$js")" = 7 ] && [ "$(jq '.apps[] | select(.app == "x") | .count' <<<"$js")" = 7 ] ||
+	tern_fail "the interval should hold the 7 requests since clear latency: $js"
+[ "$(ctl show latency interval json | jq '.total.count')" = 0 ] ||
+	tern_fail "a second interval right after should be empty"
+
 # 4. Blue/green: rebind UDP 9 between x and z, REBINDS times, under load.
 ctl app load z libx_a.so tag=Z >/dev/null && ctl bind udp 9 x || tern_fail "cannot set up UDP 9"
-for ((i = 0; i < REBINDS; i++)); do
-	if ((i % 2)); then echo "rebind udp 9 x"; else echo "rebind udp 9 z"; fi
-done >"$TERN_TMP/rebind.cmds"
 seq_client_bg "$TERN_TMP/c4.log" --port 9 --key b4 --rate "$RATE" --window 16 --tags A,B,Z
-ctl <"$TERN_TMP/rebind.cmds" >"$TERN_TMP/rebind.out" 2>&1 ||
-	{ cat "$TERN_TMP/rebind.out" >&2; tern_fail "a rebind failed"; }
+for ((i = 0; i < REBINDS; i++)); do
+	if ((i % 2)); then ctl rebind udp 9 x; else ctl rebind udp 9 z; fi ||
+		tern_fail "rebind $i failed"
+	sleep 0.01 # each instance serves a while: requests reach both
+done
 sleep 0.5
 seq_client_end "$TERN_TMP/c4.log"
-grep -q 'tags=.*Z:[1-9]' "$TERN_TMP/c4.log" || tern_fail "z never answered on UDP 9"
+# And each side answers when it holds the port.
+for a in z x; do
+	ctl rebind udp 9 "$a" || tern_fail "rebind to $a failed"
+	seq_client "$TERN_TMP/c4b.log" --port 9 --key "b4$a" --count 3 \
+		--tags "$([ "$a" = z ] && echo Z || echo B)" ||
+		tern_fail "after rebind udp 9 $a: $(cat "$TERN_TMP/c4b.log")"
+done
 tern_say "PASS 4: $REBINDS rebinds under $sent requests: every one answered, by x or z"
 
 # 5. Bad input changes nothing.

@@ -987,6 +987,20 @@ test_backlog_full(void)
 	free(f);
 }
 
+/* Publish the handler table with slot's hold flag set to hold. */
+static int
+set_hold(uint8_t slot, uint8_t hold)
+{
+	struct tern_handler_table *t = tern_handler_table_clone(eng.handlers);
+
+	CHECK(t != NULL);
+	if (t == NULL)
+		return -1;
+	t->h[slot].hold = hold;
+	tern_rcu_replace((void **)&eng.handlers, t, free);
+	return 0;
+}
+
 /* app replace's hold: while echo's slot is held its requests wait in the
  * backlog, counted once however many iterations pass; unheld, they are
  * answered first, in arrival order, and the instance counts them as held. */
@@ -997,16 +1011,11 @@ test_hold(void)
 	struct tern_app_instance *echo = tern_engine_app_find(&eng, "echo");
 	uint64_t held0 = wctr(TERN_WCTR_HELD);
 	struct tern_app_totals before, after;
-	struct tern_handler_table *t;
 	struct frame f[8];
 
 	tern_app_totals_read(echo->ws, echo->n_ws, &before);
-	t = tern_handler_table_clone(eng.handlers);
-	CHECK(t != NULL);
-	if (t == NULL)
+	if (set_hold(echo->slot, 1) < 0)
 		return;
-	t->h[echo->slot].hold = 1;
-	tern_rcu_replace((void **)&eng.handlers, t, free);
 	for (uint32_t i = 0; i < RTE_DIM(f); i++)
 		udp4_frame(&f[i], ECHO_PORT, &i, sizeof(i));
 	w->iter++;
@@ -1017,12 +1026,8 @@ test_hold(void)
 	collect_seq(0, 0);
 	CHECK_EQ(tern_worker_backlog_len(w), RTE_DIM(f));
 	CHECK_EQ(wctr(TERN_WCTR_HELD), held0 + RTE_DIM(f));
-	t = tern_handler_table_clone(eng.handlers);
-	CHECK(t != NULL);
-	if (t == NULL)
+	if (set_hold(echo->slot, 0) < 0)
 		return;
-	t->h[echo->slot].hold = 0;
-	tern_rcu_replace((void **)&eng.handlers, t, free);
 	iterate();
 	collect_seq(0, RTE_DIM(f));
 	CHECK_EQ(tern_worker_backlog_len(w), 0);
