@@ -10,8 +10,13 @@
 # tests and the integration tests again (all but three, see ASAN_INTEGRATION);
 # its results count in the same line.
 #
+# Then the mutation check (scripts/mutants.sh, in $BUILD-mutants) counts as
+# one result: every mutant of tests/mutants.txt must be caught by the unit
+# suite. With CI=true a skipped test counts as failed.
+#
 # Environment: BUILD (build directory, default <repo>/build),
 #              ASAN_BUILD (default $BUILD-asan), TERN_NO_ASAN=1 (skip it),
+#              TERN_NO_MUTANTS=1 (no mutation check),
 #              TERN_NO_INSTALL=1 (do not install packages).
 set -u
 
@@ -137,6 +142,20 @@ run_asan_tests() {
 echo "== tern test: meson test"
 run_tests "$BUILD" testlog
 
+# The mutation check (scripts/mutants.sh): every known break of the engine
+# must fail the unit suite. One result in the count.
+if [ "${TERN_NO_MUTANTS:-0}" = 1 ]; then
+	echo "== tern test: TERN_NO_MUTANTS=1: no mutation check"
+else
+	echo "== tern test: mutation check (scripts/mutants.sh)"
+	if BUILD="$BUILD" bash "$ROOT/scripts/mutants.sh"; then
+		ok=$((ok + 1))
+	else
+		echo "mutation check failed: a mutant survived, is stale or does not build" >&2
+		bad=$((bad + 1))
+	fi
+fi
+
 if [ "${TERN_NO_ASAN:-0}" = 1 ]; then
 	echo "== tern test: TERN_NO_ASAN=1: no sanitizer build"
 else
@@ -150,6 +169,13 @@ else
 	fi
 fi
 
+# In CI everything a test needs is installed by the steps above: a skipped
+# test means something is broken (a package, hugepages, root), not optional.
+if [ "${CI:-}" = true ] && [ "$skip" -gt 0 ]; then
+	echo "CI: $skip test(s) skipped; in CI nothing may be skipped (see SKIP lines above)" >&2
+	bad=$((bad + skip))
+	skip=0
+fi
 [ "$skip" -gt 0 ] || skip=
 summary "$ok" "$bad" "$skip"
 [ "$bad" -eq 0 ]

@@ -182,31 +182,29 @@ tern_veth_setup() {
 
 # ternd_start_veth NAME LOG HOST_IF ARGS...: starts ternd on HOST_IF (from
 # tern_veth_setup) with a new prefix (tern_prefix NAME), on lcores 0,1
-# without hugepages, ARGS being ternd's own options (after --). It tries
-# AF_XDP first and falls back to af_packet, saying so, if AF_XDP does not
-# start (or at once with TERN_FORCE_AF_PACKET=1). Sets TERN_DRIVER (af_xdp
-# or af_packet); 0 when ternd is ready.
+# without hugepages, ARGS being ternd's own options (after --), through
+# AF_XDP, or through af_packet when TERN_FORCE_AF_PACKET=1. There is no
+# silent fallback: if AF_XDP does not start, that is the failure the test
+# reports. Sets TERN_DRIVER (af_xdp or af_packet); 0 when ternd is ready.
 ternd_start_veth() {
-	local name=$1 log=$2 hif=$3 drv vdev
+	local name=$1 log=$2 hif=$3 drv=af_xdp vdev
 	shift 3
-	for drv in af_xdp af_packet; do
-		if [ "$drv" = af_xdp ] && [ "${TERN_FORCE_AF_PACKET:-0}" = 1 ]; then
-			tern_say "TERN_FORCE_AF_PACKET=1: using af_packet"
-			continue
-		fi
-		vdev="net_${drv}0,iface=$hif"
-		[ "$drv" = af_packet ] || vdev="$vdev,start_queue=0,queue_count=1"
-		tern_prefix "$name"
-		ternd_start "$log" -l 0,1 --no-huge -m 512 --no-pci \
-			--file-prefix "$TERN_PREFIX" --vdev "$vdev" -- "$@"
-		if ternd_wait_ready "$log" 60; then
-			# shellcheck disable=SC2034 # for the caller
-			TERN_DRIVER=$drv
-			return 0
-		fi
-		ternd_stop 5
-		[ "$drv" = af_packet ] || tern_say "WARNING: AF_XDP did not start; falling back to af_packet"
-	done
+	if [ "${TERN_FORCE_AF_PACKET:-0}" = 1 ]; then
+		tern_say "TERN_FORCE_AF_PACKET=1: using af_packet"
+		drv=af_packet
+	fi
+	vdev="net_${drv}0,iface=$hif"
+	[ "$drv" = af_packet ] || vdev="$vdev,start_queue=0,queue_count=1"
+	tern_prefix "$name"
+	ternd_start "$log" -l 0,1 --no-huge -m 512 --no-pci \
+		--file-prefix "$TERN_PREFIX" --vdev "$vdev" -- "$@"
+	if ternd_wait_ready "$log" 60; then
+		# shellcheck disable=SC2034 # for the caller
+		TERN_DRIVER=$drv
+		return 0
+	fi
+	ternd_stop 5
+	tern_err "ternd did not start through $drv (TERN_FORCE_AF_PACKET=1 tries af_packet)"
 	return 1
 }
 

@@ -16,6 +16,8 @@
 #     counted (drop_handoff);
 #   - invalid verdicts (an unknown value, a reply longer than its buffer):
 #     dropped and counted, and the app still answers;
+#   - replace (20 times) while the timers tick: the new instance's timers
+#     tick, the old ones are gone before its fini;
 #   - unload while the timers tick: fini runs after the engine cancelled
 #     them, and ternd exits cleanly with no leaked mbuf.
 #
@@ -125,6 +127,21 @@ after=$(ctl show stats | ternd_counter /dev/stdin 'total:' drop_bad_verdict)
 [ "$after" = $((before + 2)) ] || tern_fail "drop_bad_verdict went $before -> $after (want +2)"
 expect_reply "handed 0" "handoff 0"
 
+# Replace while the timers tick (20 times): the old instance's timers are
+# postponed, then stopped after a grace period and before its fini; the new
+# one's tick. (Under the sanitizer build a timer firing into a freed
+# instance would be reported.)
+for ((i = 0; i < 20; i++)); do
+	echo "app replace ev $EVENT_APP tick_ms=10"
+done | ctl >"$TERN_TMP/replace.out" 2>&1 || { cat "$TERN_TMP/replace.out" >&2; tern_fail "app replace failed"; }
+[ "$(grep -c '^replaced ev: ' "$TERN_TMP/replace.out")" = 20 ] || tern_fail "not 20 replaces: $(cat "$TERN_TMP/replace.out")"
+sleep 0.5
+read -r word t0 t1 <<<"$(ask ticks)"
+[ "$word" = ticks ] && [ "${t0:-0}" -ge 10 ] && [ "${t1:-0}" -ge 10 ] ||
+	tern_fail "after 20 replaces the new instance's timers ticked '$t0' and '$t1' times in 0.5 s"
+ctl show apps | grep -q 'tick_wrong_worker=0' || tern_fail "a timer fired on the wrong worker"
+kill -0 "$TERND_PID" 2>/dev/null || tern_fail "ternd died when the app with armed timers was replaced"
+tern_say "ok   20 replaces while the timers tick; the new instance ticks ($t0, $t1)"
 # Unload while the timers tick: the engine stops them before fini.
 ctl unbind udp $PORT >/dev/null || tern_fail "unbind failed"
 ctl app unload ev >/dev/null || tern_fail "app unload failed"

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # Integration test: hot swap under traffic. ternd on the host end of a veth
-# pair (AF_XDP, af_packet if AF_XDP cannot start) serves the echo app on
+# pair (AF_XDP; af_packet with TERN_FORCE_AF_PACKET=1) serves the echo app on
 # UDP 7 from --app-dir; a client in the namespace sends a steady stream of
 # echo requests, first alone (steady state), then while, through ternctl:
 #   - `app replace echo libudp_responder.so mode=echo` runs REPLACES times
@@ -21,7 +21,7 @@
 # Environment (set by meson): TERND, RESPONDER, UDP_CLIENT; TERNCTL (default:
 # ternctl next to TERND). REPLACES (100), MIXED_ROUNDS (30), RATE (requests
 # per second; 0, the default, is as fast as 4 sockets with 4 requests in
-# flight each go), STEADY_S (2). TERN_FORCE_AF_PACKET=1 skips AF_XDP.
+# flight each go), STEADY_S (2). TERN_FORCE_AF_PACKET=1 uses af_packet.
 set -u
 
 # shellcheck source=SCRIPTDIR/../../scripts/lib/tern.sh

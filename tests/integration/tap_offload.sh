@@ -11,6 +11,11 @@
 # env: TERND, RESPONDER, UDP_CLIENT
 set -euo pipefail
 
+if [ "$(id -u)" -ne 0 ]; then
+	echo "tap_offload: SKIP: needs root (network namespaces, a tap device, DPDK)"
+	exit 77
+fi
+
 id="to$$"
 ns="tern-$id"
 tap="tap$id"

@@ -11,7 +11,8 @@
  * its own timer; arming or cancelling a timer whose callback runs elsewhere
  * is refused (-EBUSY) and freeing waits for it; timer_new on a worker lcore
  * fails (EPERM); after retire arming is refused (-ESHUTDOWN) and after
- * cancel_all nothing fires; the worker's stats count every expiry and its
+ * cancel_all nothing fires; a paused instance's timers wait and then go on;
+ * the worker's stats count every expiry and its
  * lateness; next_ns tells the time to the next due timer.
  *
  * Timing bounds are loose (2-CPU VMs are noisy, and meson runs unit tests
@@ -419,6 +420,37 @@ test_retire_and_cancel_all(void)
 	__atomic_store_n(&app.dying, false, __ATOMIC_RELEASE);
 }
 
+/* app replace pauses the old instance's timers: a due timer does not call
+ * the app while paused, and fires after the pause ends; a periodic one
+ * keeps its period. (Worker 1: the test runs its timers by hand.) */
+static void
+test_pause(void)
+{
+	struct probe po = { 0 }, pp = { 0 };
+	struct tern_timer *once = new_timer(&po), *periodic = new_timer(&pp);
+
+	CHECK_EQ(tern_timer_arm(once, 1, MS, 0), 0);
+	CHECK_EQ(tern_timer_arm(periodic, 1, MS, MS), 0);
+	tern_timers_pause(&app, true);
+	sleep_ms(5);
+	CHECK_EQ(run_main(), 0);			/* due, but the app is paused */
+	sleep_ms(1);
+	CHECK_EQ(run_main(), 0);			/* postponed, still paused */
+	CHECK_EQ(count_of(&po), 0);
+	CHECK_EQ(count_of(&pp), 0);
+	tern_timers_pause(&app, false);
+	sleep_ms(1);
+	CHECK_EQ(run_main(), 2);			/* both, once the pause is over */
+	CHECK_EQ(count_of(&po), 1);
+	CHECK_EQ(count_of(&pp), 1);
+	sleep_ms(3);
+	CHECK(run_main() >= 1);				/* the periodic one goes on */
+	CHECK(count_of(&pp) >= 2);
+	CHECK_EQ(count_of(&po), 1);
+	tern_timer_free(once);
+	tern_timer_free(periodic);
+}
+
 /* Every expiry on worker 0's lcore was counted in worker 0's stats, with
  * its lateness; nothing landed in worker 1's but main-lcore expiries. */
 static void
@@ -486,6 +518,7 @@ main(int argc, char **argv)
 
 	loop_stop = true;
 	rte_eal_wait_lcore(remote_lcore);
+	test_pause();
 	test_stats();
 
 	snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());

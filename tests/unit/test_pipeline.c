@@ -43,6 +43,9 @@
 #define SLOW_PORT 19
 #define AMP_PORT 20
 #define LIMITED_PORT 21
+#define SOCKPERF_PORT 22
+#define HANDOFF_PORT 23     /* an in-test handler that always hands off */
+#define HANDOFF_SLOT TERN_MAX_APPS
 #define SLOW_NS 20000000 /* the slow app's service time per request: 20 ms */
 
 static struct tern_engine eng;
@@ -987,6 +990,160 @@ test_backlog_full(void)
 	free(f);
 }
 
+/* An app's DROP verdict: the request is freed (the pool is as before) and
+ * counted as drop_app, nothing is sent. (udp_responder in sockperf mode
+ * drops a message too short to be one.) */
+static void
+test_drop_verdict(void)
+{
+	unsigned in_use = tern_engine_mbufs_in_use(&eng);
+	struct frame f;
+
+	udp4_frame(&f, SOCKPERF_PORT, "x", 1);
+	one(&f, TERN_CTR_DROP_APP);
+	CHECK_EQ(tern_engine_mbufs_in_use(&eng), in_use);
+}
+
+/* The in-test app on HANDOFF_PORT: every request to worker 0, even one
+ * that was handed off already. */
+static void
+handoff_burst(void *state, unsigned worker, struct tern_udp_req *reqs, uint16_t n)
+{
+	(void)state;
+	(void)worker;
+	for (uint16_t i = 0; i < n; i++) {
+		reqs[i].verdict = TERN_VERDICT_HANDOFF;
+		reqs[i].to_worker = 0;
+	}
+}
+
+static int
+install_handoff_app(void)
+{
+	static struct tern_app_wstats ws[RTE_MAX_LCORE];
+	struct tern_handler_table *t = tern_handler_table_clone(eng.handlers);
+	struct tern_handler h = { .burst = handoff_burst, .ws = ws };
+	struct tern_err err;
+
+	if (t == NULL || tern_handler_table_bind_udp(t, HANDOFF_PORT, HANDOFF_SLOT, &h, &err) < 0) {
+		free(t);
+		return -1;
+	}
+	tern_rcu_replace((void **)&eng.handlers, t, free);
+	return 0;
+}
+
+/* A request is handed off once: the second HANDOFF (from the worker it was
+ * handed to) is refused, freed and counted as drop_handoff, so two workers
+ * can never pass a request back and forth. */
+static void
+test_handoff_once(void)
+{
+	unsigned in_use = tern_engine_mbufs_in_use(&eng);
+	uint64_t drop0 = ctr(TERN_CTR_DROP_HANDOFF), out0 = wctr(TERN_WCTR_HANDOFF_OUT);
+	uint64_t in0 = wctr(TERN_WCTR_HANDOFF_IN);
+	struct frame f;
+
+	udp4_frame(&f, HANDOFF_PORT, "h", 1);
+	send_frames(&f, 1);
+	CHECK_EQ(wctr(TERN_WCTR_HANDOFF_OUT), out0 + 1);
+	CHECK_EQ(ctr(TERN_CTR_DROP_HANDOFF), drop0);
+	iterate(); /* worker 0 takes it from its ring; the app hands it off again */
+	CHECK_EQ(wctr(TERN_WCTR_HANDOFF_IN), in0 + 1);
+	CHECK_EQ(wctr(TERN_WCTR_HANDOFF_OUT), out0 + 1);
+	CHECK_EQ(ctr(TERN_CTR_DROP_HANDOFF), drop0 + 1);
+	iterate();
+	CHECK_EQ(wctr(TERN_WCTR_HANDOFF_IN), in0 + 1);
+	CHECK_EQ(tern_engine_mbufs_in_use(&eng), in_use);
+	collect_seq(0, 0);
+}
+
+/* Send f with the device's RX checksum flags ol; expect a reply (why TX)
+ * or a drop counted under why. */
+static void
+one_flags(struct frame *f, uint64_t ol, enum tern_ctr why)
+{
+	uint64_t before = ctr(why);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(eng.pool), *r[4];
+	unsigned n;
+
+	CHECK(m != NULL);
+	if (m == NULL)
+		return;
+	memcpy(rte_pktmbuf_append(m, f->len), f->b, f->len);
+	m->ol_flags = ol;
+	tern_worker_handle_burst(&eng.workers[0], port, &m, 1);
+	n = collect(r, RTE_DIM(r));
+	CHECK_EQ(ctr(why), before + 1);
+	CHECK_EQ(n, why == TERN_CTR_TX ? 1u : 0u);
+	rte_pktmbuf_free_bulk(r, n);
+}
+
+/* The device's RX checksum flags decide when it gives one: GOOD is
+ * trusted (even over a wrong checksum), BAD is dropped (even with a right
+ * one); UNKNOWN and NONE fall back to checking in software. */
+static void
+test_rx_cksum_flags(void)
+{
+	const uint64_t ip_good = RTE_MBUF_F_RX_IP_CKSUM_GOOD, ip_bad = RTE_MBUF_F_RX_IP_CKSUM_BAD;
+	const uint64_t l4_good = RTE_MBUF_F_RX_L4_CKSUM_GOOD, l4_bad = RTE_MBUF_F_RX_L4_CKSUM_BAD;
+	const uint64_t l4_none = RTE_MBUF_F_RX_L4_CKSUM_NONE;
+	struct frame ok, bad_udp, bad_ip;
+	size_t udp_ck = 14 + 20 + 6, ip_ck = 14 + 10;
+
+	udp4_frame(&ok, ECHO_PORT, "cksum", 5);
+	bad_udp = ok;
+	bad_udp.b[udp_ck] ^= 0x5a;
+	bad_ip = ok;
+	bad_ip.b[ip_ck] ^= 0x5a;
+	/* right checksums */
+	one_flags(&ok, 0, TERN_CTR_TX);
+	one_flags(&ok, ip_good | l4_good, TERN_CTR_TX);
+	one_flags(&ok, ip_bad | l4_good, TERN_CTR_DROP_BAD_CKSUM);
+	one_flags(&ok, ip_good | l4_bad, TERN_CTR_DROP_BAD_CKSUM);
+	/* a wrong UDP checksum */
+	one_flags(&bad_udp, 0, TERN_CTR_DROP_BAD_CKSUM);
+	one_flags(&bad_udp, ip_good, TERN_CTR_DROP_BAD_CKSUM);
+	one_flags(&bad_udp, ip_good | l4_none, TERN_CTR_DROP_BAD_CKSUM);
+	one_flags(&bad_udp, ip_good | l4_good, TERN_CTR_TX);
+	/* a wrong IPv4 header checksum */
+	one_flags(&bad_ip, 0, TERN_CTR_DROP_BAD_CKSUM);
+	one_flags(&bad_ip, l4_good, TERN_CTR_DROP_BAD_CKSUM);
+	one_flags(&bad_ip, ip_good | l4_good, TERN_CTR_TX);
+}
+
+/* A rate-limited app with a budget: each request is charged to its source
+ * once, when it arrives, not again when it comes back from the backlog. */
+static void
+test_rate_limit_with_budget(void)
+{
+	uint64_t drop0 = ctr(TERN_CTR_DROP_RATE_LIMIT), def0 = wctr(TERN_WCTR_DEFERRED);
+	struct tern_worker *w = &eng.workers[0];
+	struct tern_err err;
+	struct frame f[5];
+	struct rte_mbuf *r[8];
+	unsigned n, got = 0;
+
+	CHECK_EQ(tern_engine_app_budget(&eng, "limited", 1, &err), 0);
+	peer4 = IP4(198, 18, 0, 4); /* a source with a full bucket (burst 5) */
+	for (unsigned i = 0; i < RTE_DIM(f); i++)
+		udp4_frame(&f[i], LIMITED_PORT, "rb", 2);
+	peer4 = PEER_IP4;
+	w->iter++;
+	send_frames(f, RTE_DIM(f));
+	CHECK_EQ(wctr(TERN_WCTR_DEFERRED), def0 + 4);
+	for (unsigned it = 0; it < 6; it++) {
+		n = collect(r, RTE_DIM(r));
+		got += n;
+		rte_pktmbuf_free_bulk(r, n);
+		iterate();
+	}
+	CHECK_EQ(got, RTE_DIM(f));
+	CHECK_EQ(ctr(TERN_CTR_DROP_RATE_LIMIT), drop0);
+	CHECK_EQ(tern_worker_backlog_len(w), 0);
+	CHECK_EQ(tern_engine_app_budget(&eng, "limited", 0, &err), 0);
+}
+
 /* Publish the handler table with slot's hold flag set to hold. */
 static int
 set_hold(uint8_t slot, uint8_t hold)
@@ -1049,6 +1206,7 @@ setup(const char *responder)
 	char *amp_args[] = { "mode=fixed", "size=1000" }; /* the default limit, 3x */
 	char *limited_args[] = { "mode=echo", "rate_limit=10/5" };
 	char *slow_args[] = { "mode=echo", "service_ns=20000000" };
+	char *sockperf_args[] = { "mode=sockperf" };
 
 	if (tern_engine_init(&eng, &conf, &err) < 0 ||
 	    tern_engine_start_ports(&eng, &err) < 0 ||
@@ -1065,7 +1223,10 @@ setup(const char *responder)
 	    tern_engine_bind_udp(&eng, ECHO_PORT, "echo", &err) < 0 ||
 	    tern_engine_bind_udp(&eng, FIXED_PORT, "fixed", &err) < 0 ||
 	    tern_engine_app_load(&eng, "slow", responder, 2, slow_args, &err) < 0 ||
-	    tern_engine_bind_udp(&eng, SLOW_PORT, "slow", &err) < 0) {
+	    tern_engine_bind_udp(&eng, SLOW_PORT, "slow", &err) < 0 ||
+	    tern_engine_app_load(&eng, "sp", responder, 1, sockperf_args, &err) < 0 ||
+	    tern_engine_bind_udp(&eng, SOCKPERF_PORT, "sp", &err) < 0 ||
+	    install_handoff_app() < 0) {
 		fprintf(stderr, "test_pipeline: set-up failed: %s\n", err.msg);
 		return -1;
 	}
@@ -1114,6 +1275,10 @@ main(int argc, char **argv)
 	test_budget();
 	test_backlog_full();
 	test_hold();
+	test_drop_verdict();
+	test_handoff_once();
+	test_rx_cksum_flags();
+	test_rate_limit_with_budget();
 
 	CHECK_EQ(tern_engine_mbufs_in_use(&eng), baseline);
 	tern_engine_close(&eng);
