@@ -300,9 +300,11 @@ cmd_event_post(struct cmd_ctx *c, unsigned argc, char **argv)
 	return 0;
 }
 
+/* bind udp PORT NAME, rebind udp PORT NAME, unbind udp PORT */
 static int
-cmd_bind(struct cmd_ctx *c, unsigned argc, char **argv)
+cmd_port(struct cmd_ctx *c, unsigned argc, char **argv)
 {
+	const char *verb = c->def->words[0];
 	struct tern_err eerr = { "" };
 	uint16_t port = 0;
 	int rc;
@@ -311,41 +313,16 @@ cmd_bind(struct cmd_ctx *c, unsigned argc, char **argv)
 	rc = parse_proto_port(c, argv, &port);
 	if (rc < 0)
 		return rc;
-	rc = tern_engine_bind_udp(c->e, port, argv[2], &eerr);
-	return rc < 0 ? cmd_engine_err(c, rc, &eerr) : 0;
-}
-
-static int
-cmd_unbind(struct cmd_ctx *c, unsigned argc, char **argv)
-{
-	struct tern_err eerr = { "" };
-	uint16_t port = 0;
-	int rc;
-
-	(void)argc;
-	rc = parse_proto_port(c, argv, &port);
-	if (rc < 0)
-		return rc;
-	rc = tern_engine_unbind_udp(c->e, port, &eerr);
+	if (strcmp(verb, "bind") == 0)
+		rc = tern_engine_bind_udp(c->e, port, argv[2], &eerr);
+	else if (strcmp(verb, "rebind") == 0)
+		rc = tern_engine_rebind_udp(c->e, port, argv[2], &eerr);
+	else
+		rc = tern_engine_unbind_udp(c->e, port, &eerr);
 	return rc < 0 ? cmd_engine_err(c, rc, &eerr) : 0;
 }
 
 static void show_latency(struct emit *em, const struct tern_engine *e);
-
-static int
-cmd_rebind(struct cmd_ctx *c, unsigned argc, char **argv)
-{
-	struct tern_err eerr = { "" };
-	uint16_t port = 0;
-	int rc;
-
-	(void)argc;
-	rc = parse_proto_port(c, argv, &port);
-	if (rc < 0)
-		return rc;
-	rc = tern_engine_rebind_udp(c->e, port, argv[2], &eerr);
-	return rc < 0 ? cmd_engine_err(c, rc, &eerr) : 0;
-}
 
 /* A canary ratio: a finite decimal from 1 to 1000000. */
 static int
@@ -1099,14 +1076,14 @@ static const struct cmd_def cmd_table[] = {
 	{ { "app", "replace" }, 2, 2 + TERN_APP_MAX_KV, cmd_app_replace,
 	  "app replace NAME PATH [key=value ...]" },
 	{ { "app", "unload" }, 1, 1, cmd_app_unload, "app unload NAME" },
-	{ { "bind", NULL }, 3, 3, cmd_bind, "bind udp PORT NAME" },
-	{ { "unbind", NULL }, 2, 2, cmd_unbind, "unbind udp PORT" },
+	{ { "bind", NULL }, 3, 3, cmd_port, "bind udp PORT NAME" },
+	{ { "unbind", NULL }, 2, 2, cmd_port, "unbind udp PORT" },
 	{ { "ip", "add" }, 1, 3, cmd_ip_add, "ip add ADDR/PREFIX [port N]" },
 	{ { "show", "flow" }, 4, 6, cmd_show_flow,
 	  "show flow SRC DST SPORT DPORT [udp|tcp] [json]" },
 	{ { "app", "budget" }, 2, 2, cmd_app_budget, "app budget NAME N" },
 	{ { "event", "post" }, 2, 2 + TERN_APP_MAX_KV, cmd_event_post, "event post NAME TEXT..." },
-	{ { "rebind", NULL }, 3, 3, cmd_rebind, "rebind udp PORT NAME" },
+	{ { "rebind", NULL }, 3, 3, cmd_port, "rebind udp PORT NAME" },
 	{ { "canary", "udp" }, 3, 7, cmd_canary,
 	  "canary udp PORT NAME PERCENT [max_drop_ratio=X] [max_p99_ratio=Y] [window_ms=N] "
 	  "[min_requests=N]" },

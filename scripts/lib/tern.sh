@@ -67,7 +67,11 @@ tern_prefix() {
 ternd_start() {
 	local log=$1
 	shift
-	"$TERND" "$@" >"$log" 2>&1 </dev/null &
+	# Empty the log here, not in the background job's redirection: that
+	# runs whenever the job gets the CPU, and ternd_wait_ready could find
+	# the "ready" line of an earlier ternd that used the same log first.
+	: >"$log"
+	"$TERND" "$@" >>"$log" 2>&1 </dev/null &
 	TERND_PID=$!
 }
 
