@@ -24,6 +24,7 @@
 
 #include "command.h"
 #include "emit.h"
+#include "show_memory.h"
 #include "show_swap.h"
 #include "latency_hist.h"
 #include "worker.h"
@@ -957,6 +958,7 @@ static const struct {
 	{ "latency", show_latency },
 	{ "events", show_events },
 	{ "canary", tern_show_canary },
+	{ "memory", tern_show_memory },
 };
 
 static int
@@ -1092,7 +1094,7 @@ static const struct cmd_def cmd_table[] = {
 	{ { "clear", "latency" }, 0, 0, cmd_clear_latency, "clear latency" },
 	{ { "show", "latency" }, 0, 2, cmd_show_latency, "show latency [apps|interval] [json]" },
 	{ { "show", NULL }, 1, 2, cmd_show,
-	  "show stats|apps|bindings|ports|lcores|latency|events|canary|flow [json]" },
+	  "show stats|apps|bindings|ports|lcores|latency|events|canary|memory|flow [json]" },
 };
 
 /* Split buf in place on blanks. Returns the word count, or -E2BIG. */

@@ -22,8 +22,12 @@
 #include "worker.h"
 
 /* Unloading a retired app's code waits until no app changed for this long
- * (app_loader.h, tern_app_instance_destroy_keep_code). */
+ * (app_loader.h, tern_app_instance_destroy_keep_code)... */
 #define UNLOAD_QUIET_NS (2ull * 1000000000ull)
+/* ...but never longer than this, nor with more libraries waiting, so that
+ * swaps that never pause for UNLOAD_QUIET_NS do not pile up code. */
+#define UNLOAD_MAX_AGE_NS (30ull * 1000000000ull)
+#define UNLOAD_MAX_WAITING 8u
 
 struct tern_app_instance *
 tern_engine_app_find(const struct tern_engine *e, const char *name)
@@ -670,8 +674,14 @@ tern_engine_rebind_udp(struct tern_engine *e, uint16_t port, const char *name,
 void
 tern_engine_apps_tick(struct tern_engine *e)
 {
-	if (tern_app_deferred_count() != 0 && tern_mono_ns() - e->last_change_ns >= UNLOAD_QUIET_NS)
+	unsigned n = tern_app_deferred_count();
+
+	if (n == 0)
+		return;
+	if (n > UNLOAD_MAX_WAITING || tern_mono_ns() - e->last_change_ns >= UNLOAD_QUIET_NS)
 		tern_app_unload_deferred(0);
+	else
+		tern_app_unload_deferred(UNLOAD_MAX_AGE_NS);
 }
 
 int

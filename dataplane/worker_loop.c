@@ -105,8 +105,9 @@ drain_bus(struct tern_worker *w)
 	return n;
 }
 
-/* Requests deferred by earlier iterations, oldest first; those still over
- * budget go back to the tail in the same order. */
+/* Requests deferred by earlier iterations, oldest first, in runs of one
+ * RX burst (same port, flags and arrival time); those still over budget go
+ * back to the tail in the same order, with their arrival time. */
 static unsigned
 run_backlog(struct tern_worker *w)
 {
@@ -125,7 +126,8 @@ run_backlog(struct tern_worker *w)
 		while (todo != 0 && k < TERN_BURST_DEFAULT) {
 			const struct tern_backlog_ent *e = &b->e[b->head & (TERN_BACKLOG - 1)];
 
-			if (e->port != port || e->flags != flags)
+			/* Same burst only: each keeps its own arrival time. */
+			if (e->port != port || e->flags != flags || e->t_rx != t_rx)
 				break;
 			pkts[k++] = e->m;
 			b->head++;

@@ -54,8 +54,22 @@ build_units() {
 	ninja -C "$BLD" >"$WORK/build.log" 2>&1
 }
 
+# A unit test that a mutant crashes leaves its EAL runtime folder
+# (/var/run/dpdk/tern-NAME-PID) behind: remove those that appeared during the
+# run and whose process is gone.
 run_units() {
+	local before d pid rc
+
+	before=$(ls -d /var/run/dpdk/tern-* 2>/dev/null)
 	timeout 600 meson test -C "$BLD" --no-rebuild --suite unit >"$WORK/test.log" 2>&1
+	rc=$?
+	for d in /var/run/dpdk/tern-*-[0-9]*; do
+		[ -d "$d" ] || continue
+		pid=${d##*-}
+		grep -qxF "$d" <<<"$before" && continue
+		kill -0 "$pid" 2>/dev/null || rm -rf "$d"
+	done
+	return $rc
 }
 
 # mutate FILE OLD NEW: replace OLD, which must be in FILE exactly once (else

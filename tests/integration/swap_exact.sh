@@ -24,6 +24,9 @@
 #   5. Bad input: bind of a taken port names its app and points at rebind;
 #      rebind to the app bound already, of an unbound port, to an unknown
 #      app; handoff=bogus; replace across kinds says no state was carried.
+#   6. Old code does not pile up: 12 replaces in a row, faster than the 2 s
+#      of quiet that unloading waits for, leave at most 8 old libraries
+#      mapped (show memory: app_code_waiting), and none once quiet.
 # ternd must then exit 0 with no leaked mbufs and drop nothing on these ports.
 #
 # Environment (set by meson): TERND, TERNCTL, SWAP_APP_A, SWAP_APP_B,
@@ -189,6 +192,21 @@ grep -q 'state="not carried (another kind of app)" kind=swap_app->udp_responder'
 [ "$(ctl show bindings | tr '\n' ' ')" = "udp 7 -> x udp 9 -> x " ] ||
 	tern_fail "bindings changed: $(ctl show bindings)"
 tern_say "PASS 5: bad input refused with a reason"
+
+# 6. Old code unloaded at a quiet moment, but never more than 8 waiting.
+waiting() { ctl show memory | ternd_counter /dev/stdin memory: app_code_waiting; }
+for i in $(seq 12); do
+	ctl app replace y libudp_responder.so mode=echo >/dev/null || tern_fail "replace $i of y failed"
+done
+w=$(waiting)
+[ -n "$w" ] && [ "$w" -le 8 ] || tern_fail "after 12 quick replaces, $w old libraries are still mapped (at most 8)"
+for i in $(seq 50); do
+	w=$(waiting)
+	[ "$w" = 0 ] && break
+	sleep 0.1
+done
+[ "$w" = 0 ] || tern_fail "old libraries still mapped 5 s after the last replace: $w"
+tern_say "PASS 6: old code unloaded (at most 8 waiting, none once quiet)"
 
 ternd_stop 20
 ternd_check_exit "$TERN_TMP/ternd.log"

@@ -333,7 +333,7 @@ test_show_empty(void)
 	exec_expect("show", -EINVAL, "show: missing argument");
 	exec_expect("show foo", -EINVAL,
 		    "show: unknown view 'foo'; usage: "
-		    "show stats|apps|bindings|ports|lcores|latency|events|canary|flow [json]");
+		    "show stats|apps|bindings|ports|lcores|latency|events|canary|memory|flow [json]");
 	exec_expect("show stats xml", -EINVAL, "unexpected 'xml'");
 	exec_expect("show stats json x", -E2BIG, "too many arguments");
 }

@@ -1144,6 +1144,44 @@ test_rate_limit_with_budget(void)
 	CHECK_EQ(tern_engine_app_budget(&eng, "limited", 0, &err), 0);
 }
 
+/* A deferred request keeps its own arrival time however often it goes round
+ * the backlog: two bursts deferred one after the other stay apart, so the
+ * in-engine latency of the second is not measured from the first's
+ * arrival. */
+static void
+test_backlog_keeps_arrival(void)
+{
+	struct tern_worker *w = &eng.workers[0];
+	struct tern_backlog *b = &w->backlog;
+	struct tern_err err;
+	struct frame f[4];
+	struct rte_mbuf *r[8];
+	uint64_t t_first;
+	unsigned n;
+
+	CHECK_EQ(tern_engine_app_budget(&eng, "echo", 1, &err), 0);
+	for (uint32_t i = 0; i < RTE_DIM(f); i++)
+		udp4_frame(&f[i], ECHO_PORT, &i, sizeof(i));
+	w->iter++;
+	send_frames(f, RTE_DIM(f));      /* one answered, three deferred */
+	send_frames(f, RTE_DIM(f));      /* same iteration: four deferred */
+	CHECK_EQ(tern_worker_backlog_len(w), 7);
+	t_first = b->e[b->head & (TERN_BACKLOG - 1)].t_rx;
+	CHECK(b->e[(b->head + 3) & (TERN_BACKLOG - 1)].t_rx > t_first);
+	iterate();                       /* one more answered, six go round */
+	CHECK_EQ(tern_worker_backlog_len(w), 6);
+	CHECK_EQ(b->e[b->head & (TERN_BACKLOG - 1)].t_rx, t_first);
+	CHECK_EQ(b->e[(b->head + 1) & (TERN_BACKLOG - 1)].t_rx, t_first);
+	for (unsigned k = 2; k < 6; k++)
+		CHECK(b->e[(b->head + k) & (TERN_BACKLOG - 1)].t_rx > t_first);
+	CHECK_EQ(tern_engine_app_budget(&eng, "echo", 0, &err), 0);
+	for (unsigned it = 0; it < 3 && tern_worker_backlog_len(w) != 0; it++)
+		iterate();
+	CHECK_EQ(tern_worker_backlog_len(w), 0);
+	while ((n = collect(r, RTE_DIM(r))) != 0)
+		rte_pktmbuf_free_bulk(r, n);
+}
+
 /* Publish the handler table with slot's hold flag set to hold. */
 static int
 set_hold(uint8_t slot, uint8_t hold)
@@ -1279,6 +1317,7 @@ main(int argc, char **argv)
 	test_handoff_once();
 	test_rx_cksum_flags();
 	test_rate_limit_with_budget();
+	test_backlog_keeps_arrival();
 
 	CHECK_EQ(tern_engine_mbufs_in_use(&eng), baseline);
 	tern_engine_close(&eng);
