@@ -35,6 +35,7 @@
 
 #include "app_timer.h"
 #include "engine.h"
+#include "engine_limits.h"
 #include "idle.h"
 #include "latency_hist.h"
 #include "reply.h"
