@@ -24,6 +24,7 @@
 
 #include "command.h"
 #include "emit.h"
+#include "engine_limits.h"
 #include "show_memory.h"
 #include "show_swap.h"
 #include "latency_hist.h"

@@ -3,16 +3,9 @@
  * @file
  * The command language, one command per line. It is spoken by `--exec` files
  * and by the control socket; each command is one call into the engine, and a
- * command that fails changes nothing.
- *
- *   app load NAME PATH [key=value ...]
- *   app replace NAME PATH [key=value ...]
- *   app unload NAME
- *   bind udp PORT NAME
- *   unbind udp PORT
- *   ip add ADDR/PREFIX [port N]
- *   show stats|apps|bindings|ports|lcores|latency [json]
- *   show flow SRC DST SPORT DPORT [udp|tcp] [json]
+ * command that fails changes nothing. The commands are documented in
+ * docs/commands.md; cmd_table in command.c is the list the parser accepts,
+ * with each command's usage line.
  *
  * Control thread only (it may wait for RCU grace periods).
  */

@@ -30,6 +30,7 @@
 #include "control_proto.h"
 #include "control_socket.h"
 #include "engine.h"
+#include "engine_limits.h"
 #include "idle.h"
 #include "rss.h"
 #include "telemetry.h"

@@ -15,11 +15,11 @@
 
 #include "app_timer.h"
 #include "engine.h"
+#include "engine_limits.h"
 #include "host.h"
 #include "rcu_publish.h"
 #include "worker.h"
 
-#define DEFAULT_NB_DESC 1024
 #define POOL_CACHE 256u
 #define POOL_SPARE 4096
 #define RECLAIM_PASSES 10
@@ -32,33 +32,15 @@ pool_low_mark(const struct tern_engine *e)
 	return 2 * e->n_workers * e->conf.burst;
 }
 
-int
-tern_steer_mode_parse(const char *s, enum tern_steer_mode *mode)
-{
-	if (strcmp(s, "auto") == 0)
-		*mode = TERN_STEER_AUTO;
-	else if (strcmp(s, "off") == 0)
-		*mode = TERN_STEER_OFF;
-	else
-		return -EINVAL;
-	return 0;
-}
-
-const char *
-tern_steer_mode_name(enum tern_steer_mode mode)
-{
-	return mode == TERN_STEER_OFF ? "off" : "auto";
-}
-
 static void
 conf_defaults(struct tern_engine_conf *c)
 {
 	if (c->burst == 0)
 		c->burst = TERN_BURST_DEFAULT;
 	if (c->nb_rxd == 0)
-		c->nb_rxd = DEFAULT_NB_DESC;
+		c->nb_rxd = TERN_NB_DESC_DEFAULT;
 	if (c->nb_txd == 0)
-		c->nb_txd = DEFAULT_NB_DESC;
+		c->nb_txd = TERN_NB_DESC_DEFAULT;
 }
 
 /* Enough mbufs for every RX and TX ring full, every worker's burst and TX

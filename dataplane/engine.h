@@ -21,6 +21,7 @@
 #include "addr_table.h"
 #include "app_loader.h"
 #include "canary.h"
+#include "engine_limits.h"
 #include "err.h"
 #include "event_bus.h"
 #include "handler_table.h"
@@ -36,29 +37,16 @@
 extern "C" {
 #endif
 
-#define TERN_BURST_MAX 256
-#define TERN_BURST_DEFAULT 32
-
 /** Largest reply, as a multiple of its request's IP length, unless the app
  *  is loaded with max_amplification=N (QUIC's anti-amplification factor). */
 #define TERN_MAX_AMPLIFICATION_DEFAULT 3
 #define TERN_MAX_AMPLIFICATION_MAX 1000000
 
-/** When a receiving worker spreads its queue over all workers. */
-enum tern_steer_mode {
-	TERN_STEER_AUTO = 0,     /**< on ports with fewer RX queues than workers */
-	TERN_STEER_OFF,          /**< never: extra workers get no traffic from such ports */
-};
-
-/** Parse "auto" or "off". -EINVAL otherwise. */
-int tern_steer_mode_parse(const char *s, enum tern_steer_mode *mode);
-const char *tern_steer_mode_name(enum tern_steer_mode mode);
-
 struct tern_engine_conf {
 	uint16_t burst;          /**< RX burst size, 1..TERN_BURST_MAX */
 	enum tern_rss_mode rss;
-	uint16_t nb_rxd;         /**< 0 = default (1024) */
-	uint16_t nb_txd;         /**< 0 = default (1024) */
+	uint16_t nb_rxd;         /**< 0 = TERN_NB_DESC_DEFAULT */
+	uint16_t nb_txd;         /**< 0 = TERN_NB_DESC_DEFAULT */
 	unsigned n_mbufs;        /**< 0 = sized from ports and queues */
 	const char *app_dir;     /**< where bare app names are looked up; NULL = cwd */
 	bool restrict_app_dir;   /**< refuse app paths outside app_dir */

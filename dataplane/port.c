@@ -15,10 +15,9 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 
+#include "engine_limits.h"
 #include "port.h"
-#include "stats.h"
 
-#define DEFAULT_NB_DESC		1024
 #define DEFAULT_KEY_LEN		40	/* Toeplitz key for a device that does not say */
 #define MODEL_RETA_SIZE		128	/* RETA assumed when the device reports none */
 #define RETA_DEV_MAX		4096	/* largest device RETA tern writes or reads */
@@ -145,8 +144,8 @@ port_queues_setup(struct tern_port *p, const struct tern_port_conf *c,
 		  const struct rte_eth_dev_info *info, const struct rte_eth_conf *conf,
 		  struct tern_err *err)
 {
-	uint16_t nb_rxd = c->nb_rxd != 0 ? c->nb_rxd : DEFAULT_NB_DESC;
-	uint16_t nb_txd = c->nb_txd != 0 ? c->nb_txd : DEFAULT_NB_DESC;
+	uint16_t nb_rxd = c->nb_rxd != 0 ? c->nb_rxd : TERN_NB_DESC_DEFAULT;
+	uint16_t nb_txd = c->nb_txd != 0 ? c->nb_txd : TERN_NB_DESC_DEFAULT;
 	struct rte_eth_rxconf rxconf = info->default_rxconf;
 	struct rte_eth_txconf txconf = info->default_txconf;
 	int socket = rte_eth_dev_socket_id(p->port_id);

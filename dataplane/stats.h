@@ -12,11 +12,11 @@
 
 #include <rte_common.h>
 
+#include "engine_limits.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-#define TERN_MAX_PORTS 8
 
 /** Counter ids. Every way a packet can be dropped has one. */
 enum tern_ctr {

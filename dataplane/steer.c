@@ -35,6 +35,7 @@
  * TERN_STEER_LOCAL: the receiving worker parses them and counts the drop.
  * No checksum or length-field checks here: the destination worker does them.
  */
+#include <errno.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -281,6 +282,24 @@ steer_tuple_v6(const struct tern_steer *s, const uint8_t *ip, uint32_t avail,
 		t->ports = ip + off;
 	}
 	return 0;
+}
+
+int
+tern_steer_mode_parse(const char *s, enum tern_steer_mode *mode)
+{
+	if (strcmp(s, "auto") == 0)
+		*mode = TERN_STEER_AUTO;
+	else if (strcmp(s, "off") == 0)
+		*mode = TERN_STEER_OFF;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+const char *
+tern_steer_mode_name(enum tern_steer_mode mode)
+{
+	return mode == TERN_STEER_OFF ? "off" : "auto";
 }
 
 void

@@ -24,6 +24,16 @@ extern "C" {
 #define TERN_STEER_RETA 128     /**< indirection entries, hash % TERN_STEER_RETA */
 #define TERN_STEER_LOCAL 0xffffu /**< "keep it on the receiving worker" */
 
+/** When a receiving worker spreads its queue over all workers (--steer). */
+enum tern_steer_mode {
+	TERN_STEER_AUTO = 0,     /**< on ports with fewer RX queues than workers */
+	TERN_STEER_OFF,          /**< never: extra workers get no traffic from such ports */
+};
+
+/** Parse "auto" or "off". -EINVAL otherwise. */
+int tern_steer_mode_parse(const char *s, enum tern_steer_mode *mode);
+const char *tern_steer_mode_name(enum tern_steer_mode mode);
+
 struct tern_steer {
 	unsigned n_workers;
 	uint64_t hf;                          /**< hash types (RTE_ETH_RSS_*), as rss.h */

@@ -11,6 +11,7 @@
 #include "builtin.h"
 #include "event_bus.h"
 #include "cksum.h"
+#include "engine_limits.h"
 #include "parse.h"
 #include "source_check.h"
 #include "worker.h"

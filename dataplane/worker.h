@@ -2,7 +2,7 @@
 /**
  * @file
  * The worker: a poll-mode, run-to-completion event loop on one lcore. Each
- * iteration, in this order (docs/architecture.md, "The event loop"):
+ * iteration, in this order (docs/architecture.md, "The event model"):
  *   1. due timers fire (app timer callbacks);
  *   2. the event bus is drained: messages to apps first, then frames handed
  *      or steered here and replies to send for other workers;
@@ -35,6 +35,7 @@
 
 #include "app_timer.h"
 #include "engine.h"
+#include "engine_limits.h"
 #include "idle.h"
 #include "latency_hist.h"
 #include "reply.h"
@@ -149,11 +150,18 @@ void tern_worker_flush_tx(struct tern_worker *w, uint16_t port);
  */
 unsigned tern_worker_poll_once(struct tern_worker *w);
 
-/** Requests waiting in the worker's backlog. */
+/**
+ * Requests waiting in the worker's backlog. The worker is the only writer of
+ * head and tail; any thread may call this (the control thread does, for
+ * `show events`) and reads them with relaxed loads, head first: from another
+ * thread the value is a snapshot, possibly stale by the time it is used.
+ */
 static inline uint32_t
 tern_worker_backlog_len(const struct tern_worker *w)
 {
-	return w->backlog.tail - w->backlog.head;
+	uint32_t head = __atomic_load_n(&w->backlog.head, __ATOMIC_RELAXED);
+
+	return __atomic_load_n(&w->backlog.tail, __ATOMIC_RELAXED) - head;
 }
 
 /** The lcore entry point (for rte_eal_remote_launch); arg is the worker. */

@@ -14,6 +14,7 @@
 #include <urcu-qsbr.h>
 
 #include "app_timer.h"
+#include "engine_limits.h"
 #include "event_bus.h"
 #include "host.h"
 #include "steer.h"

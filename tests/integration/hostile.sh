@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# Integration test: hostile and malformed input (issue 6). ternd on the host
+# Integration test: hostile and malformed input. ternd on the host
 # end of a veth pair (AF_XDP, af_packet fallback), the echo responder on UDP 7;
 # in a namespace, tests/tools/hostile_corpus.py sends raw frames with scapy,
 # class by class (truncations, bad lengths and checksums, IP options,
