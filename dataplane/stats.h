@@ -18,55 +18,84 @@
 extern "C" {
 #endif
 
-/** Counter ids. Every way a packet can be dropped has one. */
+/**
+ * The frame counters, declared once: X(ID, name, what a frame counted here
+ * did). The list makes enum tern_ctr (TERN_CTR_ID), tern_ctr_names and
+ * tern_ctr_descs; docs/observability.md's table must say the same (a unit
+ * test checks it). Every way a packet can be dropped has one.
+ */
+#define TERN_CTR_LIST(X) \
+	X(RX, rx, "was received") \
+	X(TX, tx, "was taken by a TX queue (a reply, or a frame an app sent)") \
+	X(DROP_MALFORMED, drop_malformed, "had truncated or inconsistent headers") \
+	X(DROP_NOT_FOR_US, drop_not_for_us, \
+	  "was for another MAC or IP, ARP for another address, or a unicast IP request in a broadcast/multicast frame") \
+	X(DROP_NO_HANDLER, drop_no_handler, "was UDP to a port no app is bound to") \
+	X(DROP_BAD_CKSUM, drop_bad_cksum, "had a wrong IPv4 header, UDP, ICMP or ICMPv6 checksum") \
+	X(DROP_TX_FULL, drop_tx_full, "was a reply the TX queue did not take") \
+	X(DROP_UNSUPPORTED, drop_unsupported, \
+	  "was valid but not handled: TCP, fragments, other ICMP types, multi-segment") \
+	X(DROP_APP, drop_app, "got the verdict DROP from an app") \
+	X(DROP_BAD_VERDICT, drop_bad_verdict, "got an invalid verdict or reply length from an app") \
+	X(DROP_BACKLOG, drop_backlog, "was over its app's budget and found the worker's backlog full") \
+	X(DROP_BUS_FULL, drop_bus_full, "was handed off or steered to a worker whose event ring was full") \
+	X(DROP_HANDOFF, drop_handoff, "was handed off a second time, or to a worker that does not exist") \
+	X(DROP_AMPLIFICATION, drop_amplification, \
+	  "was a reply larger than `max_amplification` times its request") \
+	X(DROP_BAD_SOURCE, drop_bad_source, \
+	  "came from an address no reply may go to (broadcast, multicast, loopback, unspecified, martian, tern's own)") \
+	X(DROP_RATE_LIMIT, drop_rate_limit, "was over its app's per-source rate limit") \
+	X(DROP_TOO_BIG, drop_too_big, "was an IP packet longer than the port's MTU")
+
+/**
+ * The event counters of each worker (not tied to a port), declared once the
+ * same way: X(ID, name, what it counts); enum tern_wctr (TERN_WCTR_ID),
+ * tern_wctr_names, tern_wctr_descs, and docs/observability.md's table.
+ */
+#define TERN_WCTR_LIST(X) \
+	X(LOOPS, loops, "loop iterations") \
+	X(IDLE_SLEEPS, idle_sleeps, "sleeps taken under `--idle adaptive`") \
+	X(IDLE_SLEPT_NS, idle_slept_ns, "time spent asleep (measured), ns") \
+	X(BUS_MSGS, bus_msgs, "messages delivered to an app's `on_message`") \
+	X(BUS_NO_APP, bus_no_app, "messages for an app no longer loaded (dropped)") \
+	X(BUS_POST_FULL, bus_post_full, "messages this worker posted that were refused (ring full)") \
+	X(HANDOFF_OUT, handoff_out, "requests handed to another worker") \
+	X(HANDOFF_IN, handoff_in, "requests handed to this worker") \
+	X(STEERED_OUT, steered_out, "frames this receiver steered to other workers") \
+	X(STEERED_IN, steered_in, "frames steered to this worker") \
+	X(TX_HANDOFF_OUT, tx_handoff_out, "replies sent through another worker's TX queue") \
+	X(TX_HANDOFF_IN, tx_handoff_in, "replies sent for other workers") \
+	X(BUDGET_HITS, budget_hits, "loop iterations in which an app reached its budget") \
+	X(DEFERRED, deferred, "requests left in the backlog for a later iteration") \
+	X(PRIO_FLUSH, prio_flush, "protocol replies sent ahead of a burst's app work") \
+	X(HELD, held, "requests held in the backlog while their app was replaced (each once)") \
+	X(MSG_HELD, msg_held, "times a message for an app being replaced was put back on the bus")
+
+#define TERN_CTR_ENUM_(id, name, desc) TERN_CTR_##id,
+#define TERN_WCTR_ENUM_(id, name, desc) TERN_WCTR_##id,
+
+/** Frame counter ids (TERN_CTR_LIST). */
 enum tern_ctr {
-	TERN_CTR_RX = 0,            /**< frames received */
-	TERN_CTR_TX,                /**< frames sent (taken by the TX queue) */
-	TERN_CTR_DROP_MALFORMED,    /**< truncated or inconsistent headers */
-	TERN_CTR_DROP_NOT_FOR_US,   /**< another MAC or IP, ARP for another address, unicast IP in a group frame */
-	TERN_CTR_DROP_NO_HANDLER,   /**< UDP to a port no app is bound to */
-	TERN_CTR_DROP_BAD_CKSUM,    /**< IPv4 header, UDP, ICMP or ICMPv6 checksum wrong */
-	TERN_CTR_DROP_TX_FULL,      /**< the TX queue did not take it */
-	TERN_CTR_DROP_UNSUPPORTED,  /**< valid but not handled: TCP, fragments, other ICMP types, multi-segment */
-	TERN_CTR_DROP_APP,          /**< an app's verdict was DROP */
-	TERN_CTR_DROP_BAD_VERDICT,  /**< an app's verdict or reply length was invalid */
-	TERN_CTR_DROP_BACKLOG,      /**< a request over its app's budget found the backlog full */
-	TERN_CTR_DROP_BUS_FULL,     /**< a hand-off or steered frame found the target's ring full */
-	TERN_CTR_DROP_HANDOFF,      /**< HANDOFF of a request already handed off, or to no worker */
-	TERN_CTR_DROP_AMPLIFICATION, /**< a reply over max_amplification times its request */
-	TERN_CTR_DROP_BAD_SOURCE,   /**< from an address no reply may go to (broadcast, multicast, loopback, ...) */
-	TERN_CTR_DROP_RATE_LIMIT,   /**< over its app's per-source rate limit */
-	TERN_CTR_DROP_TOO_BIG,      /**< an IP packet longer than the port's MTU */
+	TERN_CTR_LIST(TERN_CTR_ENUM_)
 	TERN_CTR_MAX
 };
 
-/** Per-worker event and scheduling counters (not tied to a port). */
+/** Event counter ids (TERN_WCTR_LIST). */
 enum tern_wctr {
-	TERN_WCTR_LOOPS = 0,        /**< loop iterations */
-	TERN_WCTR_IDLE_SLEEPS,      /**< sleeps taken under --idle adaptive */
-	TERN_WCTR_IDLE_SLEPT_NS,    /**< time spent asleep (measured) */
-	TERN_WCTR_BUS_MSGS,         /**< messages delivered to an app's on_message */
-	TERN_WCTR_BUS_NO_APP,       /**< messages for an app no longer loaded (dropped) */
-	TERN_WCTR_BUS_POST_FULL,    /**< messages this worker posted that were refused (ring full) */
-	TERN_WCTR_HANDOFF_OUT,      /**< requests handed to another worker */
-	TERN_WCTR_HANDOFF_IN,       /**< requests handed to this worker */
-	TERN_WCTR_STEERED_OUT,      /**< frames this receiver steered to other workers */
-	TERN_WCTR_STEERED_IN,       /**< frames steered to this worker */
-	TERN_WCTR_TX_HANDOFF_OUT,   /**< replies sent through another worker's TX queue */
-	TERN_WCTR_TX_HANDOFF_IN,    /**< replies sent for other workers */
-	TERN_WCTR_BUDGET_HITS,      /**< loop iterations in which an app reached its budget */
-	TERN_WCTR_DEFERRED,         /**< requests left in the backlog for a later iteration */
-	TERN_WCTR_PRIO_FLUSH,       /**< protocol replies sent ahead of a burst's app work */
-	TERN_WCTR_HELD,             /**< requests held in the backlog while their app was replaced */
-	TERN_WCTR_MSG_HELD,         /**< messages kept on the bus while their app was replaced */
+	TERN_WCTR_LIST(TERN_WCTR_ENUM_)
 	TERN_WCTR_MAX
 };
 
-/** Names for output ("loops", "idle_sleeps", ...). */
-extern const char *const tern_wctr_names[TERN_WCTR_MAX];
+#undef TERN_CTR_ENUM_
+#undef TERN_WCTR_ENUM_
 
-/** Counter names for output ("rx", "drop_malformed", ...). */
+/** Names for output ("rx", "drop_malformed", ...) and what each counts. */
 extern const char *const tern_ctr_names[TERN_CTR_MAX];
+extern const char *const tern_ctr_descs[TERN_CTR_MAX];
+
+/** Names for output ("loops", "idle_sleeps", ...) and what each counts. */
+extern const char *const tern_wctr_names[TERN_WCTR_MAX];
+extern const char *const tern_wctr_descs[TERN_WCTR_MAX];
 
 /** One worker's counters, on its own cache lines. */
 struct tern_worker_stats {
