@@ -23,6 +23,7 @@
 #include <rte_ether.h>
 
 #include "command.h"
+#include "decimal.h"
 #include "emit.h"
 #include "show_swap.h"
 #include "latency_hist.h"
@@ -158,29 +159,12 @@ cmd_engine_err(struct cmd_ctx *c, int rc, const struct tern_err *eerr)
 			    eerr->msg[0] != '\0' ? eerr->msg : strerror(-rc));
 }
 
-/* Strict decimal: digits only, no sign or blanks, within [min, max]. */
-static int
-parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out)
-{
-	unsigned long v;
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
 static int
 parse_udp_port(struct cmd_ctx *c, const char *s, uint16_t *port)
 {
-	unsigned long v;
+	uint64_t v;
 
-	if (parse_ulong(s, 1, 65535, &v) < 0)
+	if (tern_dec_parse(s, 1, 65535, &v) < 0)
 		return cmd_usage_err(c, EINVAL, "bad UDP port '%s' (expected 1-65535)", s);
 	*port = (uint16_t)v;
 	return 0;
@@ -262,14 +246,11 @@ static int
 cmd_app_budget(struct cmd_ctx *c, unsigned argc, char **argv)
 {
 	struct tern_err eerr = { "" };
-	unsigned long v;
-	char *end;
+	uint64_t v;
 	int rc;
 
 	(void)argc;
-	errno = 0;
-	v = strtoul(argv[1], &end, 10);
-	if (errno != 0 || end == argv[1] || *end != '\0' || argv[1][0] == '-' || v > UINT32_MAX)
+	if (tern_dec_parse(argv[1], 0, UINT32_MAX, &v) < 0)
 		return cmd_usage_err(c, EINVAL, "bad budget '%.32s' (requests per loop "
 				     "iteration; 0 = no limit)", argv[1]);
 	rc = tern_engine_app_budget(c->e, argv[0], (uint32_t)v, &eerr);
@@ -346,7 +327,7 @@ static int
 canary_option(struct cmd_ctx *c, const char *kv, struct tern_canary_limits *l)
 {
 	const char *v = strchr(kv, '=');
-	unsigned long n;
+	uint64_t n;
 	size_t klen;
 
 	if (v == NULL)
@@ -359,13 +340,13 @@ canary_option(struct cmd_ctx *c, const char *kv, struct tern_canary_limits *l)
 		if (parse_ratio(v, &l->max_p99_ratio) == 0)
 			return 0;
 	} else if (klen == 9 && strncmp(kv, "window_ms", klen) == 0) {
-		if (parse_ulong(v, 10, 3600000, &n) == 0) {
+		if (tern_dec_parse(v, 10, 3600000, &n) == 0) {
 			l->window_ms = (uint32_t)n;
 			return 0;
 		}
 		return cmd_usage_err(c, EINVAL, "bad window_ms '%.32s' (10 to 3600000)", v);
 	} else if (klen == 12 && strncmp(kv, "min_requests", klen) == 0) {
-		if (parse_ulong(v, 1, 1000000000, &n) == 0) {
+		if (tern_dec_parse(v, 1, 1000000000, &n) == 0) {
 			l->min_requests = (uint32_t)n;
 			return 0;
 		}
@@ -388,13 +369,13 @@ cmd_canary(struct cmd_ctx *c, unsigned argc, char **argv)
 		.min_requests = TERN_CANARY_MIN_REQUESTS_DEFAULT,
 	};
 	struct tern_err eerr = { "" };
-	unsigned long pct;
+	uint64_t pct;
 	uint16_t port = 0;
 	int rc = parse_udp_port(c, argv[0], &port);
 
 	if (rc < 0)
 		return rc;
-	if (parse_ulong(argv[2], 1, 99, &pct) < 0)
+	if (tern_dec_parse(argv[2], 1, 99, &pct) < 0)
 		return cmd_usage_err(c, EINVAL, "bad PERCENT '%.32s' (1 to 99: the share of flows "
 				     "the canary gets)", argv[2]);
 	for (unsigned i = 3; i < argc; i++) {
@@ -405,7 +386,7 @@ cmd_canary(struct cmd_ctx *c, unsigned argc, char **argv)
 	rc = tern_engine_canary_start(c->e, port, argv[1], (unsigned)pct, &l, &eerr);
 	if (rc < 0)
 		return cmd_engine_err(c, rc, &eerr);
-	tern_out_printf(c->out, "canary udp %u: %lu%% of flows to '%s', judged every %u ms\n",
+	tern_out_printf(c->out, "canary udp %u: %" PRIu64 "%% of flows to '%s', judged every %u ms\n",
 			port, pct, argv[1], l.window_ms);
 	return 0;
 }
@@ -468,7 +449,7 @@ cmd_ip_add(struct cmd_ctx *c, unsigned argc, char **argv)
 {
 	struct tern_err eerr = { "" };
 	struct tern_addr a;
-	unsigned long port;
+	uint64_t port;
 	int rc;
 
 	if (argc == 2)
@@ -478,7 +459,7 @@ cmd_ip_add(struct cmd_ctx *c, unsigned argc, char **argv)
 	if (argc == 3 && strchr(argv[0], '@') != NULL)
 		return cmd_usage_err(c, EINVAL,
 				     "give the port as '@PORT' or as 'port N', not both");
-	if (argc == 3 && parse_ulong(argv[2], 0, TERN_MAX_PORTS - 1, &port) < 0)
+	if (argc == 3 && tern_dec_parse(argv[2], 0, TERN_MAX_PORTS - 1, &port) < 0)
 		return cmd_usage_err(c, EINVAL, "bad port id '%s' (expected 0-%d)",
 				     argv[2], TERN_MAX_PORTS - 1);
 	if (tern_addr_parse(argv[0], &a, &eerr) < 0)
@@ -1006,13 +987,13 @@ static int
 parse_flow(struct cmd_ctx *c, unsigned argc, char **argv, struct tern_rss_flow *f,
 	   bool *json)
 {
-	unsigned long port[2];
+	uint64_t port[2];
 
 	memset(f, 0, sizeof(*f));
 	f->proto = IPPROTO_UDP;
 	*json = false;
 	for (int i = 0; i < 2; i++)
-		if (parse_ulong(argv[2 + i], 0, 65535, &port[i]) < 0)
+		if (tern_dec_parse(argv[2 + i], 0, 65535, &port[i]) < 0)
 			return cmd_usage_err(c, EINVAL, "bad port '%.64s' (expected 0-65535)",
 					     argv[2 + i]);
 	f->sport = rte_cpu_to_be_16((uint16_t)port[0]);

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "control_proto.h"
+#include "decimal.h"
 
 #define EXIT_CMD_ERROR 1
 #define EXIT_FAILURE_LINK 2
@@ -177,8 +178,7 @@ static int
 parse_header(const struct conn *c, const char *hdr, bool *ok, size_t *len)
 {
 	const char *sp = strchr(hdr, ' ');
-	const char *d;
-	unsigned long long v = 0;
+	uint64_t v;
 
 	if (sp != NULL && (size_t)(sp - hdr) == strlen(TERN_CTL_OK) &&
 	    strncmp(hdr, TERN_CTL_OK, (size_t)(sp - hdr)) == 0)
@@ -188,16 +188,8 @@ parse_header(const struct conn *c, const char *hdr, bool *ok, size_t *len)
 		*ok = false;
 	else
 		goto bad;
-	d = sp + 1;
-	if (*d == '\0')
+	if (tern_dec_parse(sp + 1, 0, BODY_MAX, &v) < 0)
 		goto bad;
-	for (; *d != '\0'; d++) {
-		if (*d < '0' || *d > '9')
-			goto bad;
-		v = v * 10 + (unsigned)(*d - '0');
-		if (v > BODY_MAX)
-			goto bad;
-	}
 	*len = (size_t)v;
 	return 0;
 bad:

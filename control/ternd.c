@@ -29,6 +29,7 @@
 #include "command.h"
 #include "control_proto.h"
 #include "control_socket.h"
+#include "decimal.h"
 #include "engine.h"
 #include "idle.h"
 #include "rss.h"
@@ -89,28 +90,16 @@ usage(FILE *f)
 }
 
 static int
-parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtoul(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || *s == '-' || *out < min || *out > max)
-		return -EINVAL;
-	return 0;
-}
-
-static int
 parse_group(const char *name, gid_t *gid, struct tern_err *err)
 {
 	struct group *g = getgrnam(name);
-	unsigned long v;
+	uint64_t v;
 
 	if (g != NULL) {
 		*gid = g->gr_gid;
 		return 0;
 	}
-	if (parse_uint(name, 0, UINT_MAX - 1, &v) == 0) {
+	if (tern_dec_parse(name, 0, UINT_MAX - 1, &v) == 0) {
 		*gid = (gid_t)v;
 		return 0;
 	}
@@ -120,7 +109,7 @@ parse_group(const char *name, gid_t *gid, struct tern_err *err)
 static int
 parse_opt(int opt, struct ternd_opts *o, struct tern_err *err)
 {
-	unsigned long v;
+	uint64_t v;
 
 	switch (opt) {
 	case 'i':
@@ -131,7 +120,7 @@ parse_opt(int opt, struct ternd_opts *o, struct tern_err *err)
 		o->exec = optarg;
 		return 0;
 	case 'b':
-		if (parse_uint(optarg, 1, TERN_BURST_MAX, &v) < 0)
+		if (tern_dec_parse(optarg, 1, TERN_BURST_MAX, &v) < 0)
 			return tern_err_set(err, EINVAL, "bad --burst '%s' (expected 1-%u)",
 					    optarg, TERN_BURST_MAX);
 		o->conf.burst = (uint16_t)v;
@@ -149,7 +138,7 @@ parse_opt(int opt, struct ternd_opts *o, struct tern_err *err)
 					    optarg);
 		return 0;
 	case 'm':
-		if (parse_uint(optarg, MBUFS_MIN, MBUFS_MAX, &v) < 0)
+		if (tern_dec_parse(optarg, MBUFS_MIN, MBUFS_MAX, &v) < 0)
 			return tern_err_set(err, EINVAL, "bad --mbufs '%s' (expected %u-%u)",
 					    optarg, MBUFS_MIN, MBUFS_MAX);
 		o->conf.n_mbufs = (unsigned)v;

@@ -14,6 +14,7 @@
 #include <urcu-qsbr.h>
 
 #include "app_timer.h"
+#include "decimal.h"
 #include "engine.h"
 #include "engine_apps.h"
 #include "host.h"
@@ -127,13 +128,9 @@ static int
 engine_arg_u32(const char *kv, size_t key_len, uint32_t max, const char *what,
 	       uint32_t *out, struct tern_err *err)
 {
-	const char *v = kv + key_len;
-	unsigned long n;
-	char *end;
+	uint64_t n;
 
-	errno = 0;
-	n = strtoul(v, &end, 10);
-	if (errno != 0 || end == v || *end != '\0' || *v == '-' || n > max)
+	if (tern_dec_parse(kv + key_len, 0, max, &n) < 0)
 		return tern_err_set(err, EINVAL, "%s: want %s, 0 (no limit) to %u", kv, what,
 				    max);
 	*out = (uint32_t)n;

@@ -155,6 +155,8 @@ APP_PATH_OPT=(--allow-any-app-path)
 expect_error "unknown option" dev "unknown option" -- --bogus
 expect_error "--burst 0" dev "burst" -- --burst 0
 expect_error "--burst abc" dev "burst" -- --burst abc
+expect_error "--burst +32" dev "bad --burst '+32'" -- --burst +32
+expect_error "--burst ' 32'" dev "bad --burst ' 32'" -- --burst " 32"
 expect_error "--rss sideways" dev "rss" -- --rss sideways
 expect_error "--mbufs 10" dev "bad --mbufs '10'" "64-" -- --mbufs 10
 expect_error "--ip 300.1.1.1" dev "address" -- --ip 300.1.1.1

@@ -297,6 +297,12 @@ test_app_ip_errors(void)
 	/* the syntax is right: the engine answers (nothing is loaded) */
 	exec_expect("app replace x /nope.so mode=echo", -ENOENT,
 		    "app replace: no app named 'x' is loaded");
+	/* app budget N: the same strict decimal as every other number */
+	exec_expect("app budget echo +5", -EINVAL, "app budget: bad budget '+5'");
+	exec_expect("app budget echo -1", -EINVAL, "bad budget '-1'");
+	exec_expect("app budget echo 0x10", -EINVAL, "bad budget '0x10'");
+	exec_expect("app budget echo 4294967296", -EINVAL, "bad budget '4294967296'");
+	exec_expect("app budget echo 5", -ENOENT, "app budget: no app named 'echo'");
 	exec_expect("app unload", -EINVAL, "usage: app unload NAME");
 	exec_expect("app unload a b", -E2BIG, "too many arguments");
 	exec_expect("ip add", -EINVAL, "ip add: missing argument");
