@@ -4,6 +4,7 @@
  * control_proto.h). It links no DPDK.
  *
  *   ternctl [-s PATH | -p PREFIX] [COMMAND ...]
+ *   ternctl -h | --help
  *
  * With COMMAND words, they are joined with single spaces and sent as one
  * line; the answer's body goes to stdout (exit 0), or an error to stderr
@@ -47,12 +48,13 @@ usage(FILE *f)
 {
 	fprintf(f,
 		"usage: ternctl [-s PATH | -p PREFIX] [COMMAND ...]\n"
-		"  -s PATH    control socket (default %s/%s.sock)\n"
-		"  -p PREFIX  use %s/PREFIX.sock, for a ternd run with --file-prefix PREFIX\n"
-		"  -h         this help\n"
+		"  -s PATH     control socket (default %s/%s.sock)\n"
+		"  -p PREFIX   use %s/PREFIX.sock, for a ternd run with --file-prefix PREFIX\n"
+		"  -h, --help  this help\n"
 		"With COMMAND, send it and print the answer; without, send each line of\n"
 		"standard input in turn. Exit status: 0 ok, 1 a command failed,\n"
-		"2 no connection or a broken answer. Commands: see docs/commands.md.\n",
+		"2 no connection or a broken answer. 'ternctl help' lists the commands;\n"
+		"docs/commands.md describes them.\n",
 		TERN_CTL_DIR, TERN_CTL_DEFAULT_PREFIX, TERN_CTL_DIR);
 }
 
@@ -363,12 +365,16 @@ int
 main(int argc, char **argv)
 {
 	char path_buf[sizeof(((struct sockaddr_un *)0)->sun_path) + 64];
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	const char *path = NULL, *prefix = NULL;
 	struct conn c;
 	int opt, rc;
 
 	/* '+': stop at the first command word, which may look like anything. */
-	while ((opt = getopt(argc, argv, "+s:p:h")) != -1) {
+	while ((opt = getopt_long(argc, argv, "+s:p:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			path = optarg;

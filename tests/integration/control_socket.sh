@@ -14,7 +14,7 @@
 #     problem, and leaving `show bindings` and `show apps` as they were;
 #     a too long line; a client that disconnects in the middle of a line;
 #   - ternctl reading several commands from stdin; against a missing
-#     socket (exit 2);
+#     socket (exit 2); ternctl -h and --help (exit 0);
 #   - after all that, the echo app still answers (UDP from a namespace), and
 #     ternd exits 0 without leaks.
 # (Not memif: DPDK 22.11's memif server can crash when its client
@@ -253,6 +253,16 @@ rc=$?
 grep -q "^ternctl: cannot connect to $sock: No such file or directory" "$TERN_TMP/ctl.err" ||
 	tern_fail "ternctl's message: $(cat "$TERN_TMP/ctl.err")"
 tern_say "ok: $(cat "$TERN_TMP/ctl.err")"
+
+# ternctl's own usage: -h and --help print it and exit 0; a bad option exits 2.
+for h in -h --help; do
+	"$TERNCTL" "$h" >"$TERN_TMP/help.out" 2>&1 || tern_fail "ternctl $h: status $?"
+	grep -q '^usage: ternctl ' "$TERN_TMP/help.out" || tern_fail "ternctl $h: $(cat "$TERN_TMP/help.out")"
+done
+"$TERNCTL" --bogus >/dev/null 2>&1
+rc=$?
+[ "$rc" = 2 ] || tern_fail "ternctl --bogus: status $rc, expected 2"
+tern_say "ok: ternctl -h, --help (status 0), --bogus (status 2)"
 
 # The default path /run/tern/<prefix>.sock, and --control-group.
 group=

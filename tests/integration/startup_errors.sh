@@ -148,6 +148,29 @@ expect_good_start() {
 
 # ------------------------------------------------------------------ cases
 
+# --help: ternd --help prints EAL's usage and tern's own; ternd -- --help
+# only tern's. Both exit 0 and start nothing.
+n_case=$((n_case + 1))
+timeout 30 "$TERND" --help >"$TMP/help.out" 2>&1 </dev/null
+rc=$?
+if [ "$rc" -ne 0 ]; then
+	report FAIL "ternd --help" "exit status $rc, expected 0"
+elif ! grep -q -- '--huge-dir' "$TMP/help.out" || ! grep -q -- '^  --burst N ' "$TMP/help.out" ||
+	! grep -q -- '^  --allow-any-app-path ' "$TMP/help.out"; then
+	report FAIL "ternd --help" "EAL's or tern's options missing: $(head -c 400 "$TMP/help.out")"
+else
+	report ok "ternd --help"
+fi
+n_case=$((n_case + 1))
+timeout 30 "$TERND" -- --help >"$TMP/help2.out" 2>&1 </dev/null
+rc=$?
+if [ "$rc" -ne 0 ] || ! grep -q '^usage: ternd ' "$TMP/help2.out" ||
+	grep -q -- '--huge-dir' "$TMP/help2.out"; then
+	report FAIL "ternd -- --help" "status $rc: $(head -c 400 "$TMP/help2.out")"
+else
+	report ok "ternd -- --help"
+fi
+
 # The apps under test live in several build directories: allow any path,
 # except in the case that checks the app-directory policy itself.
 APP_PATH_OPT=(--allow-any-app-path)
