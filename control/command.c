@@ -21,11 +21,13 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_ether.h>
+#include <rte_version.h>
 
 #include "command.h"
 #include "decimal.h"
 #include "emit.h"
 #include "show_swap.h"
+#include "stats_base.h"
 #include "latency_hist.h"
 #include "worker.h"
 
@@ -419,6 +421,16 @@ cmd_clear_latency(struct cmd_ctx *c, unsigned argc, char **argv)
 	return 0;
 }
 
+static int
+cmd_clear_stats(struct cmd_ctx *c, unsigned argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	if (tern_stats_clear(c->e) < 0)
+		return tern_err_set(c->err, ENOMEM, "clear stats: out of memory");
+	return 0;
+}
+
 /* show latency [apps|interval] [json] */
 static int
 cmd_show_latency(struct cmd_ctx *c, unsigned argc, char **argv)
@@ -481,7 +493,7 @@ show_stats_total(struct emit *em, const struct tern_engine *e)
 	uint16_t p;
 
 	TERN_ENGINE_FOREACH_PORT(e, p) {
-		tern_engine_port_counters(e, p, v);
+		tern_stats_port(e, p, v);
 		for (unsigned i = 0; i < TERN_CTR_MAX; i++)
 			total[i] += v[i];
 	}
@@ -523,7 +535,7 @@ show_stats(struct emit *em, const struct tern_engine *e)
 			field_u64(em, "port", p);
 			field_str(em, "name", e->ports[p].name);
 		}
-		tern_engine_port_counters(e, p, v);
+		tern_stats_port(e, p, v);
 		fields_ctrs(em, v);
 		row_end(em);
 	}
@@ -537,7 +549,7 @@ show_stats(struct emit *em, const struct tern_engine *e)
 			field_u64(em, "lcore", e->worker_lcore[w]);
 			field_u64(em, "worker", w);
 		}
-		tern_engine_worker_counters(e, w, v);
+		tern_stats_worker(e, w, v);
 		fields_ctrs(em, v);
 		row_end(em);
 	}
@@ -816,7 +828,7 @@ show_lcore(struct emit *em, const struct tern_engine *e, unsigned w)
 			if (e->ports[p].queue_worker[q] == w)
 				item_pair(em, "port", p, "queue", q);
 	field_list_end(em);
-	tern_engine_worker_counters(e, w, v);
+	tern_stats_worker(e, w, v);
 	field_u64(em, "rx", v[TERN_CTR_RX]);
 	field_u64(em, "tx", v[TERN_CTR_TX]);
 	row_end(em);
@@ -880,9 +892,9 @@ show_worker_events(struct emit *em, const struct tern_engine *e, unsigned w,
 	struct tern_hist_summary s;
 	uint64_t fired;
 
-	tern_engine_worker_events(e, w, v);
+	tern_stats_worker_events(e, w, v);
 	memset(h, 0, sizeof(*h));
-	fired = tern_engine_worker_timers(e, w, h);
+	fired = tern_stats_worker_timers(e, w, h);
 	tern_hist_summarize(h, &s);
 	row_begin(em, "worker %u lcore %u:", w, e->worker_lcore[w]);
 	if (em->json) {
@@ -926,6 +938,22 @@ show_events(struct emit *em, const struct tern_engine *e)
 	free(h);
 }
 
+/* tern's version, the app ABI it loads, the DPDK it runs on. */
+static void
+show_version(struct emit *em, const struct tern_engine *e)
+{
+	const char *dpdk = rte_version();
+
+	(void)e;
+	if (strncmp(dpdk, "DPDK ", 5) == 0)
+		dpdk += 5;
+	row_begin(em, "tern");
+	field_str(em, "version", TERN_VERSION);
+	field_u64(em, "app_abi", TERN_APP_ABI_VERSION);
+	field_str(em, "dpdk", dpdk);
+	row_end(em);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(struct emit *em, const struct tern_engine *e);
@@ -938,6 +966,7 @@ static const struct {
 	{ "latency", show_latency },
 	{ "events", show_events },
 	{ "canary", tern_show_canary },
+	{ "version", show_version },
 };
 
 static int
@@ -956,7 +985,7 @@ cmd_show(struct cmd_ctx *c, unsigned argc, char **argv)
 			tern_out_printf(c->out, "\n");
 		return 0;
 	}
-	return cmd_usage_err(c, EINVAL, "unknown view '%s'", argv[0]);
+	return cmd_usage_err(c, EINVAL, "unknown view '%.64s'", argv[0]);
 }
 
 /* SRC and DST of `show flow` into f (both IPv4 or both IPv6). */
@@ -1051,30 +1080,52 @@ cmd_show_flow(struct cmd_ctx *c, unsigned argc, char **argv)
 
 /* ------------------------------------------------------------- dispatch */
 
+static int cmd_help(struct cmd_ctx *c, unsigned argc, char **argv);
+
+/*
+ * Every command, in the order help and the unknown-command error list them
+ * (the order of docs/commands.md). A two-word verb comes before the
+ * one-word verb it starts with ("show flow" before "show"): the first match
+ * runs.
+ */
 static const struct cmd_def cmd_table[] = {
+	{ { "help", NULL }, 0, 0, cmd_help, "help" },
 	{ { "app", "load" }, 2, 2 + TERN_APP_MAX_KV, cmd_app_load,
 	  "app load NAME PATH [key=value ...]" },
 	{ { "app", "replace" }, 2, 2 + TERN_APP_MAX_KV, cmd_app_replace,
-	  "app replace NAME PATH [key=value ...]" },
+	  "app replace NAME PATH [handoff=exact|snapshot] [key=value ...]" },
 	{ { "app", "unload" }, 1, 1, cmd_app_unload, "app unload NAME" },
-	{ { "bind", NULL }, 3, 3, cmd_port, "bind udp PORT NAME" },
-	{ { "unbind", NULL }, 2, 2, cmd_port, "unbind udp PORT" },
-	{ { "ip", "add" }, 1, 3, cmd_ip_add, "ip add ADDR/PREFIX [port N]" },
-	{ { "show", "flow" }, 4, 6, cmd_show_flow,
-	  "show flow SRC DST SPORT DPORT [udp|tcp] [json]" },
 	{ { "app", "budget" }, 2, 2, cmd_app_budget, "app budget NAME N" },
 	{ { "event", "post" }, 2, 2 + TERN_APP_MAX_KV, cmd_event_post, "event post NAME TEXT..." },
+	{ { "bind", NULL }, 3, 3, cmd_port, "bind udp PORT NAME" },
 	{ { "rebind", NULL }, 3, 3, cmd_port, "rebind udp PORT NAME" },
+	{ { "unbind", NULL }, 2, 2, cmd_port, "unbind udp PORT" },
 	{ { "canary", "udp" }, 3, 7, cmd_canary,
 	  "canary udp PORT NAME PERCENT [max_drop_ratio=X] [max_p99_ratio=Y] [window_ms=N] "
 	  "[min_requests=N]" },
 	{ { "canary", "promote" }, 2, 2, cmd_canary_end, "canary promote udp PORT" },
 	{ { "canary", "abort" }, 2, 2, cmd_canary_end, "canary abort udp PORT" },
-	{ { "clear", "latency" }, 0, 0, cmd_clear_latency, "clear latency" },
+	{ { "ip", "add" }, 1, 3, cmd_ip_add, "ip add ADDR/PREFIX [port N]" },
 	{ { "show", "latency" }, 0, 2, cmd_show_latency, "show latency [apps|interval] [json]" },
+	{ { "show", "flow" }, 4, 6, cmd_show_flow,
+	  "show flow SRC DST SPORT DPORT [udp|tcp] [json]" },
 	{ { "show", NULL }, 1, 2, cmd_show,
-	  "show stats|apps|bindings|ports|lcores|latency|events|canary|flow [json]" },
+	  "show stats|apps|bindings|ports|lcores|events|canary|version [json] "
+	  "(and show latency, show flow)" },
+	{ { "clear", "stats" }, 0, 0, cmd_clear_stats, "clear stats" },
+	{ { "clear", "latency" }, 0, 0, cmd_clear_latency, "clear latency" },
 };
+
+/* help: every command's usage, one a line, in the table's order. */
+static int
+cmd_help(struct cmd_ctx *c, unsigned argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	for (size_t i = 0; i < RTE_DIM(cmd_table); i++)
+		tern_out_printf(c->out, "%s\n", cmd_table[i].usage);
+	return 0;
+}
 
 /* Split buf in place on blanks. Returns the word count, or -E2BIG. */
 static int
@@ -1113,8 +1164,10 @@ cmd_unknown(struct tern_err *err, unsigned argc, char **argv)
 	bool two = false;
 
 	for (size_t i = 0; i < RTE_DIM(cmd_table); i++) {
-		len += snprintf(list + len, sizeof(list) - len, "%s%s", i > 0 ? ", " : "",
-				cmd_verb(&cmd_table[i], verb, sizeof(verb)));
+		/* "show latency" and "show flow" are listed as "show" */
+		if (cmd_table[i].words[1] == NULL || strcmp(cmd_table[i].words[0], "show") != 0)
+			len += snprintf(list + len, sizeof(list) - len, "%s%s", len > 0 ? ", " : "",
+					cmd_verb(&cmd_table[i], verb, sizeof(verb)));
 		if (len >= sizeof(list))
 			break;
 		if (cmd_table[i].words[1] != NULL && strcmp(argv[0], cmd_table[i].words[0]) == 0)
@@ -1138,9 +1191,13 @@ cmd_run(struct cmd_ctx *c, const struct cmd_def *d, unsigned argc, char **argv)
 	if (nargs < d->min_args)
 		return cmd_usage_err(c, EINVAL, "missing argument%s",
 				     d->min_args - nargs > 1 ? "s" : "");
-	if (nargs > d->max_args)
-		return cmd_usage_err(c, E2BIG, "too many arguments (from '%.64s')",
+	if (nargs > d->max_args && strstr(d->usage, "key=value ...") != NULL)
+		return cmd_usage_err(c, E2BIG, "too many arguments (at most %u key=value; "
+				     "from '%.64s')", d->max_args - d->min_args,
 				     argv[nw + d->max_args]);
+	if (nargs > d->max_args)
+		return cmd_usage_err(c, E2BIG, "too many arguments (at most %u; from '%.64s')",
+				     d->max_args, argv[nw + d->max_args]);
 	return d->fn(c, nargs, argv + nw);
 }
 

@@ -5,14 +5,22 @@
  * and by the control socket; each command is one call into the engine, and a
  * command that fails changes nothing.
  *
+ *   help
  *   app load NAME PATH [key=value ...]
- *   app replace NAME PATH [key=value ...]
+ *   app replace NAME PATH [handoff=exact|snapshot] [key=value ...]
  *   app unload NAME
- *   bind udp PORT NAME
+ *   app budget NAME N
+ *   event post NAME TEXT...
+ *   bind|rebind udp PORT NAME
  *   unbind udp PORT
+ *   canary udp PORT NAME PERCENT [key=value ...]
+ *   canary promote|abort udp PORT
  *   ip add ADDR/PREFIX [port N]
- *   show stats|apps|bindings|ports|lcores|latency [json]
+ *   show latency [apps|interval] [json]
  *   show flow SRC DST SPORT DPORT [udp|tcp] [json]
+ *   show stats|apps|bindings|ports|lcores|events|canary|version [json]
+ *   clear stats
+ *   clear latency
  *
  * Control thread only (it may wait for RCU grace periods).
  */
