@@ -58,8 +58,13 @@ usage(FILE *f)
 		TERN_CTL_DIR, TERN_CTL_DEFAULT_PREFIX, TERN_CTL_DIR);
 }
 
+/*
+ * Connect to path. prefix: the DPDK --file-prefix the path was made from
+ * (-p, or the default), or NULL for a path given with -s; it makes the hint
+ * of a failed connection name the option ternd must have been started with.
+ */
 static int
-conn_open(struct conn *c, const char *path)
+conn_open(struct conn *c, const char *path, const char *prefix)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 
@@ -79,8 +84,16 @@ conn_open(struct conn *c, const char *path)
 	if (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		int err = errno;
 
-		fprintf(stderr, "ternctl: cannot connect to %s: %s "
-			"(is ternd running with --control %s?)\n", path, strerror(err), path);
+		if (prefix == NULL)
+			fprintf(stderr, "ternctl: cannot connect to %s: %s (is ternd running "
+				"with --control %s?)\n", path, strerror(err), path);
+		else if (strcmp(prefix, TERN_CTL_DEFAULT_PREFIX) == 0)
+			fprintf(stderr, "ternctl: cannot connect to %s: %s (is ternd running? "
+				"for one started with --file-prefix P, use -p P)\n", path,
+				strerror(err));
+		else
+			fprintf(stderr, "ternctl: cannot connect to %s: %s (is ternd running "
+				"with --file-prefix %s?)\n", path, strerror(err), prefix);
 		close(c->fd);
 		c->fd = -1;
 		return -err;
@@ -411,7 +424,7 @@ main(int argc, char **argv)
 	}
 	/* A server that goes away makes write() fail with EPIPE instead. */
 	signal(SIGPIPE, SIG_IGN);
-	if (conn_open(&c, path) < 0)
+	if (conn_open(&c, path, path == path_buf ? prefix : NULL) < 0)
 		return EXIT_FAILURE_LINK;
 	if (optind < argc)
 		rc = run_words(&c, argc - optind, argv + optind);

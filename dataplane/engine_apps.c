@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <rte_cycles.h>
 
@@ -51,19 +52,25 @@ app_path_resolve(const struct tern_engine *e, const char *path, char *buf, size_
 	return 0;
 }
 
-/* With restrict_app_dir, only files inside the app directory (after
- * resolving symbolic links and "..") may be loaded. */
+/* A directory is never an app (the app directory itself included). With
+ * restrict_app_dir, only files inside the app directory (after resolving
+ * symbolic links and "..") may be loaded. */
 static int
 app_path_check(const struct tern_engine *e, const char *path, struct tern_err *err)
 {
 	char real[PATH_MAX], dir[PATH_MAX];
+	struct stat st;
 	size_t n;
 
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return tern_err_set(err, EISDIR, "app file %s is a directory (give the app's "
+				    ".so file)", path);
 	if (!e->conf.restrict_app_dir || e->conf.app_dir == NULL)
 		return 0;
 	if (realpath(e->conf.app_dir, dir) == NULL)
-		return tern_err_set(err, errno, "app directory %s: %s", e->conf.app_dir,
-				    strerror(errno));
+		return tern_err_set(err, errno, "app directory %s: %s (start ternd with "
+				    "--app-dir DIR, or with --allow-any-app-path)",
+				    e->conf.app_dir, strerror(errno));
 	if (realpath(path, real) == NULL)
 		return tern_err_set(err, errno, "app file %s: %s", path, strerror(errno));
 	n = strlen(dir);

@@ -213,6 +213,11 @@ expect_error "app outside --app-dir" dev "$f:1:" "outside the app directory" -- 
 f=$(exec_file "app load echo libnothere.so")
 expect_error "bare app name looked up in --app-dir" dev "$f:1:" "$TMP/appdir/libnothere.so" -- \
 	--app-dir "$TMP/appdir" --exec "$f"
+expect_error "--app-dir that does not exist" dev "app directory $TMP/nodir: No such file" \
+	"--app-dir DIR" "--allow-any-app-path" -- --app-dir "$TMP/nodir" --exec "$f"
+f=$(exec_file "app load echo $TMP/appdir")
+expect_error "the app directory as PATH" dev "$f:1:" "app file $TMP/appdir is a directory" -- \
+	--app-dir "$TMP/appdir" --exec "$f"
 expect_error "--control-group unknown" dev "group" -- --control-group no-such-group-tern
 APP_PATH_OPT=(--allow-any-app-path)
 
