@@ -21,12 +21,15 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_ether.h>
+#include <rte_version.h>
 
 #include "command.h"
+#include "decimal.h"
 #include "emit.h"
 #include "engine_limits.h"
 #include "show_memory.h"
 #include "show_swap.h"
+#include "stats_base.h"
 #include "latency_hist.h"
 #include "worker.h"
 
@@ -160,29 +163,12 @@ cmd_engine_err(struct cmd_ctx *c, int rc, const struct tern_err *eerr)
 			    eerr->msg[0] != '\0' ? eerr->msg : strerror(-rc));
 }
 
-/* Strict decimal: digits only, no sign or blanks, within [min, max]. */
-static int
-parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out)
-{
-	unsigned long v;
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
 static int
 parse_udp_port(struct cmd_ctx *c, const char *s, uint16_t *port)
 {
-	unsigned long v;
+	uint64_t v;
 
-	if (parse_ulong(s, 1, 65535, &v) < 0)
+	if (tern_dec_parse(s, 1, 65535, &v) < 0)
 		return cmd_usage_err(c, EINVAL, "bad UDP port '%s' (expected 1-65535)", s);
 	*port = (uint16_t)v;
 	return 0;
@@ -264,14 +250,11 @@ static int
 cmd_app_budget(struct cmd_ctx *c, unsigned argc, char **argv)
 {
 	struct tern_err eerr = { "" };
-	unsigned long v;
-	char *end;
+	uint64_t v;
 	int rc;
 
 	(void)argc;
-	errno = 0;
-	v = strtoul(argv[1], &end, 10);
-	if (errno != 0 || end == argv[1] || *end != '\0' || argv[1][0] == '-' || v > UINT32_MAX)
+	if (tern_dec_parse(argv[1], 0, UINT32_MAX, &v) < 0)
 		return cmd_usage_err(c, EINVAL, "bad budget '%.32s' (requests per loop "
 				     "iteration; 0 = no limit)", argv[1]);
 	rc = tern_engine_app_budget(c->e, argv[0], (uint32_t)v, &eerr);
@@ -348,7 +331,7 @@ static int
 canary_option(struct cmd_ctx *c, const char *kv, struct tern_canary_limits *l)
 {
 	const char *v = strchr(kv, '=');
-	unsigned long n;
+	uint64_t n;
 	size_t klen;
 
 	if (v == NULL)
@@ -361,13 +344,13 @@ canary_option(struct cmd_ctx *c, const char *kv, struct tern_canary_limits *l)
 		if (parse_ratio(v, &l->max_p99_ratio) == 0)
 			return 0;
 	} else if (klen == 9 && strncmp(kv, "window_ms", klen) == 0) {
-		if (parse_ulong(v, 10, 3600000, &n) == 0) {
+		if (tern_dec_parse(v, 10, 3600000, &n) == 0) {
 			l->window_ms = (uint32_t)n;
 			return 0;
 		}
 		return cmd_usage_err(c, EINVAL, "bad window_ms '%.32s' (10 to 3600000)", v);
 	} else if (klen == 12 && strncmp(kv, "min_requests", klen) == 0) {
-		if (parse_ulong(v, 1, 1000000000, &n) == 0) {
+		if (tern_dec_parse(v, 1, 1000000000, &n) == 0) {
 			l->min_requests = (uint32_t)n;
 			return 0;
 		}
@@ -390,13 +373,13 @@ cmd_canary(struct cmd_ctx *c, unsigned argc, char **argv)
 		.min_requests = TERN_CANARY_MIN_REQUESTS_DEFAULT,
 	};
 	struct tern_err eerr = { "" };
-	unsigned long pct;
+	uint64_t pct;
 	uint16_t port = 0;
 	int rc = parse_udp_port(c, argv[0], &port);
 
 	if (rc < 0)
 		return rc;
-	if (parse_ulong(argv[2], 1, 99, &pct) < 0)
+	if (tern_dec_parse(argv[2], 1, 99, &pct) < 0)
 		return cmd_usage_err(c, EINVAL, "bad PERCENT '%.32s' (1 to 99: the share of flows "
 				     "the canary gets)", argv[2]);
 	for (unsigned i = 3; i < argc; i++) {
@@ -407,7 +390,7 @@ cmd_canary(struct cmd_ctx *c, unsigned argc, char **argv)
 	rc = tern_engine_canary_start(c->e, port, argv[1], (unsigned)pct, &l, &eerr);
 	if (rc < 0)
 		return cmd_engine_err(c, rc, &eerr);
-	tern_out_printf(c->out, "canary udp %u: %lu%% of flows to '%s', judged every %u ms\n",
+	tern_out_printf(c->out, "canary udp %u: %" PRIu64 "%% of flows to '%s', judged every %u ms\n",
 			port, pct, argv[1], l.window_ms);
 	return 0;
 }
@@ -437,6 +420,16 @@ cmd_clear_latency(struct cmd_ctx *c, unsigned argc, char **argv)
 	(void)argv;
 	if (tern_latency_clear(c->e) < 0)
 		return tern_err_set(c->err, ENOMEM, "clear latency: out of memory");
+	return 0;
+}
+
+static int
+cmd_clear_stats(struct cmd_ctx *c, unsigned argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	if (tern_stats_clear(c->e) < 0)
+		return tern_err_set(c->err, ENOMEM, "clear stats: out of memory");
 	return 0;
 }
 
@@ -470,7 +463,7 @@ cmd_ip_add(struct cmd_ctx *c, unsigned argc, char **argv)
 {
 	struct tern_err eerr = { "" };
 	struct tern_addr a;
-	unsigned long port;
+	uint64_t port;
 	int rc;
 
 	if (argc == 2)
@@ -480,7 +473,7 @@ cmd_ip_add(struct cmd_ctx *c, unsigned argc, char **argv)
 	if (argc == 3 && strchr(argv[0], '@') != NULL)
 		return cmd_usage_err(c, EINVAL,
 				     "give the port as '@PORT' or as 'port N', not both");
-	if (argc == 3 && parse_ulong(argv[2], 0, TERN_MAX_PORTS - 1, &port) < 0)
+	if (argc == 3 && tern_dec_parse(argv[2], 0, TERN_MAX_PORTS - 1, &port) < 0)
 		return cmd_usage_err(c, EINVAL, "bad port id '%s' (expected 0-%d)",
 				     argv[2], TERN_MAX_PORTS - 1);
 	if (tern_addr_parse(argv[0], &a, &eerr) < 0)
@@ -502,7 +495,7 @@ show_stats_total(struct emit *em, const struct tern_engine *e)
 	uint16_t p;
 
 	TERN_ENGINE_FOREACH_PORT(e, p) {
-		tern_engine_port_counters(e, p, v);
+		tern_stats_port(e, p, v);
 		for (unsigned i = 0; i < TERN_CTR_MAX; i++)
 			total[i] += v[i];
 	}
@@ -544,7 +537,7 @@ show_stats(struct emit *em, const struct tern_engine *e)
 			field_u64(em, "port", p);
 			field_str(em, "name", e->ports[p].name);
 		}
-		tern_engine_port_counters(e, p, v);
+		tern_stats_port(e, p, v);
 		fields_ctrs(em, v);
 		row_end(em);
 	}
@@ -558,7 +551,7 @@ show_stats(struct emit *em, const struct tern_engine *e)
 			field_u64(em, "lcore", e->worker_lcore[w]);
 			field_u64(em, "worker", w);
 		}
-		tern_engine_worker_counters(e, w, v);
+		tern_stats_worker(e, w, v);
 		fields_ctrs(em, v);
 		row_end(em);
 	}
@@ -837,7 +830,7 @@ show_lcore(struct emit *em, const struct tern_engine *e, unsigned w)
 			if (e->ports[p].queue_worker[q] == w)
 				item_pair(em, "port", p, "queue", q);
 	field_list_end(em);
-	tern_engine_worker_counters(e, w, v);
+	tern_stats_worker(e, w, v);
 	field_u64(em, "rx", v[TERN_CTR_RX]);
 	field_u64(em, "tx", v[TERN_CTR_TX]);
 	row_end(em);
@@ -901,9 +894,9 @@ show_worker_events(struct emit *em, const struct tern_engine *e, unsigned w,
 	struct tern_hist_summary s;
 	uint64_t fired;
 
-	tern_engine_worker_events(e, w, v);
+	tern_stats_worker_events(e, w, v);
 	memset(h, 0, sizeof(*h));
-	fired = tern_engine_worker_timers(e, w, h);
+	fired = tern_stats_worker_timers(e, w, h);
 	tern_hist_summarize(h, &s);
 	row_begin(em, "worker %u lcore %u:", w, e->worker_lcore[w]);
 	if (em->json) {
@@ -947,6 +940,22 @@ show_events(struct emit *em, const struct tern_engine *e)
 	free(h);
 }
 
+/* tern's version, the app ABI it loads, the DPDK it runs on. */
+static void
+show_version(struct emit *em, const struct tern_engine *e)
+{
+	const char *dpdk = rte_version();
+
+	(void)e;
+	if (strncmp(dpdk, "DPDK ", 5) == 0)
+		dpdk += 5;
+	row_begin(em, "tern");
+	field_str(em, "version", TERN_VERSION);
+	field_u64(em, "app_abi", TERN_APP_ABI_VERSION);
+	field_str(em, "dpdk", dpdk);
+	row_end(em);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(struct emit *em, const struct tern_engine *e);
@@ -960,6 +969,7 @@ static const struct {
 	{ "events", show_events },
 	{ "canary", tern_show_canary },
 	{ "memory", tern_show_memory },
+	{ "version", show_version },
 };
 
 static int
@@ -978,7 +988,7 @@ cmd_show(struct cmd_ctx *c, unsigned argc, char **argv)
 			tern_out_printf(c->out, "\n");
 		return 0;
 	}
-	return cmd_usage_err(c, EINVAL, "unknown view '%s'", argv[0]);
+	return cmd_usage_err(c, EINVAL, "unknown view '%.64s'", argv[0]);
 }
 
 /* SRC and DST of `show flow` into f (both IPv4 or both IPv6). */
@@ -1009,13 +1019,13 @@ static int
 parse_flow(struct cmd_ctx *c, unsigned argc, char **argv, struct tern_rss_flow *f,
 	   bool *json)
 {
-	unsigned long port[2];
+	uint64_t port[2];
 
 	memset(f, 0, sizeof(*f));
 	f->proto = IPPROTO_UDP;
 	*json = false;
 	for (int i = 0; i < 2; i++)
-		if (parse_ulong(argv[2 + i], 0, 65535, &port[i]) < 0)
+		if (tern_dec_parse(argv[2 + i], 0, 65535, &port[i]) < 0)
 			return cmd_usage_err(c, EINVAL, "bad port '%.64s' (expected 0-65535)",
 					     argv[2 + i]);
 	f->sport = rte_cpu_to_be_16((uint16_t)port[0]);
@@ -1073,30 +1083,52 @@ cmd_show_flow(struct cmd_ctx *c, unsigned argc, char **argv)
 
 /* ------------------------------------------------------------- dispatch */
 
+static int cmd_help(struct cmd_ctx *c, unsigned argc, char **argv);
+
+/*
+ * Every command, in the order help and the unknown-command error list them
+ * (the order of docs/commands.md). A two-word verb comes before the
+ * one-word verb it starts with ("show flow" before "show"): the first match
+ * runs.
+ */
 static const struct cmd_def cmd_table[] = {
+	{ { "help", NULL }, 0, 0, cmd_help, "help" },
 	{ { "app", "load" }, 2, 2 + TERN_APP_MAX_KV, cmd_app_load,
 	  "app load NAME PATH [key=value ...]" },
 	{ { "app", "replace" }, 2, 2 + TERN_APP_MAX_KV, cmd_app_replace,
-	  "app replace NAME PATH [key=value ...]" },
+	  "app replace NAME PATH [handoff=exact|snapshot] [key=value ...]" },
 	{ { "app", "unload" }, 1, 1, cmd_app_unload, "app unload NAME" },
-	{ { "bind", NULL }, 3, 3, cmd_port, "bind udp PORT NAME" },
-	{ { "unbind", NULL }, 2, 2, cmd_port, "unbind udp PORT" },
-	{ { "ip", "add" }, 1, 3, cmd_ip_add, "ip add ADDR/PREFIX [port N]" },
-	{ { "show", "flow" }, 4, 6, cmd_show_flow,
-	  "show flow SRC DST SPORT DPORT [udp|tcp] [json]" },
 	{ { "app", "budget" }, 2, 2, cmd_app_budget, "app budget NAME N" },
 	{ { "event", "post" }, 2, 2 + TERN_APP_MAX_KV, cmd_event_post, "event post NAME TEXT..." },
+	{ { "bind", NULL }, 3, 3, cmd_port, "bind udp PORT NAME" },
 	{ { "rebind", NULL }, 3, 3, cmd_port, "rebind udp PORT NAME" },
+	{ { "unbind", NULL }, 2, 2, cmd_port, "unbind udp PORT" },
 	{ { "canary", "udp" }, 3, 7, cmd_canary,
 	  "canary udp PORT NAME PERCENT [max_drop_ratio=X] [max_p99_ratio=Y] [window_ms=N] "
 	  "[min_requests=N]" },
 	{ { "canary", "promote" }, 2, 2, cmd_canary_end, "canary promote udp PORT" },
 	{ { "canary", "abort" }, 2, 2, cmd_canary_end, "canary abort udp PORT" },
-	{ { "clear", "latency" }, 0, 0, cmd_clear_latency, "clear latency" },
+	{ { "ip", "add" }, 1, 3, cmd_ip_add, "ip add ADDR/PREFIX [port N]" },
 	{ { "show", "latency" }, 0, 2, cmd_show_latency, "show latency [apps|interval] [json]" },
+	{ { "show", "flow" }, 4, 6, cmd_show_flow,
+	  "show flow SRC DST SPORT DPORT [udp|tcp] [json]" },
 	{ { "show", NULL }, 1, 2, cmd_show,
-	  "show stats|apps|bindings|ports|lcores|latency|events|canary|memory|flow [json]" },
+	  "show stats|apps|bindings|ports|lcores|events|canary|memory|version [json] "
+	  "(and show latency, show flow)" },
+	{ { "clear", "stats" }, 0, 0, cmd_clear_stats, "clear stats" },
+	{ { "clear", "latency" }, 0, 0, cmd_clear_latency, "clear latency" },
 };
+
+/* help: every command's usage, one a line, in the table's order. */
+static int
+cmd_help(struct cmd_ctx *c, unsigned argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	for (size_t i = 0; i < RTE_DIM(cmd_table); i++)
+		tern_out_printf(c->out, "%s\n", cmd_table[i].usage);
+	return 0;
+}
 
 /* Split buf in place on blanks. Returns the word count, or -E2BIG. */
 static int
@@ -1135,8 +1167,10 @@ cmd_unknown(struct tern_err *err, unsigned argc, char **argv)
 	bool two = false;
 
 	for (size_t i = 0; i < RTE_DIM(cmd_table); i++) {
-		len += snprintf(list + len, sizeof(list) - len, "%s%s", i > 0 ? ", " : "",
-				cmd_verb(&cmd_table[i], verb, sizeof(verb)));
+		/* "show latency" and "show flow" are listed as "show" */
+		if (cmd_table[i].words[1] == NULL || strcmp(cmd_table[i].words[0], "show") != 0)
+			len += snprintf(list + len, sizeof(list) - len, "%s%s", len > 0 ? ", " : "",
+					cmd_verb(&cmd_table[i], verb, sizeof(verb)));
 		if (len >= sizeof(list))
 			break;
 		if (cmd_table[i].words[1] != NULL && strcmp(argv[0], cmd_table[i].words[0]) == 0)
@@ -1160,9 +1194,13 @@ cmd_run(struct cmd_ctx *c, const struct cmd_def *d, unsigned argc, char **argv)
 	if (nargs < d->min_args)
 		return cmd_usage_err(c, EINVAL, "missing argument%s",
 				     d->min_args - nargs > 1 ? "s" : "");
-	if (nargs > d->max_args)
-		return cmd_usage_err(c, E2BIG, "too many arguments (from '%.64s')",
+	if (nargs > d->max_args && strstr(d->usage, "key=value ...") != NULL)
+		return cmd_usage_err(c, E2BIG, "too many arguments (at most %u key=value; "
+				     "from '%.64s')", d->max_args - d->min_args,
 				     argv[nw + d->max_args]);
+	if (nargs > d->max_args)
+		return cmd_usage_err(c, E2BIG, "too many arguments (at most %u; from '%.64s')",
+				     d->max_args, argv[nw + d->max_args]);
 	return d->fn(c, nargs, argv + nw);
 }
 

@@ -3,9 +3,24 @@
  * @file
  * The command language, one command per line. It is spoken by `--exec` files
  * and by the control socket; each command is one call into the engine, and a
- * command that fails changes nothing. The commands are documented in
- * docs/commands.md; cmd_table in command.c is the list the parser accepts,
- * with each command's usage line.
+ * command that fails changes nothing.
+ *
+ *   help
+ *   app load NAME PATH [key=value ...]
+ *   app replace NAME PATH [handoff=exact|snapshot] [key=value ...]
+ *   app unload NAME
+ *   app budget NAME N
+ *   event post NAME TEXT...
+ *   bind|rebind udp PORT NAME
+ *   unbind udp PORT
+ *   canary udp PORT NAME PERCENT [key=value ...]
+ *   canary promote|abort udp PORT
+ *   ip add ADDR/PREFIX [port N]
+ *   show latency [apps|interval] [json]
+ *   show flow SRC DST SPORT DPORT [udp|tcp] [json]
+ *   show stats|apps|bindings|ports|lcores|events|canary|memory|version [json]
+ *   clear stats
+ *   clear latency
  *
  * Control thread only (it may wait for RCU grace periods).
  */

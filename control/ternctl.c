@@ -4,6 +4,7 @@
  * control_proto.h). It links no DPDK.
  *
  *   ternctl [-s PATH | -p PREFIX] [COMMAND ...]
+ *   ternctl -h | --help
  *
  * With COMMAND words, they are joined with single spaces and sent as one
  * line; the answer's body goes to stdout (exit 0), or an error to stderr
@@ -24,6 +25,7 @@
 #include <unistd.h>
 
 #include "control_proto.h"
+#include "decimal.h"
 
 #define EXIT_CMD_ERROR 1
 #define EXIT_FAILURE_LINK 2
@@ -46,17 +48,23 @@ usage(FILE *f)
 {
 	fprintf(f,
 		"usage: ternctl [-s PATH | -p PREFIX] [COMMAND ...]\n"
-		"  -s PATH    control socket (default %s/%s.sock)\n"
-		"  -p PREFIX  use %s/PREFIX.sock, for a ternd run with --file-prefix PREFIX\n"
-		"  -h         this help\n"
+		"  -s PATH     control socket (default %s/%s.sock)\n"
+		"  -p PREFIX   use %s/PREFIX.sock, for a ternd run with --file-prefix PREFIX\n"
+		"  -h, --help  this help\n"
 		"With COMMAND, send it and print the answer; without, send each line of\n"
 		"standard input in turn. Exit status: 0 ok, 1 a command failed,\n"
-		"2 no connection or a broken answer. Commands: see docs/commands.md.\n",
+		"2 no connection or a broken answer. 'ternctl help' lists the commands;\n"
+		"docs/commands.md describes them.\n",
 		TERN_CTL_DIR, TERN_CTL_DEFAULT_PREFIX, TERN_CTL_DIR);
 }
 
+/*
+ * Connect to path. prefix: the DPDK --file-prefix the path was made from
+ * (-p, or the default), or NULL for a path given with -s; it makes the hint
+ * of a failed connection name the option ternd must have been started with.
+ */
 static int
-conn_open(struct conn *c, const char *path)
+conn_open(struct conn *c, const char *path, const char *prefix)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 
@@ -76,8 +84,16 @@ conn_open(struct conn *c, const char *path)
 	if (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		int err = errno;
 
-		fprintf(stderr, "ternctl: cannot connect to %s: %s "
-			"(is ternd running with --control %s?)\n", path, strerror(err), path);
+		if (prefix == NULL)
+			fprintf(stderr, "ternctl: cannot connect to %s: %s (is ternd running "
+				"with --control %s?)\n", path, strerror(err), path);
+		else if (strcmp(prefix, TERN_CTL_DEFAULT_PREFIX) == 0)
+			fprintf(stderr, "ternctl: cannot connect to %s: %s (is ternd running? "
+				"for one started with --file-prefix P, use -p P)\n", path,
+				strerror(err));
+		else
+			fprintf(stderr, "ternctl: cannot connect to %s: %s (is ternd running "
+				"with --file-prefix %s?)\n", path, strerror(err), prefix);
 		close(c->fd);
 		c->fd = -1;
 		return -err;
@@ -177,8 +193,7 @@ static int
 parse_header(const struct conn *c, const char *hdr, bool *ok, size_t *len)
 {
 	const char *sp = strchr(hdr, ' ');
-	const char *d;
-	unsigned long long v = 0;
+	uint64_t v;
 
 	if (sp != NULL && (size_t)(sp - hdr) == strlen(TERN_CTL_OK) &&
 	    strncmp(hdr, TERN_CTL_OK, (size_t)(sp - hdr)) == 0)
@@ -188,16 +203,8 @@ parse_header(const struct conn *c, const char *hdr, bool *ok, size_t *len)
 		*ok = false;
 	else
 		goto bad;
-	d = sp + 1;
-	if (*d == '\0')
+	if (tern_dec_parse(sp + 1, 0, BODY_MAX, &v) < 0)
 		goto bad;
-	for (; *d != '\0'; d++) {
-		if (*d < '0' || *d > '9')
-			goto bad;
-		v = v * 10 + (unsigned)(*d - '0');
-		if (v > BODY_MAX)
-			goto bad;
-	}
 	*len = (size_t)v;
 	return 0;
 bad:
@@ -371,12 +378,16 @@ int
 main(int argc, char **argv)
 {
 	char path_buf[sizeof(((struct sockaddr_un *)0)->sun_path) + 64];
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	const char *path = NULL, *prefix = NULL;
 	struct conn c;
 	int opt, rc;
 
 	/* '+': stop at the first command word, which may look like anything. */
-	while ((opt = getopt(argc, argv, "+s:p:h")) != -1) {
+	while ((opt = getopt_long(argc, argv, "+s:p:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			path = optarg;
@@ -413,7 +424,7 @@ main(int argc, char **argv)
 	}
 	/* A server that goes away makes write() fail with EPIPE instead. */
 	signal(SIGPIPE, SIG_IGN);
-	if (conn_open(&c, path) < 0)
+	if (conn_open(&c, path, path == path_buf ? prefix : NULL) < 0)
 		return EXIT_FAILURE_LINK;
 	if (optind < argc)
 		rc = run_words(&c, argc - optind, argv + optind);

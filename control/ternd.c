@@ -29,6 +29,7 @@
 #include "command.h"
 #include "control_proto.h"
 #include "control_socket.h"
+#include "decimal.h"
 #include "engine.h"
 #include "engine_limits.h"
 #include "idle.h"
@@ -61,57 +62,51 @@ on_signal(int sig)
 	quit_signal = sig;
 }
 
+/* tern's own options, one line each (ternd -- --help, and after EAL's
+ * options in ternd --help). */
 static void
 usage(FILE *f)
 {
 	fprintf(f,
 		"usage: ternd [EAL options] -- [options]\n"
-		"  --ip ADDR/PREFIX[@PORT]   one of tern's addresses (IPv4 or IPv6), on DPDK port PORT\n"
-		"                            (default 0); repeatable\n"
-		"  --exec FILE               run the commands in FILE at start-up (one per line)\n"
-		"  --burst N                 RX burst size, 1-%u (default %u)\n"
-		"  --rss MODE                symmetric (default), default (the device's key) or off\n"
-		"  --idle POLICY             busy (default: poll without pause) or adaptive (pause,\n"
-		"                            then sleep offline when idle; adaptive:sleep_max_us=N,...)\n"
-		"  --steer MODE              auto (default: spread a port with fewer queues than\n"
-		"                            workers over all workers by flow hash) or off\n"
-		"  --mbufs N                 mbufs in the pool, %u-%u (default: enough for every\n"
-		"                            ring, backlog and event ring full)\n"
-		"  --control PATH            control socket (default %s/<file-prefix>.sock;\n"
-		"                            'none' for no socket)\n"
-		"  --control-group GROUP     let GROUP use the control socket (mode 0660, not 0600)\n"
-		"  --app-dir DIR             load apps only from DIR (default %s)\n"
-		"  --allow-any-app-path      load apps from any path\n"
-		"  --help                    this text\n"
+		"tern's options (after '--'):\n"
+		"  --ip ADDR/PREFIX[@PORT]  an address of tern (IPv4 or IPv6) on DPDK port PORT (default 0); repeatable\n"
+		"  --exec FILE              run the commands in FILE at start-up (one per line)\n"
+		"  --burst N                RX burst size, 1-%u (default %u)\n"
+		"  --rss MODE               symmetric (default), default (the device's key) or off\n"
+		"  --idle POLICY            busy (default) or adaptive[:spin=N,pause=N,sleep_min_us=N,sleep_max_us=N]\n"
+		"  --steer MODE             auto (default: spread a port over all workers by flow hash) or off\n"
+		"  --mbufs N                mbufs in the pool, %u-%u (default: enough for every ring full)\n"
+		"  --control PATH           control socket (default %s/<file-prefix>.sock; 'none': no socket)\n"
+		"  --control-group GROUP    let GROUP use the control socket (mode 0660, not 0600)\n"
+		"  --app-dir DIR            load apps only from DIR (default %s)\n"
+		"  --allow-any-app-path     load apps from any path\n"
+		"  --help                   this text ('ternd --help' adds EAL's options)\n"
 		"example: ternd -l 0,1 --no-pci --vdev net_af_xdp0,iface=veth0 -- \\\n"
 		"           --ip 198.18.0.1/24 --exec start.cmds\n",
 		TERN_BURST_MAX, TERN_BURST_DEFAULT, MBUFS_MIN, MBUFS_MAX, TERN_CTL_DIR,
 		TERN_APP_DIR);
 }
 
-static int
-parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+/* EAL prints its usage (ternd --help, or a bad EAL option), then this. */
+static void
+eal_usage_hook(const char *prgname)
 {
-	char *end;
-
-	errno = 0;
-	*out = strtoul(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || *s == '-' || *out < min || *out > max)
-		return -EINVAL;
-	return 0;
+	(void)prgname;
+	usage(stdout);
 }
 
 static int
 parse_group(const char *name, gid_t *gid, struct tern_err *err)
 {
 	struct group *g = getgrnam(name);
-	unsigned long v;
+	uint64_t v;
 
 	if (g != NULL) {
 		*gid = g->gr_gid;
 		return 0;
 	}
-	if (parse_uint(name, 0, UINT_MAX - 1, &v) == 0) {
+	if (tern_dec_parse(name, 0, UINT_MAX - 1, &v) == 0) {
 		*gid = (gid_t)v;
 		return 0;
 	}
@@ -121,7 +116,7 @@ parse_group(const char *name, gid_t *gid, struct tern_err *err)
 static int
 parse_opt(int opt, struct ternd_opts *o, struct tern_err *err)
 {
-	unsigned long v;
+	uint64_t v;
 
 	switch (opt) {
 	case 'i':
@@ -132,7 +127,7 @@ parse_opt(int opt, struct ternd_opts *o, struct tern_err *err)
 		o->exec = optarg;
 		return 0;
 	case 'b':
-		if (parse_uint(optarg, 1, TERN_BURST_MAX, &v) < 0)
+		if (tern_dec_parse(optarg, 1, TERN_BURST_MAX, &v) < 0)
 			return tern_err_set(err, EINVAL, "bad --burst '%s' (expected 1-%u)",
 					    optarg, TERN_BURST_MAX);
 		o->conf.burst = (uint16_t)v;
@@ -150,7 +145,7 @@ parse_opt(int opt, struct ternd_opts *o, struct tern_err *err)
 					    optarg);
 		return 0;
 	case 'm':
-		if (parse_uint(optarg, MBUFS_MIN, MBUFS_MAX, &v) < 0)
+		if (tern_dec_parse(optarg, MBUFS_MIN, MBUFS_MAX, &v) < 0)
 			return tern_err_set(err, EINVAL, "bad --mbufs '%s' (expected %u-%u)",
 					    optarg, MBUFS_MIN, MBUFS_MAX);
 		o->conf.n_mbufs = (unsigned)v;
@@ -378,6 +373,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "ternd: error: %s\n", err.msg);
 		return EXIT_FAILURE;
 	}
+	rte_set_application_usage_hook(eal_usage_hook);
 	if (rte_eal_init(eal_argc, argv) < 0) {
 		fprintf(stderr, "ternd: error: EAL initialisation failed%s%s "
 			"(check the EAL options before '--', and that no other DPDK "

@@ -6,11 +6,9 @@
 #include <string.h>
 
 #include "addr_table.h"
+#include "decimal.h"
 
 #define ADDR_SYNTAX "expected IPv4 or IPv6 ADDR[/PREFIX][@PORT]"
-
-/* Longest decimal number we accept for a prefix (128) or a port (65535). */
-#define MAX_DEC_DIGITS 5
 
 /* ff02::1:ff00:0/104, the solicited-node multicast prefix (RFC 4291 2.7.1). */
 static const uint8_t solicited_prefix[13] = {
@@ -21,29 +19,6 @@ static unsigned
 addr_len(uint8_t family)
 {
 	return family == 4 ? 4 : 16;
-}
-
-/*
- * Parse the decimal number in s[0..len) into *out. Digits only: no sign, no
- * spaces, no hex, at most MAX_DEC_DIGITS digits. Returns 0 or -EINVAL.
- */
-static int
-parse_dec(const char *s, size_t len, unsigned long max, unsigned long *out)
-{
-	unsigned long v = 0;
-	size_t i;
-
-	if (len == 0 || len > MAX_DEC_DIGITS)
-		return -EINVAL;
-	for (i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -EINVAL;
-		v = v * 10 + (unsigned long)(s[i] - '0');
-	}
-	if (v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
 }
 
 /* Parse the address part s[0..len) into out->family and out->addr. */
@@ -79,20 +54,22 @@ static int
 parse_prefix(const char *s, size_t len, struct tern_addr *out,
 	     struct tern_err *err)
 {
-	unsigned long max = out->family == 4 ? 32 : 128;
-	unsigned long v;
+	unsigned max = out->family == 4 ? 32 : 128;
+	uint64_t v;
+	int rc;
 
 	if (len == 0)
 		return tern_err_set(err, EINVAL, "empty prefix after '/' (%s)",
 				    ADDR_SYNTAX);
-	if (parse_dec(s, len, ~0UL, &v) < 0)
+	rc = tern_dec_parse_n(s, len, 0, max, &v);
+	if (rc == -ERANGE)
+		return tern_err_set(err, EINVAL,
+				    "prefix %.*s out of range for IPv%u (0-%u)",
+				    (int)len, s, out->family, max);
+	if (rc < 0)
 		return tern_err_set(err, EINVAL,
 				    "bad prefix '%.*s' (expected a decimal number)",
 				    (int)len, s);
-	if (v > max)
-		return tern_err_set(err, EINVAL,
-				    "prefix %lu out of range for IPv%u (0-%lu)",
-				    v, out->family, max);
 	out->prefix = (uint8_t)v;
 	return 0;
 }
@@ -101,9 +78,9 @@ parse_prefix(const char *s, size_t len, struct tern_addr *out,
 static int
 parse_port(const char *s, struct tern_addr *out, struct tern_err *err)
 {
-	unsigned long v;
+	uint64_t v;
 
-	if (parse_dec(s, strlen(s), UINT16_MAX, &v) < 0)
+	if (tern_dec_parse(s, 0, UINT16_MAX, &v) < 0)
 		return tern_err_set(err, EINVAL,
 				    "bad port '%s' after '@' (expected a decimal DPDK port id 0-65535)",
 				    s);

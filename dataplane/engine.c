@@ -306,6 +306,8 @@ free_apps(struct tern_engine *e)
 	tern_engine_canary_free(e);
 	free(e->lat_base);
 	e->lat_base = NULL;
+	free(e->stats_base);
+	e->stats_base = NULL;
 }
 
 void

@@ -99,6 +99,7 @@ struct tern_swap_report {
 };
 
 struct tern_worker;
+struct tern_stats_base;
 
 /** Iterate p over the DPDK port ids the engine set up (ids may have gaps). */
 #define TERN_ENGINE_FOREACH_PORT(e, p)					\
@@ -125,6 +126,7 @@ struct tern_engine {
 	struct tern_canary canaries[TERN_MAX_CANARIES]; /**< control thread only */
 	uint64_t canary_rollbacks;                 /**< automatic rollbacks so far */
 	struct tern_hist *lat_base;                /**< `show latency interval`'s last reading */
+	struct tern_stats_base *stats_base;        /**< `clear stats`' reading (control/stats_base.h) */
 	unsigned mbufs_baseline;                   /**< pool in-use count when workers started */
 	struct tern_pool_watch pool_watch;         /**< control thread (tern_engine_watch_pool) */
 	bool running;

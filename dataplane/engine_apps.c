@@ -8,12 +8,14 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <rte_cycles.h>
 
 #include <urcu-qsbr.h>
 
 #include "app_timer.h"
+#include "decimal.h"
 #include "engine.h"
 #include "engine_apps.h"
 #include "host.h"
@@ -54,19 +56,25 @@ app_path_resolve(const struct tern_engine *e, const char *path, char *buf, size_
 	return 0;
 }
 
-/* With restrict_app_dir, only files inside the app directory (after
- * resolving symbolic links and "..") may be loaded. */
+/* A directory is never an app (the app directory itself included). With
+ * restrict_app_dir, only files inside the app directory (after resolving
+ * symbolic links and "..") may be loaded. */
 static int
 app_path_check(const struct tern_engine *e, const char *path, struct tern_err *err)
 {
 	char real[PATH_MAX], dir[PATH_MAX];
+	struct stat st;
 	size_t n;
 
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return tern_err_set(err, EISDIR, "app file %s is a directory (give the app's "
+				    ".so file)", path);
 	if (!e->conf.restrict_app_dir || e->conf.app_dir == NULL)
 		return 0;
 	if (realpath(e->conf.app_dir, dir) == NULL)
-		return tern_err_set(err, errno, "app directory %s: %s", e->conf.app_dir,
-				    strerror(errno));
+		return tern_err_set(err, errno, "app directory %s: %s (start ternd with "
+				    "--app-dir DIR, or with --allow-any-app-path)",
+				    e->conf.app_dir, strerror(errno));
 	if (realpath(path, real) == NULL)
 		return tern_err_set(err, errno, "app file %s: %s", path, strerror(errno));
 	n = strlen(dir);
@@ -131,13 +139,9 @@ static int
 engine_arg_u32(const char *kv, size_t key_len, uint32_t max, const char *what,
 	       uint32_t *out, struct tern_err *err)
 {
-	const char *v = kv + key_len;
-	unsigned long n;
-	char *end;
+	uint64_t n;
 
-	errno = 0;
-	n = strtoul(v, &end, 10);
-	if (errno != 0 || end == v || *end != '\0' || *v == '-' || n > max)
+	if (tern_dec_parse(kv + key_len, 0, max, &n) < 0)
 		return tern_err_set(err, EINVAL, "%s: want %s, 0 (no limit) to %u", kv, what,
 				    max);
 	*out = (uint32_t)n;

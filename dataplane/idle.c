@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decimal.h"
 #include "idle.h"
 
 #define IDLE_SPIN_DEFAULT      1000
@@ -33,23 +34,6 @@ tern_idle_mode_name(enum tern_idle_mode mode)
 	return mode == TERN_IDLE_ADAPTIVE ? "adaptive" : "busy";
 }
 
-/* Strict decimal within [min, max]: digits only, no sign or blanks. */
-static int
-parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
-{
-	unsigned long long v;
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return -EINVAL;
-	*out = (uint32_t)v;
-	return 0;
-}
-
 /* One KEY=N of an adaptive spec into c. */
 static int
 parse_param(char *kv, struct tern_idle_conf *c, struct tern_err *err)
@@ -67,6 +51,7 @@ parse_param(char *kv, struct tern_idle_conf *c, struct tern_err *err)
 		  1, IDLE_SLEEP_LIMIT_US },
 	};
 	char *val = strchr(kv, '=');
+	uint64_t v;
 
 	if (val == NULL)
 		return tern_err_set(err, EINVAL, "idle parameter '%s' has no value (%s)",
@@ -75,10 +60,10 @@ parse_param(char *kv, struct tern_idle_conf *c, struct tern_err *err)
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		if (strcmp(kv, keys[i].key) != 0)
 			continue;
-		if (parse_u32(val, keys[i].min, keys[i].max,
-			      (uint32_t *)((char *)c + keys[i].off)) < 0)
+		if (tern_dec_parse(val, keys[i].min, keys[i].max, &v) < 0)
 			return tern_err_set(err, EINVAL, "bad idle %s '%s' (expected %u-%u)",
 					    kv, val, keys[i].min, keys[i].max);
+		*(uint32_t *)((char *)c + keys[i].off) = (uint32_t)v;
 		return 0;
 	}
 	return tern_err_set(err, EINVAL, "unknown idle parameter '%s' (%s)", kv,

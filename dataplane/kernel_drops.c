@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Drops the kernel counted under a vdev: see kernel_drops.h. */
 #include <dirent.h>
+#include <limits.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 
 #include <linux/if_packet.h>
 
+#include "decimal.h"
 #include "kernel_drops.h"
 
 static bool
@@ -56,10 +58,9 @@ find_packet_sockets(struct tern_kernel_drops *d)
 	if (ifindex == 0 || (dir = opendir("/proc/self/fd")) == NULL)
 		return;
 	while ((de = readdir(dir)) != NULL && d->n_fds < TERN_KDROPS_MAX_FDS) {
-		char *end;
-		long fd = strtol(de->d_name, &end, 10);
+		uint64_t fd;
 
-		if (end == de->d_name || *end != '\0' || fd == dirfd(dir))
+		if (tern_dec_parse(de->d_name, 0, INT_MAX, &fd) < 0 || (int)fd == dirfd(dir))
 			continue;
 		if (is_packet_socket_on((int)fd, ifindex))
 			d->fds[d->n_fds++] = (int)fd;

@@ -41,3 +41,11 @@ tern_pool_watch_sample(struct tern_pool_watch *pw, unsigned available, uint64_t 
 	pw->last_ns = now_ns;
 	return ev;
 }
+
+void
+tern_pool_watch_clear(struct tern_pool_watch *pw)
+{
+	pw->exhaustions = pw->exhausted ? 1 : 0;
+	pw->exhausted_ns = 0;
+	pw->min_available = pw->available;
+}

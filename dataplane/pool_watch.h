@@ -51,6 +51,13 @@ void tern_pool_watch_init(struct tern_pool_watch *pw, unsigned size, unsigned lo
 enum tern_pool_event tern_pool_watch_sample(struct tern_pool_watch *pw, unsigned available,
 					    uint64_t now_ns);
 
+/**
+ * Start counting again (`clear stats`): no exhaustion and no time exhausted
+ * so far, the low-water mark at the last sample. An exhaustion in progress
+ * counts as one, its time from now on.
+ */
+void tern_pool_watch_clear(struct tern_pool_watch *pw);
+
 #ifdef __cplusplus
 }
 #endif

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decimal.h"
 #include "rate_limit.h"
 
 #define RL_FRAC_BITS 32
@@ -61,29 +62,17 @@ struct tern_rl_table {
 
 /* ---- parsing ------------------------------------------------------------ */
 
-/*
- * A strict decimal number in [min, max] from s up to (not including) end:
- * digits only, at least one, no sign or blanks.
- */
+/* A decimal number in [min, max] from s up to (not including) end. */
 static int
 parse_num(const char *s, const char *end, uint32_t min, uint32_t max,
 	  uint32_t *out)
 {
-	uint64_t v = 0;
+	uint64_t v;
+	int rc = tern_dec_parse_n(s, (size_t)(end - s), min, max, &v);
 
-	if (s == end)
-		return -EINVAL;
-	for (; s < end; s++) {
-		if (*s < '0' || *s > '9')
-			return -EINVAL;
-		v = v * 10 + (uint64_t)(*s - '0');
-		if (v > max)
-			return -EINVAL;
-	}
-	if (v < min)
-		return -EINVAL;
-	*out = (uint32_t)v;
-	return 0;
+	if (rc == 0)
+		*out = (uint32_t)v;
+	return rc;
 }
 
 int

@@ -9,12 +9,14 @@
 #     /run/tern/<file-prefix>.sock reached with ternctl -p;
 #   - the app directory: a path outside --app-dir is refused (naming the
 #     directory), a bare name is found in it;
+#   - app load and app replace say what they did; help, show version;
 #   - app load, bind, app replace, and every show view in text and JSON;
+#   - clear stats: show stats counts from then on, show apps does not;
 #   - errors: each answered with exit status 1 and a message naming the
 #     problem, and leaving `show bindings` and `show apps` as they were;
 #     a too long line; a client that disconnects in the middle of a line;
 #   - ternctl reading several commands from stdin; against a missing
-#     socket (exit 2);
+#     socket (exit 2); ternctl -h and --help (exit 0);
 #   - after all that, the echo app still answers (UDP from a namespace), and
 #     ternd exits 0 without leaks.
 # (Not memif: DPDK 22.11's memif server can crash when its client
@@ -127,9 +129,23 @@ expect_error "relative path escaping --app-dir" "outside the app directory|No su
 ln -s "$RESPONDER" "$appdir/libescape.so" || tern_die "ln -s"
 expect_error "symlink in --app-dir to a file outside it" "outside the app directory" \
 	app load echo libescape.so mode=echo
-ctl_ok app load echo libudp_responder.so mode=echo
+expect_error "the app directory itself as PATH" "app file $appdir is a directory" \
+	app load echo "$appdir" mode=echo
+out=$(ctl_ok app load echo libudp_responder.so mode=echo)
+grep -Eq "^loaded echo: $appdir/libudp_responder.so sha256=[0-9a-f]{64} .*total_us=[0-9]+ " <<<"$out" ||
+	tern_fail "app load's answer: $out"
 ctl_ok bind udp 7 echo
-tern_say "ok: bare name loaded from $appdir, bound to UDP 7"
+tern_say "ok: bare name loaded from $appdir, bound to UDP 7: $out"
+
+# help, show version.
+out=$(ctl_ok help)
+[ "$(head -n 1 <<<"$out")" = help ] && [ "$(tail -n 1 <<<"$out")" = "clear latency" ] &&
+	grep -qx 'clear stats' <<<"$out" && grep -qx 'app budget NAME N' <<<"$out" ||
+	tern_fail "help: $out"
+ctl_ok show version | grep -Eq '^tern version=[0-9.]+ app_abi=[0-9]+ dpdk=[0-9]+\.[0-9]+' ||
+	tern_fail "show version: $(ctl show version)"
+json_ok "show version json" "$(ctl_ok show version json)"
+tern_say "ok: help ($(wc -l <<<"$out") commands), $(ctl show version)"
 
 # Every view, text and JSON.
 apps=$(ctl_ok show apps)
@@ -152,7 +168,12 @@ done
 tern_say "ok: show apps|bindings|stats|lcores|ports|latency, text and JSON"
 
 # Errors: exit status 1, a message naming the problem, nothing changed.
-expect_error "unknown verb" "unknown command 'frobnicate'" frobnicate now
+expect_error "unknown verb" "unknown command 'frobnicate'; commands: help, app load, app replace, app unload, app budget, " \
+	frobnicate now
+expect_error "app budget +5" "app budget: bad budget '\\+5'" app budget echo +5
+expect_error "17 key=value" "app load: too many arguments \\(at most 16 key=value; from 'q=17'\\)" \
+	app load many libudp_responder.so mode=echo a=2 b=3 c=4 d=5 e=6 f=7 g=8 h=9 i=10 j=11 \
+	k=12 l=13 m=14 n=15 o=16 q=17
 expect_error "missing argument" "bind: missing argument" bind udp 7
 expect_error "port 0" "bad UDP port '0'" bind udp 0 echo
 expect_error "port 70000" "bad UDP port '70000'" bind udp 70000 echo
@@ -214,8 +235,10 @@ after=$(snapshot) || tern_fail "ternd stopped answering after a client disconnec
 [ "$before" = "$after" ] || tern_fail "a cut line changed the state: $after"
 tern_say "ok: lines cut by a disconnect are not run; ternd still serves"
 
-# A successful replace keeps the binding.
-ctl_ok app replace echo libudp_responder.so mode=echo
+# A successful replace keeps the binding, and says what it did.
+out=$(ctl_ok app replace echo libudp_responder.so mode=echo)
+grep -Eq "^replaced echo: $appdir/libudp_responder.so sha256=[0-9a-f]{64} .*total_us=[0-9]+ " <<<"$out" ||
+	tern_fail "app replace's answer: $out"
 [ "$(ctl_ok show bindings)" = "udp 7 -> echo" ] || tern_fail "replace lost the binding: $(ctl show bindings)"
 tern_say "ok: app replace echo keeps UDP 7"
 
@@ -241,6 +264,20 @@ ip netns exec "$ns" /usr/bin/python3 "$UDP_CLIENT" --dst 198.18.0.1 --port 7 --c
 ctl_ok show apps | grep -q ' requests=200 replies=200 ' ||
 	tern_fail "the echo app's counters: $(ctl show apps)"
 
+# clear stats: show stats counts from the clear on (show apps does not).
+total_rx() { ctl_ok show stats | sed -n 's/^total: rx=\([0-9]*\) .*/\1/p'; }
+ctl_ok clear stats
+rx=$(total_rx)
+[ -n "$rx" ] && [ "$rx" -lt 200 ] || tern_fail "clear stats: total rx=$rx right after, expected < 200"
+ip netns exec "$ns" /usr/bin/python3 "$UDP_CLIENT" --dst 198.18.0.1 --port 7 --count 100 \
+	--sockets 4 --size 100 --timeout 3 || tern_fail "the echo app does not serve after clear stats"
+rx=$(total_rx)
+[ -n "$rx" ] && [ "$rx" -ge 100 ] && [ "$rx" -lt 200 ] ||
+	tern_fail "clear stats: total rx=$rx after 100 requests, expected 100-199"
+ctl_ok show apps | grep -q ' requests=300 replies=300 ' ||
+	tern_fail "clear stats changed the app's counters: $(ctl show apps)"
+tern_say "ok: clear stats; rx=$rx after 100 requests"
+
 ternd_stop 20
 ternd_check_exit "$TERN_TMP/ternd.log"
 [ ! -e "$sock" ] || tern_fail "ternd left its socket $sock behind"
@@ -253,6 +290,21 @@ rc=$?
 grep -q "^ternctl: cannot connect to $sock: No such file or directory" "$TERN_TMP/ctl.err" ||
 	tern_fail "ternctl's message: $(cat "$TERN_TMP/ctl.err")"
 tern_say "ok: $(cat "$TERN_TMP/ctl.err")"
+"$TERNCTL" -p "nope$$" show apps >/dev/null 2>"$TERN_TMP/ctl.err"
+rc=$?
+[ "$rc" = 2 ] && grep -q -- "(is ternd running with --file-prefix nope$$?)" "$TERN_TMP/ctl.err" ||
+	tern_fail "ternctl -p nope$$: status $rc, $(cat "$TERN_TMP/ctl.err")"
+tern_say "ok: $(cat "$TERN_TMP/ctl.err")"
+
+# ternctl's own usage: -h and --help print it and exit 0; a bad option exits 2.
+for h in -h --help; do
+	"$TERNCTL" "$h" >"$TERN_TMP/help.out" 2>&1 || tern_fail "ternctl $h: status $?"
+	grep -q '^usage: ternctl ' "$TERN_TMP/help.out" || tern_fail "ternctl $h: $(cat "$TERN_TMP/help.out")"
+done
+"$TERNCTL" --bogus >/dev/null 2>&1
+rc=$?
+[ "$rc" = 2 ] || tern_fail "ternctl --bogus: status $rc, expected 2"
+tern_say "ok: ternctl -h, --help (status 0), --bogus (status 2)"
 
 # The default path /run/tern/<prefix>.sock, and --control-group.
 group=

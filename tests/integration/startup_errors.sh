@@ -148,6 +148,29 @@ expect_good_start() {
 
 # ------------------------------------------------------------------ cases
 
+# --help: ternd --help prints EAL's usage and tern's own; ternd -- --help
+# only tern's. Both exit 0 and start nothing.
+n_case=$((n_case + 1))
+timeout 30 "$TERND" --help >"$TMP/help.out" 2>&1 </dev/null
+rc=$?
+if [ "$rc" -ne 0 ]; then
+	report FAIL "ternd --help" "exit status $rc, expected 0"
+elif ! grep -q -- '--huge-dir' "$TMP/help.out" || ! grep -q -- '^  --burst N ' "$TMP/help.out" ||
+	! grep -q -- '^  --allow-any-app-path ' "$TMP/help.out"; then
+	report FAIL "ternd --help" "EAL's or tern's options missing: $(head -c 400 "$TMP/help.out")"
+else
+	report ok "ternd --help"
+fi
+n_case=$((n_case + 1))
+timeout 30 "$TERND" -- --help >"$TMP/help2.out" 2>&1 </dev/null
+rc=$?
+if [ "$rc" -ne 0 ] || ! grep -q '^usage: ternd ' "$TMP/help2.out" ||
+	grep -q -- '--huge-dir' "$TMP/help2.out"; then
+	report FAIL "ternd -- --help" "status $rc: $(head -c 400 "$TMP/help2.out")"
+else
+	report ok "ternd -- --help"
+fi
+
 # The apps under test live in several build directories: allow any path,
 # except in the case that checks the app-directory policy itself.
 APP_PATH_OPT=(--allow-any-app-path)
@@ -155,6 +178,8 @@ APP_PATH_OPT=(--allow-any-app-path)
 expect_error "unknown option" dev "unknown option" -- --bogus
 expect_error "--burst 0" dev "burst" -- --burst 0
 expect_error "--burst abc" dev "burst" -- --burst abc
+expect_error "--burst +32" dev "bad --burst '+32'" -- --burst +32
+expect_error "--burst ' 32'" dev "bad --burst ' 32'" -- --burst " 32"
 expect_error "--rss sideways" dev "rss" -- --rss sideways
 expect_error "--mbufs 10" dev "bad --mbufs '10'" "64-" -- --mbufs 10
 expect_error "--ip 300.1.1.1" dev "address" -- --ip 300.1.1.1
@@ -187,6 +212,11 @@ expect_error "app outside --app-dir" dev "$f:1:" "outside the app directory" -- 
 	--app-dir "$TMP/appdir" --exec "$f"
 f=$(exec_file "app load echo libnothere.so")
 expect_error "bare app name looked up in --app-dir" dev "$f:1:" "$TMP/appdir/libnothere.so" -- \
+	--app-dir "$TMP/appdir" --exec "$f"
+expect_error "--app-dir that does not exist" dev "app directory $TMP/nodir: No such file" \
+	"--app-dir DIR" "--allow-any-app-path" -- --app-dir "$TMP/nodir" --exec "$f"
+f=$(exec_file "app load echo $TMP/appdir")
+expect_error "the app directory as PATH" dev "$f:1:" "app file $TMP/appdir is a directory" -- \
 	--app-dir "$TMP/appdir" --exec "$f"
 expect_error "--control-group unknown" dev "group" -- --control-group no-such-group-tern
 APP_PATH_OPT=(--allow-any-app-path)

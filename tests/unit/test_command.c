@@ -17,6 +17,7 @@
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
+#include <rte_version.h>
 
 #include "check.h"
 #include "command.h"
@@ -224,13 +225,57 @@ test_blank_and_comments(void)
 static void
 test_unknown(void)
 {
+	/* every verb once, in the fixed order of help and docs/commands.md */
 	exec_expect("foo", -EINVAL,
-		    "unknown command 'foo'; commands: app load, app replace, app unload, bind, "
-		    "unbind, ip add, show");
+		    "unknown command 'foo'; commands: help, app load, app replace, app unload, "
+		    "app budget, event post, bind, rebind, unbind, canary udp, canary promote, "
+		    "canary abort, ip add, show, clear stats, clear latency");
 	exec_expect("app foo x", -EINVAL, "unknown command 'app foo'");
 	exec_expect("app", -EINVAL, "unknown command 'app'");
 	exec_expect("ip del 1.2.3.4", -EINVAL, "unknown command 'ip del'");
 	exec_expect("BIND udp 7 x", -EINVAL, "unknown command 'BIND'");
+}
+
+/* help: every command's usage, one a line, in a fixed order. */
+static void
+test_help(void)
+{
+	exec_out("help",
+		 "help\n"
+		 "app load NAME PATH [key=value ...]\n"
+		 "app replace NAME PATH [handoff=exact|snapshot] [key=value ...]\n"
+		 "app unload NAME\n"
+		 "app budget NAME N\n"
+		 "event post NAME TEXT...\n"
+		 "bind udp PORT NAME\n"
+		 "rebind udp PORT NAME\n"
+		 "unbind udp PORT\n"
+		 "canary udp PORT NAME PERCENT [max_drop_ratio=X] [max_p99_ratio=Y] "
+		 "[window_ms=N] [min_requests=N]\n"
+		 "canary promote udp PORT\n"
+		 "canary abort udp PORT\n"
+		 "ip add ADDR/PREFIX [port N]\n"
+		 "show latency [apps|interval] [json]\n"
+		 "show flow SRC DST SPORT DPORT [udp|tcp] [json]\n"
+		 "show stats|apps|bindings|ports|lcores|events|canary|memory|version [json] "
+		 "(and show latency, show flow)\n"
+		 "clear stats\n"
+		 "clear latency\n");
+	exec_expect("help bind", -E2BIG, "help: too many arguments (at most 0; from 'bind')");
+}
+
+/* show version: tern's version, the app ABI, DPDK's version. */
+static void
+test_show_version(void)
+{
+	char want[128];
+
+	snprintf(want, sizeof(want), "tern version=%s app_abi=%u dpdk=%s\n", TERN_VERSION,
+		 TERN_APP_ABI_VERSION, rte_version() + strlen("DPDK "));
+	exec_out("show version", want);
+	snprintf(want, sizeof(want), "{\"version\":\"%s\",\"app_abi\":%u,\"dpdk\":\"%s\"}",
+		 TERN_VERSION, TERN_APP_ABI_VERSION, rte_version() + strlen("DPDK "));
+	exec_json("show version json", want);
 }
 
 static void
@@ -251,7 +296,8 @@ test_lengths(void)
 	exec_out(words, ""); /* a long comment is still a comment */
 	/* 17 key=value arguments: the command's own limit speaks first */
 	exec_expect("app load x /p a=1 a=2 a=3 a=4 a=5 a=6 a=7 a=8 a=9 a=10 a=11 a=12 "
-		    "a=13 a=14 a=15 a=16 a=17", -E2BIG, "app load: too many arguments (from 'a=17')");
+		    "a=13 a=14 a=15 a=16 a=17", -E2BIG,
+		    "app load: too many arguments (at most 16 key=value; from 'a=17')");
 	/* a NULL out is allowed: the answer is dropped */
 	CHECK_EQ(tern_cmd_exec(&eng, "show apps", NULL, NULL), 0);
 	CHECK_EQ(tern_cmd_exec(&eng, "show", NULL, NULL), -EINVAL);
@@ -271,7 +317,7 @@ test_bind_errors(void)
 	exec_expect("bind tcp 7 x", -EPROTONOSUPPORT, "bind: only udp is supported");
 	exec_expect("bind", -EINVAL, "bind: missing arguments; usage: bind udp PORT NAME");
 	exec_expect("bind udp 7", -EINVAL, "missing argument; usage: bind udp PORT NAME");
-	exec_expect("bind udp 7 x y", -E2BIG, "bind: too many arguments (from 'y')");
+	exec_expect("bind udp 7 x y", -E2BIG, "bind: too many arguments (at most 3; from 'y')");
 	exec_expect("unbind udp", -EINVAL, "unbind: missing argument; usage: unbind udp PORT");
 	exec_expect("unbind sctp 7", -EPROTONOSUPPORT, "only udp is supported");
 	exec_expect("unbind udp 65536", -EINVAL, "unbind: bad UDP port '65536'");
@@ -286,17 +332,24 @@ test_app_ip_errors(void)
 		    "app load: bad argument 'flag' (expected key=value)");
 	exec_expect("app load x /nope.so =v", -EINVAL, "bad argument '=v'");
 	exec_expect("app replace x", -EINVAL,
-		    "app replace: missing argument; usage: app replace NAME PATH [key=value ...]");
+		    "app replace: missing argument; usage: app replace NAME PATH "
+		    "[handoff=exact|snapshot] [key=value ...]");
 	exec_expect("app replace", -EINVAL, "app replace: missing arguments");
 	exec_expect("app replace x /nope.so mode=echo flag", -EINVAL,
 		    "app replace: bad argument 'flag' (expected key=value)");
 	exec_expect("app replace x /nope.so =v", -EINVAL, "bad argument '=v'");
 	exec_expect("app replace x /p a=1 a=2 a=3 a=4 a=5 a=6 a=7 a=8 a=9 a=10 a=11 a=12 "
 		    "a=13 a=14 a=15 a=16 a=17", -E2BIG,
-		    "app replace: too many arguments (from 'a=17')");
+		    "app replace: too many arguments (at most 16 key=value; from 'a=17')");
 	/* the syntax is right: the engine answers (nothing is loaded) */
 	exec_expect("app replace x /nope.so mode=echo", -ENOENT,
 		    "app replace: no app named 'x' is loaded");
+	/* app budget N: the same strict decimal as every other number */
+	exec_expect("app budget echo +5", -EINVAL, "app budget: bad budget '+5'");
+	exec_expect("app budget echo -1", -EINVAL, "bad budget '-1'");
+	exec_expect("app budget echo 0x10", -EINVAL, "bad budget '0x10'");
+	exec_expect("app budget echo 4294967296", -EINVAL, "bad budget '4294967296'");
+	exec_expect("app budget echo 5", -ENOENT, "app budget: no app named 'echo'");
 	exec_expect("app unload", -EINVAL, "usage: app unload NAME");
 	exec_expect("app unload a b", -E2BIG, "too many arguments");
 	exec_expect("ip add", -EINVAL, "ip add: missing argument");
@@ -333,7 +386,8 @@ test_show_empty(void)
 	exec_expect("show", -EINVAL, "show: missing argument");
 	exec_expect("show foo", -EINVAL,
 		    "show: unknown view 'foo'; usage: "
-		    "show stats|apps|bindings|ports|lcores|latency|events|canary|memory|flow [json]");
+		    "show stats|apps|bindings|ports|lcores|events|canary|memory|version [json] "
+		    "(and show latency, show flow)");
 	exec_expect("show stats xml", -EINVAL, "unexpected 'xml'");
 	exec_expect("show stats json x", -E2BIG, "too many arguments");
 }
@@ -433,6 +487,7 @@ fake_engine_teardown(void)
 {
 	free(eng.handlers);
 	free(eng.workers);
+	free(eng.stats_base);
 	memset(&eng, 0, sizeof(eng));
 }
 
@@ -477,6 +532,29 @@ test_show_fake_app_stats(void)
 		  "\"q\":\"a\\\"b\"}}]");
 	fake_app.desc = &fake_desc;
 	exec_json("show apps json", "\"udp_ports\":[7,9],\"budget\":0,\"max_amplification\":0,\"rate_limit\":\"none\",\"sha256\":\"\",\"build_id\":\"none\",\"size\":0,\"loaded\":\"1970-01-01T00:00:00Z\",\"seen\":0,\"replied\":0,\"dropped\":0,\"invalid\":0,\"held\":0,\"held_wait_max_us\":0}]"); /* no hook: no stats */
+}
+
+/* clear stats: show stats and show lcores count from the clear on; the
+ * workers' own counters are not written. */
+static void
+test_show_fake_clear(void)
+{
+	exec_out("clear stats", "");
+	CHECK_EQ(eng.workers[0].stats.c[0][TERN_CTR_RX], 10);
+	exec_json("show stats json", "\"total\":{\"rx\":0,\"tx\":0,");
+	exec_json("show stats json", "\"pool\":{\"size\":4096,\"in_use\":0,"
+		  "\"min_available\":4096,\"exhaustions\":0,\"exhausted_ms\":0}");
+	eng.workers[0].stats.c[0][TERN_CTR_RX] += 3;
+	eng.workers[1].stats.c[1][TERN_CTR_TX] += 2;
+	exec_out("show lcores", "lcore 1 (worker 0): polls=0:0 rx=3 tx=0\n"
+		 "lcore 2 (worker 1): polls=1:0 rx=0 tx=2\n");
+	exec_json("show stats json", "{\"ports\":[{\"port\":0,\"name\":\"net_null0\",\"rx\":3,");
+	exec_json("show stats json", "{\"port\":1,\"name\":\"net_null1\",\"rx\":0,\"tx\":2,");
+	exec_json("show stats json", "\"total\":{\"rx\":3,\"tx\":2,");
+	/* a second clear starts from the counters now */
+	exec_out("clear stats", "");
+	exec_json("show stats json", "\"total\":{\"rx\":0,\"tx\":0,");
+	exec_expect("clear stats now", -E2BIG, "clear stats: too many arguments (at most 0;");
 }
 
 static void
@@ -542,6 +620,7 @@ test_show_fake(void)
 	exec_expect("show flow 198.18.0.2 1", -EINVAL, "missing argument");
 	test_show_fake_latency();
 	test_show_fake_app_stats();
+	test_show_fake_clear();
 	fake_engine_teardown();
 }
 
@@ -691,6 +770,8 @@ main(void)
 	test_out();
 	test_blank_and_comments();
 	test_unknown();
+	test_help();
+	test_show_version();
 	test_lengths();
 	test_bind_errors();
 	test_app_ip_errors();

@@ -78,11 +78,39 @@ test_clock_backwards(void)
 	CHECK_EQ(pw.exhausted_ns, 10 * MS);
 }
 
+/* clear stats: counts start again; a run in progress counts as one. */
+static void
+test_clear(void)
+{
+	struct tern_pool_watch pw;
+
+	tern_pool_watch_init(&pw, 100, 10, 0);
+	tern_pool_watch_sample(&pw, 5, 1 * MS);     /* exhausted */
+	tern_pool_watch_sample(&pw, 50, 3 * MS);    /* recovered */
+	tern_pool_watch_sample(&pw, 70, 4 * MS);
+	CHECK_EQ(pw.exhaustions, 1);
+	CHECK_EQ(pw.exhausted_ns, 2 * MS);
+	tern_pool_watch_clear(&pw);
+	CHECK_EQ(pw.exhaustions, 0);
+	CHECK_EQ(pw.exhausted_ns, 0);
+	CHECK_EQ(pw.min_available, 70);
+	tern_pool_watch_sample(&pw, 2, 5 * MS);     /* exhausted again */
+	tern_pool_watch_sample(&pw, 3, 6 * MS);
+	tern_pool_watch_clear(&pw);
+	CHECK_EQ(pw.exhaustions, 1);
+	CHECK_EQ(pw.exhausted_ns, 0);
+	CHECK_EQ(pw.min_available, 3);
+	tern_pool_watch_sample(&pw, 90, 8 * MS);    /* recovered: 2 ms since the clear */
+	CHECK_EQ(pw.exhausted_ns, 2 * MS);
+	CHECK_EQ(pw.exhaustions, 1);
+}
+
 int
 main(void)
 {
 	test_init();
 	test_episode();
 	test_clock_backwards();
+	test_clear();
 	return check_done("test_pool_watch");
 }
