@@ -25,7 +25,7 @@ static const struct rte_ether_addr all_nodes_mac = {
 	.addr_bytes = { 0x33, 0x33, 0x00, 0x00, 0x00, 0x01 }
 };
 
-enum tern_ctr
+struct tern_fate
 tern_builtin_arp(struct rte_mbuf *m, const struct tern_parsed *p, uint16_t port,
 		 const struct tern_addr_table *at, const struct tern_reply_port *rp)
 {
@@ -36,10 +36,10 @@ tern_builtin_arp(struct rte_mbuf *m, const struct tern_parsed *p, uint16_t port,
 	rte_be32_t want = a->arp_tip;
 
 	if (arp->arp_opcode != RTE_BE16(RTE_ARP_OP_REQUEST))
-		return TERN_CTR_DROP_UNSUPPORTED;
+		return tern_fate_drop(TERN_CTR_DROP_UNSUPPORTED);
 	if (!tern_addr_is_local4(at, port, (const uint8_t *)&want) ||
 	    a->arp_sip == want)
-		return TERN_CTR_DROP_NOT_FOR_US; /* another host's, or gratuitous */
+		return tern_fate_drop(TERN_CTR_DROP_NOT_FOR_US); /* another host's, or gratuitous */
 
 	arp->arp_opcode = RTE_BE16(RTE_ARP_OP_REPLY);
 	rte_ether_addr_copy(&a->arp_sha, &a->arp_tha);
@@ -51,10 +51,10 @@ tern_builtin_arp(struct rte_mbuf *m, const struct tern_parsed *p, uint16_t port,
 	m->ol_flags &= ~RTE_MBUF_F_TX_OFFLOAD_MASK;
 	m->data_len = p->l3_off + sizeof(*arp);
 	m->pkt_len = m->data_len;
-	return TERN_CTR_TX;
+	return tern_fate_reply();
 }
 
-enum tern_ctr
+struct tern_fate
 tern_builtin_icmp4(struct rte_mbuf *m, const struct tern_parsed *p,
 		   const struct tern_reply_port *rp)
 {
@@ -62,18 +62,18 @@ tern_builtin_icmp4(struct rte_mbuf *m, const struct tern_parsed *p,
 		rte_pktmbuf_mtod_offset(m, const struct rte_icmp_hdr *, p->l4_off);
 
 	if (rte_raw_cksum(icmp, p->l4_len) != 0xffff)
-		return TERN_CTR_DROP_BAD_CKSUM;
+		return tern_fate_drop(TERN_CTR_DROP_BAD_CKSUM);
 	if (icmp->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || icmp->icmp_code != 0)
-		return TERN_CTR_DROP_UNSUPPORTED;
+		return tern_fate_drop(TERN_CTR_DROP_UNSUPPORTED);
 	tern_reply_icmp(m, p, RTE_IP_ICMP_ECHO_REPLY, p->l4_len, ECHO_HOPS,
 			NULL, NULL, NULL, rp);
-	return TERN_CTR_TX;
+	return tern_fate_reply();
 }
 
 /* Answer a neighbour solicitation for one of our addresses with an
  * advertisement carrying our MAC. A DAD probe (source ::) is answered to
  * all-nodes without the solicited flag (RFC 4861 7.2.4). */
-static enum tern_ctr
+static struct tern_fate
 answer_ns(struct rte_mbuf *m, const struct tern_parsed *p, uint16_t port,
 	  const struct tern_addr_table *at, const struct tern_reply_port *rp)
 {
@@ -84,11 +84,11 @@ answer_ns(struct rte_mbuf *m, const struct tern_parsed *p, uint16_t port,
 	bool dad = memcmp(ip->src_addr, unspecified, 16) == 0;
 
 	if (ip->hop_limits != ND_HOP_LIMIT || nd[1] != 0 || p->l4_len < ND_MSG_LEN)
-		return TERN_CTR_DROP_MALFORMED;
+		return tern_fate_drop(TERN_CTR_DROP_MALFORMED);
 	if (!tern_addr_is_local6(at, port, nd + 8))
-		return TERN_CTR_DROP_NOT_FOR_US;
+		return tern_fate_drop(TERN_CTR_DROP_NOT_FOR_US);
 	if (rte_pktmbuf_tailroom(m) + m->data_len < (uint32_t)p->l4_off + ND_NA_LEN)
-		return TERN_CTR_DROP_MALFORMED;
+		return tern_fate_drop(TERN_CTR_DROP_MALFORMED);
 
 	nd[4] = dad ? ND_NA_FLAG_OVERRIDE : ND_NA_FLAG_SOLICITED | ND_NA_FLAG_OVERRIDE;
 	nd[5] = nd[6] = nd[7] = 0;
@@ -97,10 +97,10 @@ answer_ns(struct rte_mbuf *m, const struct tern_parsed *p, uint16_t port,
 	memcpy(nd + ND_MSG_LEN + 2, rp->mac.addr_bytes, RTE_ETHER_ADDR_LEN);
 	tern_reply_icmp(m, p, ICMP6_NA, ND_NA_LEN, ND_HOP_LIMIT, nd + 8,
 			dad ? all_nodes6 : NULL, dad ? &all_nodes_mac : NULL, rp);
-	return TERN_CTR_TX;
+	return tern_fate_reply();
 }
 
-enum tern_ctr
+struct tern_fate
 tern_builtin_icmp6(struct rte_mbuf *m, const struct tern_parsed *p, uint16_t port,
 		   const struct tern_addr_table *at, const struct tern_reply_port *rp)
 {
@@ -110,14 +110,14 @@ tern_builtin_icmp6(struct rte_mbuf *m, const struct tern_parsed *p, uint16_t por
 
 	if (!tern_cksum_l4_v6_ok(ip->src_addr, ip->dst_addr, IPPROTO_ICMPV6,
 				 icmp, p->l4_len))
-		return TERN_CTR_DROP_BAD_CKSUM;
+		return tern_fate_drop(TERN_CTR_DROP_BAD_CKSUM);
 	if (icmp[0] == ICMP6_NS)
 		return answer_ns(m, p, port, at, rp);
 	if (!tern_addr_is_local6(at, port, ip->dst_addr))
-		return TERN_CTR_DROP_NOT_FOR_US; /* only NS may come to a group */
+		return tern_fate_drop(TERN_CTR_DROP_NOT_FOR_US); /* only NS may come to a group */
 	if (icmp[0] != ICMP6_ECHO_REQUEST || icmp[1] != 0 || p->l4_len < 8)
-		return TERN_CTR_DROP_UNSUPPORTED;
+		return tern_fate_drop(TERN_CTR_DROP_UNSUPPORTED);
 	tern_reply_icmp(m, p, ICMP6_ECHO_REPLY, p->l4_len, ECHO_HOPS,
 			NULL, NULL, NULL, rp);
-	return TERN_CTR_TX;
+	return tern_fate_reply();
 }

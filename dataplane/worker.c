@@ -39,9 +39,6 @@ struct burst_ctx {
 #define VERDICT_DEFER TERN_VERDICT_MAX
 #define VERDICT_HOLD (TERN_VERDICT_MAX + 1)
 
-/* Pseudo-counter meaning "became a UDP request for an app". */
-#define TO_APP TERN_CTR_RX
-
 static inline void
 tx_queue(struct burst_ctx *c, struct rte_mbuf *m)
 {
@@ -113,7 +110,7 @@ rate_ok(const struct burst_ctx *c, const struct tern_handler *h, const uint8_t *
 }
 
 /* A UDP datagram for tern: check it and queue it for its app. */
-static enum tern_ctr
+static struct tern_fate
 classify_udp(struct burst_ctx *c, struct rte_mbuf *m, const struct tern_parsed *p,
 	     const uint8_t *src, const uint8_t *dst)
 {
@@ -124,15 +121,15 @@ classify_udp(struct burst_ctx *c, struct rte_mbuf *m, const struct tern_parsed *
 	struct tern_udp_req *r;
 
 	if (!udp_cksum_ok(m, p, src, dst, (const uint8_t *)udp))
-		return TERN_CTR_DROP_BAD_CKSUM;
+		return tern_fate_drop(TERN_CTR_DROP_BAD_CKSUM);
 	if (slot == 0)
-		return TERN_CTR_DROP_NO_HANDLER;
+		return tern_fate_drop(TERN_CTR_DROP_NO_HANDLER);
 	if (unlikely(c->ht->n_canary != 0))
 		slot = tern_handler_canary_slot(c->ht, dport, slot, src,
 						p->l3 == TERN_L3_IPV4 ? 4 : 6,
 						rte_be_to_cpu_16(udp->src_port));
 	if (unlikely(c->ht->h[slot].rl.rate != 0) && !rate_ok(c, &c->ht->h[slot], src, p))
-		return TERN_CTR_DROP_RATE_LIMIT;
+		return tern_fate_drop(TERN_CTR_DROP_RATE_LIMIT);
 
 	r = &c->req[c->n_req];
 	r->mbuf = m;
@@ -151,10 +148,10 @@ classify_udp(struct burst_ctx *c, struct rte_mbuf *m, const struct tern_parsed *
 	c->req_p[c->n_req] = *p;
 	c->req_slot[c->n_req] = slot;
 	c->n_req++;
-	return TO_APP;
+	return tern_fate_to_app();
 }
 
-static enum tern_ctr
+static struct tern_fate
 classify_ipv4(struct burst_ctx *c, struct rte_mbuf *m, const struct tern_parsed *p)
 {
 	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, p->l3_off);
@@ -163,18 +160,18 @@ classify_ipv4(struct burst_ctx *c, struct rte_mbuf *m, const struct tern_parsed 
 	const uint8_t *dst = (const uint8_t *)&h->dst_addr;
 
 	if (!tern_addr_is_local4(c->at, c->port, dst))
-		return TERN_CTR_DROP_NOT_FOR_US;
+		return tern_fate_drop(TERN_CTR_DROP_NOT_FOR_US);
 	if (!ipv4_hdr_ok(m, ip, p->l4_off - p->l3_off))
-		return TERN_CTR_DROP_BAD_CKSUM;
+		return tern_fate_drop(TERN_CTR_DROP_BAD_CKSUM);
 	if (unlikely(!tern_source_ok4(c->at, c->port, src)))
-		return TERN_CTR_DROP_BAD_SOURCE;
+		return tern_fate_drop(TERN_CTR_DROP_BAD_SOURCE);
 	switch (p->l4) {
 	case TERN_L4_UDP:
 		return classify_udp(c, m, p, src, dst);
 	case TERN_L4_ICMP:
 		return tern_builtin_icmp4(m, p, c->rp);
 	default:
-		return TERN_CTR_DROP_UNSUPPORTED;
+		return tern_fate_drop(TERN_CTR_DROP_UNSUPPORTED);
 	}
 }
 
@@ -190,74 +187,75 @@ dad_probe(const struct rte_mbuf *m, const struct tern_parsed *p, const struct rt
 	       memcmp(h->src_addr, unspecified, 16) == 0;
 }
 
-static enum tern_ctr
+static struct tern_fate
 classify_ipv6(struct burst_ctx *c, struct rte_mbuf *m, const struct tern_parsed *p)
 {
 	const struct rte_ipv6_hdr *h =
 		rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, p->l3_off);
 
 	if (unlikely(!tern_source_ok6(c->at, c->port, h->src_addr)) && !dad_probe(m, p, h))
-		return TERN_CTR_DROP_BAD_SOURCE;
+		return tern_fate_drop(TERN_CTR_DROP_BAD_SOURCE);
 	if (p->l4 == TERN_L4_ICMPV6 && tern_addr_is_solicited6(c->at, c->port, h->dst_addr))
 		return tern_builtin_icmp6(m, p, c->port, c->at, c->rp);
 	/* Unicast from here on: not in a group frame (RFC 1122 3.3.6). */
 	if (!tern_addr_is_local6(c->at, c->port, h->dst_addr) || unlikely(group_frame(m)))
-		return TERN_CTR_DROP_NOT_FOR_US;
+		return tern_fate_drop(TERN_CTR_DROP_NOT_FOR_US);
 	if (p->l4 == TERN_L4_ICMPV6)
 		return tern_builtin_icmp6(m, p, c->port, c->at, c->rp);
 	if (p->l4 == TERN_L4_UDP)
 		return classify_udp(c, m, p, h->src_addr, h->dst_addr);
-	return TERN_CTR_DROP_UNSUPPORTED;
+	return tern_fate_drop(TERN_CTR_DROP_UNSUPPORTED);
 }
 
-/* Ethernet: unicast to this port, or a group (broadcast, IPv6 multicast). */
-static enum tern_ctr
+/* Ethernet: unicast to this port, or a group (broadcast, IPv6 multicast);
+ * TO_APP means "go on". */
+static struct tern_fate
 check_l2(const struct burst_ctx *c, const struct rte_mbuf *m)
 {
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 
 	if (rte_is_multicast_ether_addr(&eth->src_addr))
-		return TERN_CTR_DROP_MALFORMED; /* no frame comes from a group */
+		return tern_fate_drop(TERN_CTR_DROP_MALFORMED); /* no frame comes from a group */
 	if (!rte_is_same_ether_addr(&eth->dst_addr, &c->rp->mac) &&
 	    !rte_is_multicast_ether_addr(&eth->dst_addr))
-		return TERN_CTR_DROP_NOT_FOR_US;
-	return TO_APP;
+		return tern_fate_drop(TERN_CTR_DROP_NOT_FOR_US);
+	return tern_fate_to_app();
 }
 
 /* Decide one frame's fate: a built-in reply, a request for an app, or a drop. */
-static enum tern_ctr
+static struct tern_fate
 classify(struct burst_ctx *c, struct rte_mbuf *m)
 {
 	struct tern_parsed p;
-	enum tern_ctr why;
+	struct tern_fate l2;
 
 	if (unlikely(m->nb_segs != 1))
-		return TERN_CTR_DROP_UNSUPPORTED;
+		return tern_fate_drop(TERN_CTR_DROP_UNSUPPORTED);
 	switch (tern_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &p)) {
 	case TERN_PARSE_OK:
 		break;
 	case TERN_PARSE_UNSUPPORTED:
-		return TERN_CTR_DROP_UNSUPPORTED;
+		return tern_fate_drop(TERN_CTR_DROP_UNSUPPORTED);
 	default:
-		return TERN_CTR_DROP_MALFORMED;
+		return tern_fate_drop(TERN_CTR_DROP_MALFORMED);
 	}
-	why = check_l2(c, m);
-	if (why != TO_APP)
-		return why;
+	l2 = check_l2(c, m);
+	if (l2.kind != TERN_FATE_TO_APP)
+		return l2;
 	if (p.l3 != TERN_L3_ARP && unlikely(p.l4_off - p.l3_off + p.l4_len > c->rp->mtu))
-		return TERN_CTR_DROP_TOO_BIG;
+		return tern_fate_drop(TERN_CTR_DROP_TOO_BIG);
 	switch (p.l3) {
 	case TERN_L3_ARP:
 		return tern_builtin_arp(m, &p, c->port, c->at, c->rp);
 	case TERN_L3_IPV4:
 		/* A unicast request in a group frame is not for us (RFC 1122 3.3.6). */
 		if (unlikely(group_frame(m)))
-			return TERN_CTR_DROP_NOT_FOR_US;
+			return tern_fate_drop(TERN_CTR_DROP_NOT_FOR_US);
 		return classify_ipv4(c, m, &p);
 	case TERN_L3_IPV6:
 		return classify_ipv6(c, m, &p);
 	default:
-		return TERN_CTR_DROP_UNSUPPORTED;
+		return tern_fate_drop(TERN_CTR_DROP_UNSUPPORTED);
 	}
 }
 
@@ -540,13 +538,13 @@ tern_worker_handle_frames(struct tern_worker *w, uint16_t port,
 	if (count_rx)
 		tern_ctr_add(&w->stats, port, TERN_CTR_RX, n);
 	for (uint16_t i = 0; i < n; i++) {
-		enum tern_ctr why = classify(&c, pkts[i]);
+		struct tern_fate f = classify(&c, pkts[i]);
 
-		if (why == TERN_CTR_TX) {
+		if (f.kind == TERN_FATE_REPLY) {
 			tx_queue(&c, pkts[i]);
 			c.n_proto++;
-		} else if (why != TO_APP) {
-			drop(&c, pkts[i], why);
+		} else if (f.kind == TERN_FATE_DROP) {
+			drop(&c, pkts[i], (enum tern_ctr)f.why);
 		}
 	}
 	/* Priority: protocol replies leave before any app spends time. */
