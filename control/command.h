@@ -32,25 +32,14 @@
 
 #include "engine.h"
 #include "err.h"
+#include "exec_file.h"
+#include "out.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 #define TERN_CMD_LINE_MAX 1024
-
-/** A growing text buffer for a command's answer. */
-struct tern_out {
-	char *buf;     /**< NUL-terminated; NULL until something is written */
-	size_t len;
-	size_t cap;
-	bool oom;      /**< an allocation failed; the text is cut */
-};
-
-void tern_out_init(struct tern_out *o);
-void tern_out_printf(struct tern_out *o, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-void tern_out_free(struct tern_out *o);
 
 /**
  * Run one command line (no newline needed; a line that is empty or starts
@@ -62,13 +51,6 @@ void tern_out_free(struct tern_out *o);
 int tern_cmd_exec(struct tern_engine *e, const char *line, struct tern_out *out,
 		  struct tern_err *err);
 
-/**
- * Run every line of the file at path, stopping at the first failure, whose
- * message becomes "PATH:LINE: message". Answers (e.g. of show) go to echo if
- * not NULL. -errno on failure (including an unreadable file).
- */
-int tern_cmd_exec_file(struct tern_engine *e, const char *path, FILE *echo,
-		       struct tern_err *err);
 
 #ifdef __cplusplus
 }

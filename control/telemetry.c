@@ -62,18 +62,16 @@ add_ctr_dict(struct rte_tel_data *d, const char *key, const uint64_t *v)
 static int
 add_pool_dict(struct rte_tel_data *d, const struct tern_engine *e)
 {
-	const struct tern_pool_watch *pw = &e->pool_watch;
 	struct rte_tel_data *c = rte_tel_data_alloc();
+	uint64_t v[TERN_POOL_FIG_MAX];
 	int ret;
 
 	if (c == NULL)
 		return -ENOMEM;
+	tern_engine_pool_figures(e, v);
 	rte_tel_data_start_dict(c);
-	rte_tel_data_add_dict_u64(c, "size", pw->size);
-	rte_tel_data_add_dict_u64(c, "in_use", tern_engine_mbufs_in_use(e));
-	rte_tel_data_add_dict_u64(c, "min_available", pw->min_available);
-	rte_tel_data_add_dict_u64(c, "exhaustions", pw->exhaustions);
-	rte_tel_data_add_dict_u64(c, "exhausted_ms", pw->exhausted_ns / 1000000);
+	for (unsigned i = 0; i < TERN_POOL_FIG_MAX; i++)
+		rte_tel_data_add_dict_u64(c, tern_pool_fig_names[i], v[i]);
 	ret = rte_tel_data_add_dict_container(d, "pool", c, 0);
 	if (ret < 0)
 		rte_tel_data_free(c);
@@ -83,7 +81,6 @@ add_pool_dict(struct rte_tel_data *d, const struct tern_engine *e)
 static int
 fill_stats(const struct tern_engine *e, struct rte_tel_data *d)
 {
-	uint64_t total[TERN_CTR_MAX] = { 0 };
 	uint64_t v[TERN_CTR_MAX];
 	char key[KEY_MAX];
 	uint16_t p;
@@ -91,14 +88,13 @@ fill_stats(const struct tern_engine *e, struct rte_tel_data *d)
 
 	TERN_ENGINE_FOREACH_PORT(e, p) {
 		tern_engine_port_counters(e, p, v);
-		for (unsigned i = 0; i < TERN_CTR_MAX; i++)
-			total[i] += v[i];
 		snprintf(key, sizeof(key), "port%u", p);
 		ret = add_ctr_dict(d, key, v);
 		if (ret < 0)
 			return ret;
 	}
-	ret = add_ctr_dict(d, "total", total);
+	tern_engine_ctr_total(e, tern_engine_port_counters, v);
+	ret = add_ctr_dict(d, "total", v);
 	return ret < 0 ? ret : add_pool_dict(d, e);
 }
 

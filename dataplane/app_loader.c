@@ -299,9 +299,9 @@ run_init(struct tern_app_instance *app, const struct kv_args *a, unsigned n_work
 	if (ret == 0)
 		return 0;
 	/* Timers a failed init armed must not fire into a closed object. */
-	tern_timers_retire(app);
-	tern_timers_cancel_all(app);
-	tern_timers_free_all(app);
+	tern_timers_retire(&app->timers);
+	tern_timers_cancel_all(&app->timers);
+	tern_timers_free_all(&app->timers);
 	ret = ret < 0 ? -ret : EINVAL;
 	why[sizeof(why) - 1] = '\0';
 	return tern_err_set(err, ret, "app '%s': init failed: %s", app->name,
@@ -374,11 +374,11 @@ static void
 destroy_state(struct tern_app_instance *app)
 {
 	/* Timers first: none may fire while fini frees what they point to. */
-	tern_timers_retire(app);
-	tern_timers_cancel_all(app);
+	tern_timers_retire(&app->timers);
+	tern_timers_cancel_all(&app->timers);
 	if (app->desc->fini != NULL)
 		app->desc->fini(app->state);
-	tern_timers_free_all(app);
+	tern_timers_free_all(&app->timers);
 	for (unsigned w = 0; w < app->n_rl_tables; w++)
 		tern_rl_table_free(app->rl_tables[w]);
 	free(app->rl_tables);

@@ -19,6 +19,7 @@
 #include "app_stats.h"
 #include "err.h"
 #include "rate_limit.h"
+#include "app_timer.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -48,9 +49,7 @@ struct tern_app_instance {
 	struct tern_app_wstats *ws;     /**< one block per worker (n_ws); freed with the instance */
 	unsigned n_ws;
 	struct tern_hist *lat_base;     /**< `show latency interval`'s last reading (control) */
-	struct tern_timer *timers;      /**< the instance's timers (app_timer.c) */
-	bool dying;                     /**< being unloaded: timer arming refused */
-	bool paused;                    /**< being swapped out: its timers are postponed */
+	struct tern_timer_owner timers; /**< its timers, dying, paused (app_timer.h) */
 };
 
 /**

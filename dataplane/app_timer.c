@@ -30,7 +30,6 @@
 #include <rte_per_lcore.h>
 #include <rte_timer.h>
 
-#include "app_loader.h"
 #include "app_timer.h"
 
 #define SECOND_NS UINT64_C(1000000000)
@@ -43,7 +42,7 @@
 
 struct tern_timer {
 	struct rte_timer tim;            /**< armed on the worker's lcore */
-	struct tern_app_instance *app;   /**< owner; its timers list holds us */
+	struct tern_timer_owner *app;   /**< owner; its list holds us */
 	tern_timer_fn fn;                /**< the app's callback */
 	void *arg;                       /**< fn's argument */
 	unsigned worker;                 /**< worker it was last armed for */
@@ -127,7 +126,7 @@ ticks_to_ns(uint64_t ticks)
 }
 
 static bool
-app_dying(const struct tern_app_instance *app)
+app_dying(const struct tern_timer_owner *app)
 {
 	return __atomic_load_n(&app->dying, __ATOMIC_ACQUIRE);
 }
@@ -150,7 +149,7 @@ account(const struct rte_timer *tim)
 static void timer_trampoline(struct rte_timer *tim, void *arg);
 
 static bool
-app_paused(const struct tern_app_instance *app)
+app_paused(const struct tern_timer_owner *app)
 {
 	return __atomic_load_n(&app->paused, __ATOMIC_ACQUIRE);
 }
@@ -211,7 +210,7 @@ on_control_thread(void)
 }
 
 static void
-list_add(struct tern_app_instance *app, struct tern_timer *t)
+list_add(struct tern_timer_owner *app, struct tern_timer *t)
 {
 	t->prev = NULL;
 	t->next = app->timers;
@@ -233,7 +232,7 @@ list_del(struct tern_timer *t)
 }
 
 struct tern_timer *
-tern_timer_new(struct tern_app_instance *app, tern_timer_fn fn, void *arg)
+tern_timer_new(struct tern_timer_owner *app, tern_timer_fn fn, void *arg)
 {
 	struct tern_timer *t;
 
@@ -330,26 +329,26 @@ tern_timers_next_ns(void)
 }
 
 void
-tern_timers_retire(struct tern_app_instance *app)
+tern_timers_retire(struct tern_timer_owner *app)
 {
 	__atomic_store_n(&app->dying, true, __ATOMIC_RELEASE);
 }
 
 void
-tern_timers_pause(struct tern_app_instance *app, bool paused)
+tern_timers_pause(struct tern_timer_owner *app, bool paused)
 {
 	__atomic_store_n(&app->paused, paused, __ATOMIC_RELEASE);
 }
 
 void
-tern_timers_cancel_all(struct tern_app_instance *app)
+tern_timers_cancel_all(struct tern_timer_owner *app)
 {
 	for (struct tern_timer *t = app->timers; t != NULL; t = t->next)
 		rte_timer_stop_sync(&t->tim);
 }
 
 void
-tern_timers_free_all(struct tern_app_instance *app)
+tern_timers_free_all(struct tern_timer_owner *app)
 {
 	while (app->timers != NULL)
 		tern_timer_free(app->timers);

@@ -6,10 +6,12 @@
  * Creating and freeing allocate, so they belong on the control thread (an
  * app's init or fini); arming and cancelling work from any thread.
  *
- * An instance's timers are listed on the instance so the engine can cancel
- * them all before its fini: tern_timers_retire marks the instance dying
- * (arming is refused from then on), and after a grace period (no callback of
- * it can still be running un-noticed) tern_timers_cancel_all stops each one.
+ * An instance's timers are listed on its struct tern_timer_owner (embedded in
+ * the instance) so the engine can cancel them all before its fini:
+ * tern_timers_retire marks the owner dying (arming is refused from then on),
+ * and after a grace period (no callback of it can still be running
+ * un-noticed) tern_timers_cancel_all stops each one. This module knows
+ * nothing else of app instances.
  */
 #ifndef TERN_APP_TIMER_H
 #define TERN_APP_TIMER_H
@@ -26,7 +28,14 @@
 extern "C" {
 #endif
 
-struct tern_app_instance;
+struct tern_timer;
+
+/** The timers of one app instance and their state; zeroed when it loads. */
+struct tern_timer_owner {
+	struct tern_timer *timers; /**< list of the instance's timers */
+	bool dying;                /**< being unloaded: arming refused */
+	bool paused;               /**< being swapped out: callbacks postponed */
+};
 
 /** Per-worker timer accounting; written by that worker only. */
 struct tern_timer_stats {
@@ -47,7 +56,7 @@ void tern_timers_set_workers(const unsigned *worker_lcore, struct tern_timer_sta
 
 /** A new, unarmed timer of app that calls fn(t, arg). NULL with errno set
  *  (ENOMEM; EPERM when called on a worker lcore). */
-struct tern_timer *tern_timer_new(struct tern_app_instance *app, tern_timer_fn fn, void *arg);
+struct tern_timer *tern_timer_new(struct tern_timer_owner *app, tern_timer_fn fn, void *arg);
 
 /**
  * (Re)arm t to fire on worker after delay_ns, then every period_ns (0: once).
@@ -72,7 +81,7 @@ unsigned tern_timers_run(unsigned worker);
 uint64_t tern_timers_next_ns(void);
 
 /** Refuse further arming of app's timers. Control thread. */
-void tern_timers_retire(struct tern_app_instance *app);
+void tern_timers_retire(struct tern_timer_owner *app);
 
 /**
  * Postpone (paused) or resume app's timer callbacks: while paused, a due
@@ -80,15 +89,15 @@ void tern_timers_retire(struct tern_app_instance *app);
  * keeps its period. After pausing and a grace period no callback of app is
  * running. Control thread (app replace's exact hand-off).
  */
-void tern_timers_pause(struct tern_app_instance *app, bool paused);
+void tern_timers_pause(struct tern_timer_owner *app, bool paused);
 
 /** Stop every timer of app, waiting for running callbacks. Control thread,
  *  after tern_timers_retire and a grace period. */
-void tern_timers_cancel_all(struct tern_app_instance *app);
+void tern_timers_cancel_all(struct tern_timer_owner *app);
 
 /** Stop and free every timer app still has (the ones its fini or a failed
  *  init left behind). Control thread, after tern_timers_retire. */
-void tern_timers_free_all(struct tern_app_instance *app);
+void tern_timers_free_all(struct tern_timer_owner *app);
 
 #ifdef __cplusplus
 }

@@ -22,6 +22,7 @@
 #include "app_loader.h"
 #include "canary.h"
 #include "engine_limits.h"
+#include "engine_stats.h"
 #include "err.h"
 #include "event_bus.h"
 #include "handler_table.h"
@@ -237,12 +238,7 @@ int tern_engine_app_budget(struct tern_engine *e, const char *name, uint32_t bud
 int tern_engine_post_all(struct tern_engine *e, const char *name, const void *data,
 			 uint16_t len, struct tern_err *err);
 
-/** Worker's event counters (TERN_WCTR_MAX of them) into out. Any thread. */
-void tern_engine_worker_events(const struct tern_engine *e, unsigned worker, uint64_t *out);
 
-/** Merge worker's timer lateness histogram into out; returns timers fired. */
-uint64_t tern_engine_worker_timers(const struct tern_engine *e, unsigned worker,
-				   struct tern_hist *out);
 
 /** The worker that serves flow f arriving on port (RSS queue owner, or the
  *  steering choice on a steered port). */
@@ -252,29 +248,11 @@ unsigned tern_engine_flow_worker(const struct tern_engine *e, uint16_t port,
 /** Find a loaded app instance by name, or NULL. Control thread. */
 struct tern_app_instance *tern_engine_app_find(const struct tern_engine *e, const char *name);
 
-/** Sum of counters over all workers for one port (out has TERN_CTR_MAX entries). */
-void tern_engine_port_counters(const struct tern_engine *e, uint16_t port, uint64_t *out);
 
-/** Sum of counters over all ports for one worker. */
-void tern_engine_worker_counters(const struct tern_engine *e, unsigned worker, uint64_t *out);
 
-/** Merge worker's in-engine latency histogram (TSC cycles from RX burst to
- *  TX burst) into out. Any thread. */
-void tern_engine_worker_latency(const struct tern_engine *e, unsigned worker,
-				struct tern_hist *out);
 
-/** Number of RX queues worker polls (after the ports started). */
-unsigned tern_engine_worker_queues(const struct tern_engine *e, unsigned worker);
 
-/** mbufs of the pool not in the pool's free list right now. */
-unsigned tern_engine_mbufs_in_use(const struct tern_engine *e);
 
-/**
- * Sample the mbuf pool (control thread, every tick): updates e->pool_watch
- * and, when an exhaustion starts or ends, says so on f with what to do.
- * @return the event (TERN_POOL_EXHAUSTED, TERN_POOL_RECOVERED or STEADY).
- */
-enum tern_pool_event tern_engine_watch_pool(struct tern_engine *e, FILE *f);
 
 #ifdef __cplusplus
 }

@@ -224,6 +224,7 @@ app_create(struct tern_engine *e, const char *name, const char *path,
 		errno = -ret;
 		return NULL;
 	}
+	tern_host_bind(e); /* the services the instance gets act on e */
 	app = tern_app_instance_create(name, file, (unsigned)ret, args, e->n_workers,
 				       &tern_host_ops, err);
 	if (app != NULL) {
@@ -329,7 +330,7 @@ canary_port_of(const struct tern_engine *e, const struct tern_app_instance *app)
 static void
 retire_instance(struct tern_engine *e, struct tern_app_instance *app)
 {
-	tern_timers_retire(app);
+	tern_timers_retire(&app->timers);
 	synchronize_rcu();
 	if (e->apps[app->slot] == app)
 		e->apps[app->slot] = NULL;
@@ -361,7 +362,7 @@ tern_engine_app_unload(struct tern_engine *e, const char *name, struct tern_err 
 	tern_handler_table_clear_slot(t, app->slot);
 	/* Its timers may not be armed again; after the grace periods no worker
 	 * holds a pointer to the app and no callback of it is running. */
-	tern_timers_retire(app);
+	tern_timers_retire(&app->timers);
 	tern_engine_publish_handlers(e, t);
 	retire_instance(e, app);
 	return 0;
@@ -498,10 +499,10 @@ swap_exact(struct tern_engine *e, struct tern_app_instance *old, struct tern_app
 	int ret;
 
 	h.hold = 1;
-	tern_timers_pause(old, true);
+	tern_timers_pause(&old->timers, true);
 	ret = publish_slot_nowait(e, old->slot, &h, &t_before, err);
 	if (ret < 0) {
-		tern_timers_pause(old, false);
+		tern_timers_pause(&old->timers, false);
 		return ret;
 	}
 	wait_iterations(e);
@@ -516,7 +517,7 @@ swap_exact(struct tern_engine *e, struct tern_app_instance *old, struct tern_app
 	r->hold_ns = tern_mono_ns() - t0;
 	r->phase_ns[TERN_SWAP_PUBLISH] = tern_mono_ns() - t1;
 	if (ret < 0)
-		tern_timers_pause(old, false);
+		tern_timers_pause(&old->timers, false);
 	/* The two tables replaced are freed after a grace period. */
 	synchronize_rcu();
 	free(t_before);
@@ -547,7 +548,7 @@ swap_snapshot(struct tern_engine *e, struct tern_app_instance *old,
 static void
 discard_new(struct tern_app_instance *new)
 {
-	tern_timers_retire(new);
+	tern_timers_retire(&new->timers);
 	synchronize_rcu();
 	tern_app_instance_destroy(new);
 }
@@ -587,7 +588,7 @@ tern_engine_app_replace(struct tern_engine *e, const char *name, const char *pat
 	/* Second grace period: old's timer callbacks are over, and every held
 	 * request has been run by new. */
 	t0 = tern_mono_ns();
-	tern_timers_retire(old);
+	tern_timers_retire(&old->timers);
 	synchronize_rcu();
 	r->phase_ns[TERN_SWAP_GRACE] = tern_mono_ns() - t0;
 	t0 = tern_mono_ns();

@@ -51,7 +51,7 @@ host_now_ns(void)
 static struct tern_timer *
 host_timer_new(void *self, tern_timer_fn fn, void *arg)
 {
-	return tern_timer_new(self, fn, arg);
+	return tern_timer_new(&((struct tern_app_instance *)self)->timers, fn, arg);
 }
 
 /* A message to this app on worker; counted against the poster when refused. */

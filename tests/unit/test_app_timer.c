@@ -39,7 +39,6 @@
 #include <rte_lcore.h>
 #include <rte_pause.h>
 
-#include "app_loader.h"
 #include "app_timer.h"
 #include "check.h"
 #include "eal_runtime.h"
@@ -53,7 +52,7 @@ struct fake_worker {
 } __rte_cache_aligned;
 
 static struct fake_worker workers[2];
-static struct tern_app_instance app;
+static struct tern_timer_owner app;
 static unsigned remote_lcore;
 static volatile bool loop_stop;
 static uint64_t loop_fired;   /**< sum of tern_timers_run(0) on the remote lcore */
