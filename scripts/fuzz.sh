@@ -64,8 +64,13 @@ pkg-config --exists libdpdk liburcu-qsbr libcrypto ||
 mkdir -p "$FUZZ_BUILD/obj" "$ARTIFACTS" "$FUZZ_CORPUS" || die "cannot create $FUZZ_BUILD"
 
 # The dataplane sources, as dataplane/meson.build lists them.
-mapfile -t SOURCES < <(sed -n "s/^[[:space:]]*'\([a-z_0-9]*\.c\)',\$/\1/p" \
+mapfile -t SOURCES < <(sed -n "s/^[[:space:]]*'\([a-z_0-9/]*\.c\)',\$/\1/p" \
 	"$ROOT/dataplane/meson.build")
+# Its folders, each on the include path.
+INCS="-I$ROOT/dataplane/include"
+for d in "$ROOT"/dataplane/*/; do
+	[ "$(basename "$d")" = include ] || INCS="$INCS -I${d%/}"
+done
 [ ${#SOURCES[@]} -gt 0 ] || die "no sources found in dataplane/meson.build"
 
 # A generated Makefile does the incremental, parallel build (-MMD: header
@@ -80,12 +85,12 @@ write_makefile() {
 		echo "SAN := -fsanitize=address,undefined -fno-sanitize-recover=all"
 		echo "CFLAGS := -std=gnu11 -g -O1 -fno-omit-frame-pointer \$(SAN) -MMD -MP" \
 			"-DALLOW_EXPERIMENTAL_API -DTERN_VERSION='\"fuzz\"'" \
-			"-I$ROOT/dataplane -I$ROOT/dataplane/include" \
+			"$INCS" \
 			"$(pkg-config --cflags libdpdk liburcu-qsbr libcrypto)"
 		echo "LIBS := $(pkg-config --libs libdpdk liburcu-qsbr libcrypto) -lpthread -ldl -lm"
 		echo "all: fuzz_pipeline libudp_responder.so libkv.so"
 		for s in "${SOURCES[@]}"; do
-			o=obj/${s%.c}.o
+			o=obj/$(basename "${s%.c}").o
 			objs+=("$o")
 			echo "$o: $ROOT/dataplane/$s"
 			printf '\t$(CC) $(CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<\n'

@@ -45,7 +45,7 @@
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
-/* No _LGPL_SOURCE, like worker.c: the same (non-inlined) quiescent state. */
+/* No _LGPL_SOURCE, like the engine (packet/pipeline.c): the same (non-inlined) quiescent state. */
 #include <urcu-qsbr.h>
 
 #include "cksum.h"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * App timers (dataplane/app_timer.c) under EAL with two lcores: worker 0 runs
+ * App timers (dataplane/events/app_timer.c) under EAL with two lcores: worker 0 runs
  * on the second lcore, which loops on tern_timers_run(0) like a worker does;
  * worker 1 is mapped to the main lcore, where the test runs its timers by
  * hand (deterministic lateness and next_ns checks).

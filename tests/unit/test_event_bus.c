@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The event bus (dataplane/event_bus.c) under EAL with --no-huge: events come
+ * The event bus (dataplane/events/event_bus.c) under EAL with --no-huge: events come
  * out in the order they went in, unchanged; a full ring refuses a post
  * (-ENOBUFS) and a burst post takes a prefix; freeing the bus frees the mbufs
  * still in it; bad arguments are refused; and with two producers posting at

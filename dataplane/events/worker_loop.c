@@ -2,7 +2,7 @@
 /*
  * The worker's event loop: timers, the event bus, the backlog and the RX
  * queues, in that order, then a quiescent state and the idle policy. The
- * per-burst work (classification, apps, replies) is in worker.c.
+ * per-burst work (classification, apps, replies) is in packet/pipeline.c.
  */
 #include <sys/prctl.h>
 #include <time.h>
