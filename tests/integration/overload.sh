@@ -93,7 +93,9 @@ lat=$(tern_ctl show latency apps | grep '^app slow:')
 p99_ns=$(echo "$lat" | ternd_counter /dev/stdin 'app slow:' p99_ns)
 served=$(echo "$lat" | ternd_counter /dev/stdin 'app slow:' count)
 tern_say "in-engine latency of the slow app: $lat"
-[ -n "$p99_ns" ] && [ "${served:-0}" -gt 0 ] || tern_fail "show latency apps gave no figures for the slow app: $lat"
+if [ -z "$p99_ns" ] || [ "${served:-0}" -le 0 ]; then
+	tern_fail "show latency apps gave no figures for the slow app: $lat"
+fi
 # Little's law: a full backlog of BACKLOG requests served at served/FLOOD_SECONDS.
 bound_ns=$((3 * BACKLOG * FLOOD_SECONDS * 1000000000 / served))
 [ "$p99_ns" -le "$bound_ns" ] ||
@@ -137,7 +139,9 @@ tern_say "after the flood:  $mem1"
 for k in heap_in_use heap_mmapped dpdk_heap_in_use mbufs_in_use; do
 	a=$(echo "$mem0" | ternd_counter /dev/stdin memory: "$k")
 	b=$(echo "$mem1" | ternd_counter /dev/stdin memory: "$k")
-	[ -n "$a" ] && [ -n "$b" ] || tern_fail "show memory has no $k: $mem1"
+	if [ -z "$a" ] || [ -z "$b" ]; then
+		tern_fail "show memory has no $k: $mem1"
+	fi
 	[ "$a" = "$b" ] || tern_fail "$k was $a before the flood and is $b after it"
 done
 ternd_stop

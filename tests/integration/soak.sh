@@ -45,10 +45,9 @@ TERNCTL=${TERNCTL:-$(dirname "${TERND:-/nonexistent}")/ternctl}
 tern_need_var TERND TERNCTL RESPONDER TERN_BENCH
 # shellcheck disable=SC2317 # called from the EXIT trap
 cleanup() {
-	local p
-	for p in "$SWAP_PID"; do
-		[ -n "$p" ] && kill -KILL "$p" 2>/dev/null && wait "$p" 2>/dev/null
-	done
+	if [ -n "$SWAP_PID" ]; then
+		kill -KILL "$SWAP_PID" 2>/dev/null && wait "$SWAP_PID" 2>/dev/null
+	fi
 	ternd_stop 5	# first: the memif client must not disconnect under a polling ternd
 	if [ -n "$BENCH_PID" ]; then
 		kill -KILL "$BENCH_PID" 2>/dev/null
@@ -160,9 +159,10 @@ wait "$SWAP_PID"
 SWAP_PID=
 bindings=$(ctl show bindings) || tern_fail "show bindings failed"
 # The apps as after the first tick, then the memory once quiet.
-ctl app replace echo libudp_responder.so mode=echo service_ns=0 >/dev/null &&
-	ctl app replace echo2 libudp_responder.so mode=echo >/dev/null ||
+if ! ctl app replace echo libudp_responder.so mode=echo service_ns=0 >/dev/null ||
+	! ctl app replace echo2 libudp_responder.so mode=echo >/dev/null; then
 	tern_fail "the final replace failed"
+fi
 mem1=$(quiet_memory) || tern_fail "show memory failed"
 
 ternd_stop 20
