@@ -95,6 +95,7 @@ tern_show_app_image_fields(struct emit *em, const struct tern_app_instance *app)
 	field_u64(em, "held", t.held);
 	field_u64(em, "held_wait_max_us", us(tern_hist_cycles_to_ns(t.held_wait_max,
 								     rte_get_tsc_hz())));
+	field_u64(em, "log_suppressed", t.log_suppressed);
 }
 
 static void

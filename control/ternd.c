@@ -30,6 +30,7 @@
 #include "control_proto.h"
 #include "control_socket.h"
 #include "decimal.h"
+#include "app_log.h"
 #include "engine.h"
 #include "engine_limits.h"
 #include "idle.h"
@@ -418,11 +419,13 @@ main(int argc, char **argv)
 		tern_engine_watch_pool(&engine, stdout);
 		tern_engine_canary_tick(&engine, stdout);
 		tern_engine_apps_tick(&engine);
+		tern_engine_log_drain(&engine, stdout);
 	}
 
 	printf("ternd: %s, stopping\n", strsignal(quit_signal));
 	tern_ctl_close(ctl);
 	tern_engine_stop(&engine);
+	tern_engine_log_drain(&engine, stdout);
 	print_exit_report(&engine);
 	fflush(stdout);
 	tern_telemetry_unregister();

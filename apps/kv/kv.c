@@ -49,6 +49,7 @@ struct kv_worker {
 struct kv_app {
 	char name[32];
 	const struct tern_host *host;
+	void *self;                 /* for host calls */
 	unsigned n_workers;
 	uint32_t reap_scan;
 	uint64_t reap_ns;
@@ -62,25 +63,9 @@ struct kv_args {
 	uint64_t reap_scan;
 };
 
-/* ia's argument keys are all known ones: else say which one is not. */
-static int
-check_keys(const struct tern_app_init *ia)
-{
-	static const char *const known[] = {
-		"items", "max_value", "reply_max", "version", "reap_ms", "reap_scan",
-	};
-	unsigned k;
-
-	for (unsigned i = 0; i < ia->n_kv; i++) {
-		for (k = 0; k < sizeof(known) / sizeof(known[0]); k++)
-			if (strcmp(ia->kv[i].key, known[k]) == 0)
-				break;
-		if (k == sizeof(known) / sizeof(known[0]))
-			return tern_app_fail(ia, EINVAL, "unknown argument '%s' (known: items, max_value, "
-				    "reply_max, version, reap_ms, reap_scan)", ia->kv[i].key);
-	}
-	return 0;
-}
+static const char *const kv_keys[] = {
+	"items", "max_value", "reply_max", "version", "reap_ms", "reap_scan", NULL,
+};
 
 /* The arguments into a, defaults for those not given; -EINVAL and ia->err. */
 static int
@@ -90,7 +75,7 @@ parse_args(const struct tern_app_init *ia, struct kv_args *a)
 	uint64_t items, max_value, reply_max;
 	int ret;
 
-	ret = check_keys(ia);
+	ret = tern_app_args_known(ia, kv_keys);
 	if (ret == 0)
 		ret = tern_app_arg_u64(ia, "items", 1, KV_MAX_ITEMS, KV_DEFAULT_ITEMS, &items);
 	if (ret == 0)
@@ -193,6 +178,7 @@ kv_init(const struct tern_app_init *ia, void **state)
 	if (a == NULL)
 		return tern_app_fail(ia, ENOMEM, "out of memory");
 	snprintf(a->name, sizeof(a->name), "%s", ia->name);
+	a->self = ia->self;
 	a->host = ia->host;
 	a->reap_ns = args.reap_ms * KV_NS_PER_MS;
 	a->reap_scan = (uint32_t)args.reap_scan;
@@ -229,7 +215,7 @@ kv_fini(void *state)
 	char line[512];
 
 	kv_stats(a, line, sizeof(line));
-	fprintf(stderr, "kv '%s': %s\n", a->name, line);
+	a->host->log(a->self, "%s", line);
 	kv_free(a);
 }
 
@@ -331,7 +317,7 @@ kv_burst(void *state, unsigned worker, struct tern_udp_req *reqs, uint16_t n)
 	}
 }
 
-const struct tern_app_descriptor tern_app_descriptor = {
+TERN_APP_EXPORT const struct tern_app_descriptor tern_app_descriptor = {
 	.abi_version = TERN_APP_ABI_VERSION,
 	.size = sizeof(struct tern_app_descriptor),
 	.name = "kv",

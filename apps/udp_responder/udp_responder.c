@@ -7,7 +7,9 @@
  *   fixed     reply with size=N bytes, each a copy of the request's first
  *             byte (zeros if the request is empty); dropped if N > cap
  * and a synthetic service time per request (service_ns=N, dist=fixed|exp),
- * spent spinning on the TSC.
+ * spent spinning on the TSC. replies=N (1-16) answers each request with N
+ * datagrams of the same payload (N-1 through tern_host.reply_more), within
+ * the app's amplification limit. Other keys are refused.
  *
  * Its counters (requests, replies, drops by reason) show in `show apps`
  * (stats hook) and carry over to a successor on `app replace`
@@ -32,6 +34,7 @@
 
 #define RESP_MAX_SIZE 65507u           /* largest UDP payload over IPv4 */
 #define RESP_MAX_SERVICE_NS 1000000000ull /* 1 s: anything longer is a typo */
+#define RESP_MAX_REPLIES 16u          /* replies=N: datagrams per answer */
 #define RESP_CALIBRATE_NS 20000000ll   /* TSC calibration without EAL: 20 ms */
 
 enum resp_mode {
@@ -84,6 +87,9 @@ struct resp_worker {
 
 struct responder {
 	char name[32];
+	const struct tern_host *host;
+	void *self;                /**< for host calls */
+	uint16_t replies;          /**< datagrams per answer (replies=N) */
 	enum resp_mode mode;
 	enum resp_dist dist;
 	uint16_t fixed_size;
@@ -93,6 +99,7 @@ struct responder {
 };
 
 struct resp_config {
+	uint64_t replies;
 	enum resp_mode mode;
 	enum resp_dist dist;
 	uint16_t fixed_size;
@@ -144,9 +151,12 @@ parse_one(const struct tern_app_init *ia, const struct tern_app_kv *kv,
 	}
 	if (strcmp(kv->key, "service_ns") == 0)
 		return tern_app_arg_u64(ia, "service_ns", 0, RESP_MAX_SERVICE_NS, 0, &c->service_ns);
-	return tern_app_fail(ia, EINVAL,
-		    "unknown argument '%s' (known: mode, size, service_ns, dist)", kv->key);
+	if (strcmp(kv->key, "replies") == 0)
+		return tern_app_arg_u64(ia, "replies", 1, RESP_MAX_REPLIES, 1, &c->replies);
+	return 0; /* tern_app_args_known refused the others */
 }
+
+static const char *const resp_keys[] = { "mode", "size", "service_ns", "dist", "replies", NULL };
 
 static int
 parse_config(const struct tern_app_init *ia, struct resp_config *c)
@@ -157,6 +167,10 @@ parse_config(const struct tern_app_init *ia, struct resp_config *c)
 	memset(c, 0, sizeof(*c));
 	c->mode = RESP_MODE_ECHO;
 	c->dist = RESP_DIST_FIXED;
+	c->replies = 1;
+	ret = tern_app_args_known(ia, resp_keys);
+	if (ret != 0)
+		return ret;
 	for (unsigned i = 0; i < ia->n_kv; i++) {
 		ret = parse_one(ia, &ia->kv[i], c, &have_size);
 		if (ret != 0)
@@ -221,6 +235,9 @@ responder_init(const struct tern_app_init *ia, void **state)
 	for (unsigned i = 0; i < ia->n_workers; i++)
 		svc_rng_seed(&r->workers[i].rng, i);
 	snprintf(r->name, sizeof(r->name), "%s", ia->name);
+	r->host = ia->host;
+	r->self = ia->self;
+	r->replies = (uint16_t)c.replies;
 	r->mode = c.mode;
 	r->dist = c.dist;
 	r->fixed_size = c.fixed_size;
@@ -260,14 +277,16 @@ responder_fini(void *state)
 	struct responder *r = state;
 	struct resp_blob sum;
 
+	char line[512];
+
 	responder_sum(r, &sum);
-	fprintf(stderr, "udp_responder '%s': %" PRIu64 " requests, %" PRIu64 " replies",
-		r->name, sum.requests, sum.replies);
+	snprintf(line, sizeof(line), "%" PRIu64 " requests, %" PRIu64 " replies", sum.requests,
+		 sum.replies);
 	for (unsigned d = 0; d < RESP_DROP_MAX; d++)
 		if (sum.drops[d] != 0)
-			fprintf(stderr, ", %" PRIu64 " dropped %s", sum.drops[d],
-				resp_drop_names[d]);
-	fputc('\n', stderr);
+			tern_app_text_append(line, sizeof(line), ", %" PRIu64 " dropped %s",
+					     sum.drops[d], resp_drop_names[d]);
+	r->host->log(r->self, "%s", line);
 	free(r->workers);
 	free(r);
 }
@@ -395,6 +414,16 @@ answer(const struct responder *r, struct resp_worker *w, struct tern_udp_req *re
 	}
 }
 
+/* replies=N: N-1 more datagrams with the reply's payload, before it (the
+ * engine refuses what the amplification limit does not allow). */
+static void
+reply_more(const struct responder *r, struct tern_udp_req *req)
+{
+	for (uint16_t k = 1; k < r->replies; k++)
+		if (r->host->reply_more(r->self, req, req->payload, req->len) != 0)
+			break;
+}
+
 static void
 responder_burst(void *state, unsigned worker, struct tern_udp_req *reqs, uint16_t n)
 {
@@ -410,12 +439,14 @@ responder_burst(void *state, unsigned worker, struct tern_udp_req *reqs, uint16_
 		spend_service(r, w);
 		reqs[i].verdict = answer(r, w, &reqs[i]);
 		replies += reqs[i].verdict == TERN_VERDICT_REPLY;
+		if (unlikely(r->replies > 1) && reqs[i].verdict == TERN_VERDICT_REPLY)
+			reply_more(r, &reqs[i]);
 	}
 	count(&w->requests, n);
 	count(&w->replies, replies);
 }
 
-const struct tern_app_descriptor tern_app_descriptor = {
+TERN_APP_EXPORT const struct tern_app_descriptor tern_app_descriptor = {
 	.abi_version = TERN_APP_ABI_VERSION,
 	.size = sizeof(struct tern_app_descriptor),
 	.name = "udp_responder",

@@ -210,6 +210,8 @@ tern_engine_close(struct tern_engine *e)
 	e->addrs = NULL;
 	free_apps(e);
 	tern_bus_free(&e->bus);
+	for (unsigned i = 0; e->workers != NULL && i < e->n_workers; i++)
+		rte_free(e->workers[i].log);
 	rte_free(e->workers);
 	e->workers = NULL;
 	rte_mempool_free(e->pool);

@@ -59,6 +59,9 @@ tern_engine_find_workers(struct tern_engine *e, struct tern_err *err)
 
 		w->engine = e;
 		w->idx = i;
+		w->log = rte_zmalloc("tern_log", sizeof(*w->log), RTE_CACHE_LINE_SIZE);
+		if (w->log == NULL)
+			return tern_err_set(err, ENOMEM, "cannot allocate worker %u's log ring", i);
 		w->lcore_id = e->worker_lcore[i];
 		for (unsigned p = 0; p < TERN_MAX_PORTS; p++)
 			w->txq[p] = TERN_TXQ_NONE;

@@ -36,6 +36,7 @@
 #include "app_timer.h"
 #include "engine.h"
 #include "engine_limits.h"
+#include "app_log.h"
 #include "idle.h"
 #include "latency_hist.h"
 #include "reply.h"
@@ -118,6 +119,10 @@ struct tern_worker {
 	 *  that no iteration that began before a publish is still running. */
 	uint64_t epoch;
 	struct tern_budget_use budget[TERN_MAX_APPS + 1];
+	/** The burst whose apps run right now (pipeline.c), for reply_more;
+	 *  NULL between app calls. This worker only. */
+	void *cur_burst;
+	struct tern_log_ring *log;               /**< apps' log lines (app_log.h) */
 	struct tern_backlog backlog;
 } __rte_cache_aligned;
 
@@ -130,6 +135,21 @@ struct tern_worker {
  */
 void tern_worker_handle_burst(struct tern_worker *w, uint16_t port,
 			      struct rte_mbuf **pkts, uint16_t n);
+
+/**
+ * tern_host.reply_more on this worker: one more reply datagram to request r
+ * of the burst whose app is running. 0, -E2BIG, -ENOBUFS or -EINVAL (see
+ * <tern/app.h>). Worker lcore, inside an app's udp_burst.
+ */
+int tern_worker_reply_more(struct tern_worker *w, struct tern_udp_req *r, const void *payload,
+			   uint16_t len);
+
+/**
+ * tern_host.frame_send on this worker: send m (the app's, from CONSUMED) out
+ * m->port through this worker's TX path; the engine owns it after 0.
+ * -EINVAL for a port the engine does not have. Worker lcore.
+ */
+int tern_worker_frame_send(struct tern_worker *w, struct rte_mbuf *m);
 
 /**
  * The same for frames that did not come from this worker's RX queue:

@@ -210,3 +210,56 @@ tern_app_image_time(const struct tern_app_image *img, char *buf, size_t len)
 	gmtime_r(&img->loaded.tv_sec, &tm);
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
+
+/* The symbol table section of ELF image b (len bytes) and its string table,
+ * all within bounds; false if it has none (a stripped file). */
+static bool
+find_symtab(const uint8_t *b, size_t len, const Elf64_Shdr **sym, const Elf64_Shdr **str)
+{
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)b;
+	const Elf64_Shdr *sh;
+
+	if (len < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 ||
+	    eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_shentsize != sizeof(Elf64_Shdr) ||
+	    eh->e_shoff > len || (size_t)eh->e_shnum * sizeof(Elf64_Shdr) > len - eh->e_shoff)
+		return false;
+	sh = (const Elf64_Shdr *)(b + eh->e_shoff);
+	for (unsigned i = 0; i < eh->e_shnum; i++) {
+		if (sh[i].sh_type != SHT_SYMTAB || sh[i].sh_link >= eh->e_shnum)
+			continue;
+		*sym = &sh[i];
+		*str = &sh[sh[i].sh_link];
+		return sh[i].sh_offset <= len && sh[i].sh_size <= len - sh[i].sh_offset &&
+		       (*str)->sh_offset <= len && (*str)->sh_size <= len - (*str)->sh_offset;
+	}
+	return false;
+}
+
+bool
+tern_app_image_has_hidden_symbol(const struct tern_app_image *img, const char *name)
+{
+	const Elf64_Shdr *sym, *str;
+	const uint8_t *b;
+	bool found = false;
+
+	if (img->fd < 0 || img->size == 0)
+		return false;
+	b = mmap(NULL, img->size, PROT_READ, MAP_PRIVATE, img->fd, 0);
+	if (b == MAP_FAILED)
+		return false;
+	if (find_symtab(b, img->size, &sym, &str)) {
+		const Elf64_Sym *s = (const Elf64_Sym *)(b + sym->sh_offset);
+		const char *names = (const char *)(b + str->sh_offset);
+		size_t n = sym->sh_size / sizeof(*s);
+
+		for (size_t i = 0; i < n && !found; i++)
+			found = s[i].st_name < str->sh_size &&
+				strnlen(names + s[i].st_name, str->sh_size - s[i].st_name) <
+					str->sh_size - s[i].st_name &&
+				strcmp(names + s[i].st_name, name) == 0 &&
+				(ELF64_ST_BIND(s[i].st_info) == STB_LOCAL ||
+				 ELF64_ST_VISIBILITY(s[i].st_other) != STV_DEFAULT);
+	}
+	munmap((void *)b, img->size);
+	return found;
+}

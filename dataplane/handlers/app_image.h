@@ -16,6 +16,7 @@
 #define TERN_APP_IMAGE_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -53,6 +54,11 @@ void tern_app_image_close(struct tern_app_image *img);
 
 /** The image's load time as "YYYY-MM-DDTHH:MM:SSZ" (UTC). */
 void tern_app_image_time(const struct tern_app_image *img, char *buf, size_t len);
+
+/** The image defines symbol name, but not for other objects to see (local
+ *  binding or hidden visibility, e.g. built with -fvisibility=hidden):
+ *  for a load error that says so. False if unsure (no symbol table). */
+bool tern_app_image_has_hidden_symbol(const struct tern_app_image *img, const char *name);
 
 #ifdef __cplusplus
 }

@@ -242,9 +242,16 @@ open_app(struct tern_app_instance *app, struct tern_err *err)
 	dlerror();
 	app->desc = dlsym(app->dl, TERN_APP_DESCRIPTOR_SYMBOL);
 	if (app->desc == NULL) {
+		bool hidden = tern_app_image_has_hidden_symbol(&app->img, TERN_APP_DESCRIPTOR_SYMBOL);
+
 		dlclose(app->dl);
 		app->dl = NULL;
 		tern_app_image_close(&app->img);
+		if (hidden)
+			return tern_err_set(err, ENOEXEC,
+					    "app '%s': %s defines %s but does not export it (built "
+					    "with -fvisibility=hidden? declare it TERN_APP_EXPORT)",
+					    app->name, app->path, TERN_APP_DESCRIPTOR_SYMBOL);
 		return tern_err_set(err, ENOEXEC,
 				    "app '%s': %s has no %s symbol (is it a tern app?)",
 				    app->name, app->path, TERN_APP_DESCRIPTOR_SYMBOL);

@@ -22,6 +22,7 @@ tern_app_totals_read(const struct tern_app_wstats *ws, unsigned n_workers,
 		out->drops += rd(&ws[w].drops);
 		out->bad += rd(&ws[w].bad);
 		out->held += rd(&ws[w].held);
+		out->log_suppressed += rd(&ws[w].log_suppressed);
 		if (m > out->held_wait_max)
 			out->held_wait_max = m;
 	}

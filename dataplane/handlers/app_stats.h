@@ -30,6 +30,10 @@ struct tern_app_wstats {
 	uint64_t bad;            /**< invalid verdict or reply length */
 	uint64_t held;           /**< requests it served after they were held by a swap */
 	uint64_t held_wait_max;  /**< longest such hold, TSC cycles */
+	uint64_t log_suppressed; /**< tern_host.log lines not printed (rate, full ring) */
+	uint64_t log_reported;   /**< log_suppressed already reported (worker only) */
+	uint64_t log_sec;        /**< the second log_n counts (worker only) */
+	uint32_t log_n;          /**< lines logged in log_sec (worker only) */
 	struct tern_hist lat;    /**< TSC cycles, see the file comment */
 } __rte_cache_aligned;
 
@@ -42,7 +46,7 @@ tern_app_wstats_add(uint64_t *ctr, uint64_t n)
 
 /** The sums over n_workers blocks, read with relaxed loads. */
 struct tern_app_totals {
-	uint64_t requests, replies, drops, bad, held, held_wait_max;
+	uint64_t requests, replies, drops, bad, held, held_wait_max, log_suppressed;
 };
 
 void tern_app_totals_read(const struct tern_app_wstats *ws, unsigned n_workers,

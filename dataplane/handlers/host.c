@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <rte_cycles.h>
 #include <rte_per_lcore.h>
 
 #include "app_loader.h"
+#include "app_log.h"
 #include "app_timer.h"
 #include "engine.h"
 #include "host.h"
@@ -76,6 +79,50 @@ host_post(void *self, unsigned worker, uint32_t tag, const void *data, uint16_t 
 	return -ENOBUFS;
 }
 
+/* The calling worker, or NULL off the workers. */
+static struct tern_worker *
+host_this_worker(void)
+{
+	struct tern_engine *e = host_engine;
+
+	return e != NULL && host_worker < e->n_workers ? &e->workers[host_worker] : NULL;
+}
+
+static void
+host_log(void *self, const char *fmt, ...)
+{
+	struct tern_worker *w = host_this_worker();
+	va_list ap;
+
+	va_start(ap, fmt);
+	tern_app_vlog(self, host_worker, w != NULL ? w->log : NULL, stdout, fmt, ap);
+	va_end(ap);
+}
+
+static int
+host_reply_more(void *self, struct tern_udp_req *r, const void *payload, uint16_t len)
+{
+	struct tern_worker *w = host_this_worker();
+
+	(void)self;
+	return w != NULL ? tern_worker_reply_more(w, r, payload, len) : -EINVAL;
+}
+
+static void
+host_frame_free(struct rte_mbuf *m)
+{
+	rte_pktmbuf_free(m);
+}
+
+static int
+host_frame_send(void *self, struct rte_mbuf *m)
+{
+	struct tern_worker *w = host_this_worker();
+
+	(void)self;
+	return w != NULL ? tern_worker_frame_send(w, m) : -EPERM;
+}
+
 const struct tern_host tern_host_ops = {
 	.size = sizeof(struct tern_host),
 	.worker_id = host_worker_id,
@@ -85,4 +132,8 @@ const struct tern_host tern_host_ops = {
 	.timer_cancel = tern_timer_cancel,
 	.timer_free = tern_timer_free,
 	.post = host_post,
+	.log = host_log,
+	.reply_more = host_reply_more,
+	.frame_free = host_frame_free,
+	.frame_send = host_frame_send,
 };

@@ -45,7 +45,12 @@ extern "C" {
 	X(DROP_BAD_SOURCE, drop_bad_source, \
 	  "came from an address no reply may go to (broadcast, multicast, loopback, unspecified, martian, tern's own)") \
 	X(DROP_RATE_LIMIT, drop_rate_limit, "was over its app's per-source rate limit") \
-	X(DROP_TOO_BIG, drop_too_big, "was an IP packet longer than the port's MTU")
+	X(DROP_TOO_BIG, drop_too_big, "was an IP packet longer than the port's MTU") \
+	X(CONSUMED, consumed, "was taken by an app (verdict CONSUMED), which frees or sends it") \
+	X(TX_MORE, tx_more, "was an extra reply datagram an app sent for a request (`reply_more`); also in `tx`") \
+	X(APP_SENT, app_sent, "was a frame an app sent itself (`frame_send`); also in `tx`") \
+	X(MORE_REFUSED, more_refused, \
+	  "was an extra reply datagram refused: over the amplification limit or the MTU, or no mbuf")
 
 /**
  * The event counters of each worker (not tied to a port), declared once the
@@ -88,6 +93,13 @@ enum tern_wctr {
 
 #undef TERN_CTR_ENUM_
 #undef TERN_WCTR_ENUM_
+
+/** A drop counter (drop_*): the list keeps them together, after rx and tx. */
+static inline int
+tern_ctr_is_drop(unsigned c)
+{
+	return c >= TERN_CTR_DROP_MALFORMED && c <= TERN_CTR_DROP_TOO_BIG;
+}
 
 /** Names for output ("rx", "drop_malformed", ...) and what each counts. */
 extern const char *const tern_ctr_names[TERN_CTR_MAX];

@@ -12,6 +12,8 @@
 #include "event_bus.h"
 #include "cksum.h"
 #include "engine_limits.h"
+#include "mono_clock.h"
+#include "reply.h"
 #include "parse.h"
 #include "source_check.h"
 #include "worker.h"
@@ -22,6 +24,7 @@ struct burst_ctx {
 	uint16_t port;
 	uint8_t flags;           /* TERN_REQ_F_* of every frame in the burst */
 	uint64_t t_rx;
+	uint64_t rx_ns;          /* t_rx on the monotonic clock (set when n_req != 0) */
 	const struct tern_handler_table *ht;
 	const struct tern_addr_table *at;
 	const struct tern_reply_port *rp;
@@ -31,6 +34,7 @@ struct burst_ctx {
 	struct tern_udp_req req[TERN_BURST_MAX];
 	struct tern_parsed req_p[TERN_BURST_MAX];
 	uint8_t req_slot[TERN_BURST_MAX];
+	uint32_t more_ip_len[TERN_BURST_MAX]; /* IP bytes of a request's reply_more datagrams */
 	struct rte_mbuf *drop[TERN_BURST_MAX];
 };
 
@@ -147,6 +151,7 @@ classify_udp(struct burst_ctx *c, struct rte_mbuf *m, const struct tern_parsed *
 	r->dst_addr = dst;
 	c->req_p[c->n_req] = *p;
 	c->req_slot[c->n_req] = slot;
+	c->more_ip_len[c->n_req] = 0;
 	c->n_req++;
 	return tern_fate_to_app();
 }
@@ -307,6 +312,14 @@ dispatch(struct burst_ctx *c)
 	uint64_t t0 = rte_rdtsc(), t = t0;
 	uint16_t i = 0, j;
 
+	if (c->n_req == 0)
+		return;
+	/* "Now" for the apps: the burst's arrival on the monotonic clock. */
+	c->rx_ns = tern_mono_ns() - tern_hist_cycles_to_ns(t0 - c->t_rx, rte_get_tsc_hz());
+	for (j = 0; j < c->n_req; j++)
+		c->req[j].rx_ns = c->rx_ns;
+	c->w->cur_burst = c;
+
 	while (i < c->n_req) {
 		uint8_t slot = c->req_slot[i];
 		const struct tern_handler *h = &c->ht->h[slot];
@@ -336,6 +349,7 @@ dispatch(struct burst_ctx *c)
 			c->req[k].verdict = VERDICT_DEFER;
 		i = j;
 	}
+	c->w->cur_burst = NULL;
 }
 
 /* Keep a request for a later iteration; full backlog: drop it. flags:
@@ -381,8 +395,9 @@ handoff(struct burst_ctx *c, struct tern_udp_req *r, uint8_t slot)
 	tern_wctr_add(&c->w->wstats, TERN_WCTR_HANDOFF_OUT, 1);
 }
 
-/* No amplification: a reply (its IP length: plain header, UDP, payload)
- * may be at most max_amp times its request. */
+/* No amplification: a request's replies (IP lengths: plain header, UDP,
+ * payload; its reply_more datagrams included) may be at most max_amp times
+ * the request. */
 static inline bool
 reply_too_big(const struct burst_ctx *c, uint16_t i, uint32_t len)
 {
@@ -391,8 +406,9 @@ reply_too_big(const struct burst_ctx *c, uint16_t i, uint32_t len)
 
 	/* The request's IP length: headers up to UDP, UDP, payload. */
 	return amp != 0 &&
-	       len > (uint64_t)amp * (p->l4_off - p->l3_off + sizeof(struct rte_udp_hdr) +
-				      p->payload_len);
+	       (uint64_t)len + c->more_ip_len[i] >
+		       (uint64_t)amp * (p->l4_off - p->l3_off + sizeof(struct rte_udp_hdr) +
+					p->payload_len);
 }
 
 static inline uint32_t
@@ -431,6 +447,7 @@ apply_verdicts(struct burst_ctx *c)
 			tx_queue(c, r->mbuf);
 			break;
 		case TERN_VERDICT_CONSUMED:
+			tern_ctr_add(&c->w->stats, c->port, TERN_CTR_CONSUMED, 1);
 			break;
 		case TERN_VERDICT_DROP:
 			tern_app_wstats_add(&ws->drops, 1);
@@ -513,6 +530,80 @@ send_queued(struct tern_worker *w, uint16_t port, uint64_t t_rx)
 	/* Every packet sent from this burst spent the same time in the engine. */
 	if (sent != 0)
 		tern_hist_add(&w->latency, t_tx - t_rx, sent);
+}
+
+/* A copy of request i's frame up to its payload, then payload: the frame of
+ * one more reply, built like the request's own. NULL if the pool is empty. */
+static struct rte_mbuf *
+more_frame(struct burst_ctx *c, uint16_t i, const void *payload, uint16_t len)
+{
+	const struct tern_parsed *p = &c->req_p[i];
+	struct rte_mbuf *m = rte_pktmbuf_alloc(c->w->engine->pool);
+	uint8_t *d;
+
+	if (m == NULL)
+		return NULL;
+	d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(p->payload_off + len));
+	if (d == NULL) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	memcpy(d, rte_pktmbuf_mtod(c->req[i].mbuf, const uint8_t *), p->payload_off);
+	memcpy(d + p->payload_off, payload, len);
+	m->port = c->port;
+	tern_reply_udp(m, p, len, c->rp);
+	return m;
+}
+
+int
+tern_worker_reply_more(struct tern_worker *w, struct tern_udp_req *r, const void *payload,
+		       uint16_t len)
+{
+	struct burst_ctx *c = w->cur_burst;
+	struct tern_txbuf *b;
+	struct rte_mbuf *m;
+	uint32_t ip_len;
+	uint16_t i;
+
+	if (c == NULL || r < c->req || r >= c->req + c->n_req)
+		return -EINVAL;
+	i = (uint16_t)(r - c->req);
+	ip_len = reply_ip_len(r) - r->len + len;
+	if (reply_too_big(c, i, ip_len) || ip_len > c->rp->mtu) {
+		tern_ctr_add(&w->stats, c->port, TERN_CTR_MORE_REFUSED, 1);
+		return -E2BIG;
+	}
+	m = more_frame(c, i, payload, len);
+	if (m == NULL) {
+		tern_ctr_add(&w->stats, c->port, TERN_CTR_MORE_REFUSED, 1);
+		return -ENOBUFS;
+	}
+	c->more_ip_len[i] += ip_len;
+	b = &w->tx[c->port];
+	if (b->n == TERN_BURST_MAX)
+		flush_tx(w, c->port);
+	b->pkts[b->n++] = m;
+	tern_ctr_add(&w->stats, c->port, TERN_CTR_TX_MORE, 1);
+	return 0;
+}
+
+int
+tern_worker_frame_send(struct tern_worker *w, struct rte_mbuf *m)
+{
+	uint16_t port = m->port;
+	struct tern_txbuf *b;
+
+	if (port >= TERN_MAX_PORTS || w->engine->ports[port].nb_queues == 0)
+		return -EINVAL;
+	b = &w->tx[port];
+	if (b->n == TERN_BURST_MAX)
+		flush_tx(w, port);
+	b->pkts[b->n++] = m;
+	tern_ctr_add(&w->stats, port, TERN_CTR_APP_SENT, 1);
+	/* Inside a burst it leaves with the burst's replies; else now. */
+	if (w->cur_burst == NULL)
+		flush_tx(w, port);
+	return 0;
 }
 
 void

@@ -22,7 +22,7 @@ bad_burst(void *state, unsigned worker, struct tern_udp_req *reqs, uint16_t n)
 	(void)n;
 }
 
-const struct tern_app_descriptor tern_app_descriptor = {
+TERN_APP_EXPORT const struct tern_app_descriptor tern_app_descriptor = {
 	.abi_version = TERN_APP_ABI_VERSION,
 	.size = sizeof(struct tern_app_descriptor),
 	.name = "bad_init",

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * event_app: a small ABI-3 app for the integration tests of timers, messages
+ * event_app: a small app for the integration tests of timers, messages
  * and HANDOFF. It uses only <tern/app.h> (no DPDK), like an out-of-tree app.
  *
  * Argument (optional):
@@ -11,7 +11,8 @@
  *                callback runs on another worker than the one armed.
  *
  * Messages (on_message): each worker counts the messages it gets and keeps
- * the text of the last one.
+ * the text of the last one; with log=1 it also logs each one from the
+ * worker (host->log: "message 'TEXT' on worker W").
  *
  * Requests: the UDP payload is a text command (a trailing "\r\n" or "\n" is
  * ignored); the reply replaces the payload (cut to the request's cap).
@@ -30,6 +31,10 @@
  *                  engine must drop it and count drop_bad_verdict)
  *   hugereply      a reply longer than the request's buffer (len > cap:
  *                  drop_bad_verdict)
+ *   consume free   verdict CONSUMED, and the frame goes back through
+ *                  host->frame_free
+ *   consume send   verdict CONSUMED, and the frame, unchanged, goes out
+ *                  through host->frame_send (freed if that fails)
  *   anything else  echoed unchanged ("handoff x" or "post x" with a bad
  *                  number reply "error: ...")
  *
@@ -41,6 +46,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +78,7 @@ struct event_app {
 	void *self;
 	unsigned n_workers;
 	unsigned tick_ms;           /**< 0: no timers */
+	bool log;                   /**< log=1: log each message (host->log) */
 	struct ev_worker *workers;
 };
 
@@ -161,13 +168,17 @@ parse_args(const struct tern_app_init *ia, struct event_app *a)
 	uint64_t v;
 	int ret;
 
-	for (unsigned i = 0; i < ia->n_kv; i++)
-		if (strcmp(ia->kv[i].key, "tick_ms") != 0)
-			return tern_app_fail(ia, EINVAL, "unknown argument '%s' (known: tick_ms)",
-				    ia->kv[i].key);
-	ret = tern_app_arg_u64(ia, "tick_ms", 1, EV_TICK_MS_MAX, 0, &v);
+	static const char *const keys[] = { "tick_ms", "log", NULL };
+
+	ret = tern_app_args_known(ia, keys);
+	if (ret == 0)
+		ret = tern_app_arg_u64(ia, "tick_ms", 1, EV_TICK_MS_MAX, 0, &v);
 	if (ret == 0)
 		a->tick_ms = (unsigned)v;
+	if (ret == 0)
+		ret = tern_app_arg_u64(ia, "log", 0, 1, 0, &v);
+	if (ret == 0)
+		a->log = v != 0;
 	return ret;
 }
 
@@ -281,6 +292,8 @@ event_message(void *state, unsigned worker, const struct tern_msg *m)
 	memcpy(w->last, m->data, len);
 	w->last[len] = '\0';
 	count(&w->msgs);
+	if (a->log)
+		a->host->log(a->self, "message '%s' on worker %u", w->last, worker);
 }
 
 /* ---- requests ---------------------------------------------------------- */
@@ -389,6 +402,13 @@ answer(struct event_app *a, struct ev_worker *w, struct tern_udp_req *r)
 		r->verdict = 200;
 	} else if (strcmp(cmd, "hugereply") == 0) {
 		r->len = (uint16_t)(r->cap + 1);
+	} else if (strcmp(cmd, "consume free") == 0) {
+		r->verdict = TERN_VERDICT_CONSUMED;
+		a->host->frame_free(r->mbuf);
+	} else if (strcmp(cmd, "consume send") == 0) {
+		r->verdict = TERN_VERDICT_CONSUMED;
+		if (a->host->frame_send(a->self, r->mbuf) != 0)
+			a->host->frame_free(r->mbuf);
 	}
 }
 
@@ -403,7 +423,7 @@ event_burst(void *state, unsigned worker, struct tern_udp_req *reqs, uint16_t n)
 		answer(a, &a->workers[worker], &reqs[i]);
 }
 
-const struct tern_app_descriptor tern_app_descriptor = {
+TERN_APP_EXPORT const struct tern_app_descriptor tern_app_descriptor = {
 	.abi_version = TERN_APP_ABI_VERSION,
 	.size = sizeof(struct tern_app_descriptor),
 	.name = "event_app",

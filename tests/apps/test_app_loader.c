@@ -16,7 +16,7 @@
 #include "host.h"
 #include "check.h"
 
-static const char *responder_so, *noabi_so, *abi_so, *init_so;
+static const char *responder_so, *noabi_so, *abi_so, *init_so, *hidden_so;
 
 /* Create, expecting failure with errno want_errno (0: any) and msg containing want. */
 static void
@@ -108,8 +108,12 @@ test_bad_apps(void)
 		 noabi_so);
 	expect_fail("n", noabi_so, 0, none, ENOEXEC, want);
 	expect_fail("a", abi_so, 0, none, ENOEXEC, "built for tern app ABI 999");
-	expect_fail("a", abi_so, 0, none, ENOEXEC, "this ternd speaks ABI 4");
+	expect_fail("a", abi_so, 0, none, ENOEXEC, "this ternd speaks ABI 5");
 	expect_fail("i", init_so, 0, none, ENODEV, "app 'i': init failed: the frobnicator is missing");
+	/* -fvisibility=hidden without TERN_APP_EXPORT: say so, not "not a tern app". */
+	snprintf(want, sizeof(want), "app 'h': %s defines tern_app_descriptor but does not export it "
+		 "(built with -fvisibility=hidden? declare it TERN_APP_EXPORT)", hidden_so);
+	expect_fail("h", hidden_so, 0, none, ENOEXEC, want);
 }
 
 static void
@@ -147,7 +151,8 @@ test_responder_bad_args(void)
 
 	expect_fail("r", responder_so, 1, mode, EINVAL,
 		    "init failed: mode must be echo, sockperf or fixed, not 'bogus'");
-	expect_fail("r", responder_so, 1, unknown, EINVAL, "unknown argument 'frob'");
+	expect_fail("r", responder_so, 1, unknown, EINVAL,
+		    "unknown argument 'frob' (this app takes mode, size, service_ns, dist, replies)");
 	expect_fail("r", responder_so, 1, nosize, EINVAL, "mode=fixed needs size=N");
 	expect_fail("r", responder_so, 2, bigsize, EINVAL, "size must be");
 	expect_fail("r", responder_so, 1, size_echo, EINVAL, "only applies to mode=fixed");
@@ -481,15 +486,16 @@ out:
 int
 main(int argc, char **argv)
 {
-	if (argc != 5) {
-		fprintf(stderr, "usage: %s UDP_RESPONDER.so BAD_NOABI.so BAD_ABI.so BAD_INIT.so\n",
-			argv[0]);
+	if (argc != 6) {
+		fprintf(stderr, "usage: %s UDP_RESPONDER.so BAD_NOABI.so BAD_ABI.so BAD_INIT.so "
+			"HIDDEN_APP.so\n", argv[0]);
 		return 2;
 	}
 	responder_so = argv[1];
 	noabi_so = argv[2];
 	abi_so = argv[3];
 	init_so = argv[4];
+	hidden_so = argv[5];
 	test_bad_names_and_paths();
 	test_not_shared_object();
 	test_bad_apps();

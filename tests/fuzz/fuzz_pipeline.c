@@ -469,7 +469,7 @@ check_counted(void)
 	tern_engine_port_counters(&eng, port, c);
 	for (unsigned k = 0; k < TERN_CTR_MAX; k++) {
 		d[k] = c[k] - ctr_before[k];
-		if (k != TERN_CTR_RX && k != TERN_CTR_TX)
+		if (tern_ctr_is_drop(k))
 			dropped += d[k];
 		ctr_before[k] = c[k];
 	}

@@ -11,6 +11,8 @@
 #     counters are filled;
 #   - messages: `event post` from the control plane reaches both workers
 #     ahead of their packets; an app posts to another worker;
+#   - logging from the workers (host->log): lines printed by the control
+#     thread, 10 a second per worker, the rest counted exactly and announced;
 #   - hand-off: a request handed to worker 1 (and to worker 0) is answered by
 #     that worker; a hand-off to a worker that does not exist is dropped and
 #     counted (drop_handoff);
@@ -100,10 +102,34 @@ m1=$(events_field 1 bus_msgs)
 ctl event post ev "$(printf 'x%.0s' {1..49})" >/dev/null 2>&1 &&
 	tern_fail "a 49-byte message was accepted"
 
+# Apps' log lines from the workers (host->log): printed by the control
+# thread, at most 10 a second per worker and instance, the rest counted
+# (show apps: log_suppressed) and announced on the next line printed.
+ctl app load lg "$EVENT_APP" log=1 >/dev/null || tern_fail "cannot load lg"
+ctl event post lg one >/dev/null || tern_fail "event post lg failed"
+for i in $(seq 30); do
+	[ "$(grep -c "^app lg (worker [01]): message 'one' on worker [01]$" "$TERN_TMP/ternd.log")" = 2 ] && break
+	sleep 0.1
+done
+[ "$i" -lt 30 ] || tern_fail "the log lines of lg did not appear: $(grep '^app lg' "$TERN_TMP/ternd.log")"
+for i in $(seq 30); do echo "event post lg m$i"; done | ctl >/dev/null || tern_fail "30 posts to lg failed"
+sleep 1.2
+ctl event post lg last >/dev/null || tern_fail "event post lg last failed"
+sleep 0.5
+printed=$(grep -c "^app lg (worker [01]): message 'm[0-9]*' on worker [01]$" "$TERN_TMP/ternd.log")
+supp=$(ctl show apps | grep '^lg ' | tr ' ' '\n' | sed -n 's/^log_suppressed=//p')
+tern_say "log: 60 lines asked for, $printed printed, ${supp:-?} suppressed"
+[ -n "$supp" ] && [ "$supp" -ge 1 ] || tern_fail "no line of 30 a worker was suppressed (log_suppressed=$supp)"
+[ $((printed + supp)) = 60 ] || tern_fail "printed $printed + suppressed $supp lines, not the 60 logged"
+grep -q "^app lg (worker [01]): message 'last' on worker [01] \[[0-9]* earlier lines suppressed" \
+	"$TERN_TMP/ternd.log" || tern_fail "the next line does not say how many were suppressed"
+ctl app unload lg >/dev/null || tern_fail "cannot unload lg"
+
 # An app posting to another worker.
+b1=$(events_field 1 bus_msgs)
 expect_reply "posted 0" "post 1 from-app"
 sleep 0.2
-[ "$(events_field 1 bus_msgs)" = 2 ] || tern_fail "the app's post did not reach worker 1"
+[ "$(events_field 1 bus_msgs)" = $((b1 + 1)) ] || tern_fail "the app's post did not reach worker 1"
 expect_reply "posted -22" "post 9 nowhere"
 
 # Hand-off to each worker, whichever worker the flow lands on.

@@ -85,16 +85,16 @@ run_diff() {
 	return "${PIPESTATUS[0]}"
 }
 
-# kv_counter LOG NAME: a counter from kv's exit line "kv 'kv': a=1 b=2 ...".
+# kv_counter LOG NAME: a counter from kv's exit line "app kv: a=1 b=2 ...".
 kv_counter() {
-	grep -m1 "^kv 'kv':" "$1" | tr ' ' '\n' | sed -n "s/^$2=\([0-9]*\)$/\1/p"
+	grep -m1 "^app kv: " "$1" | tr ' ' '\n' | sed -n "s/^$2=\([0-9]*\)$/\1/p"
 }
 
 # stop_ternd LOG: SIGTERM, then the exit checks every run makes.
 stop_ternd() {
 	ternd_stop 20
 	ternd_check_exit "$1"
-	grep "^kv 'kv':" "$1" || tern_fail "no exit line from kv in $1"
+	grep "^app kv: " "$1" || tern_fail "no exit line from kv in $1"
 }
 
 # 1. One worker.

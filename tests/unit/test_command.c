@@ -372,7 +372,7 @@ test_show_empty(void)
 	exec_out("show stats",
 		 "total: rx=0 tx=0 drop_malformed=0 drop_not_for_us=0 drop_no_handler=0 "
 		 "drop_bad_cksum=0 drop_tx_full=0 drop_unsupported=0 drop_app=0 "
-		 "drop_bad_verdict=0 drop_backlog=0 drop_bus_full=0 drop_handoff=0 drop_amplification=0 drop_bad_source=0 drop_rate_limit=0 drop_too_big=0\n"
+		 "drop_bad_verdict=0 drop_backlog=0 drop_bus_full=0 drop_handoff=0 drop_amplification=0 drop_bad_source=0 drop_rate_limit=0 drop_too_big=0 consumed=0 tx_more=0 app_sent=0 more_refused=0\n"
 		 "pool: size=0 in_use=0 min_available=0 exhaustions=0 exhausted_ms=0\n");
 	exec_json("show stats json", "{\"ports\":[],\"lcores\":[],\"total\":{\"rx\":0,");
 	exec_out("show latency",
@@ -524,14 +524,14 @@ test_show_fake_app_stats(void)
 	exec_out("show apps", "echo kind=udp_responder path=\"/lib/a \\\"b\\\".so\" "
 		 "args=\"mode=echo\" udp_ports=7,9 budget=0 max_amplification=0 rate_limit=none "
 		 "sha256=\"\" build_id=none size=0 loaded=1970-01-01T00:00:00Z seen=0 replied=0 "
-		 "dropped=0 invalid=0 held=0 held_wait_max_us=0 requests=12 replies=10 mode=echo "
+		 "dropped=0 invalid=0 held=0 held_wait_max_us=0 log_suppressed=0 requests=12 replies=10 mode=echo "
 		 "empty=\"\" zero=0 lead=007 q=\"a\\\"b\"\n");
 	exec_json("show apps json",
-		  "\"udp_ports\":[7,9],\"budget\":0,\"max_amplification\":0,\"rate_limit\":\"none\",\"sha256\":\"\",\"build_id\":\"none\",\"size\":0,\"loaded\":\"1970-01-01T00:00:00Z\",\"seen\":0,\"replied\":0,\"dropped\":0,\"invalid\":0,\"held\":0,\"held_wait_max_us\":0,\"stats\":{\"requests\":12,\"replies\":10,"
+		  "\"udp_ports\":[7,9],\"budget\":0,\"max_amplification\":0,\"rate_limit\":\"none\",\"sha256\":\"\",\"build_id\":\"none\",\"size\":0,\"loaded\":\"1970-01-01T00:00:00Z\",\"seen\":0,\"replied\":0,\"dropped\":0,\"invalid\":0,\"held\":0,\"held_wait_max_us\":0,\"log_suppressed\":0,\"stats\":{\"requests\":12,\"replies\":10,"
 		  "\"mode\":\"echo\",\"empty\":\"\",\"zero\":0,\"lead\":\"007\","
 		  "\"q\":\"a\\\"b\"}}]");
 	fake_app.desc = &fake_desc;
-	exec_json("show apps json", "\"udp_ports\":[7,9],\"budget\":0,\"max_amplification\":0,\"rate_limit\":\"none\",\"sha256\":\"\",\"build_id\":\"none\",\"size\":0,\"loaded\":\"1970-01-01T00:00:00Z\",\"seen\":0,\"replied\":0,\"dropped\":0,\"invalid\":0,\"held\":0,\"held_wait_max_us\":0}]"); /* no hook: no stats */
+	exec_json("show apps json", "\"udp_ports\":[7,9],\"budget\":0,\"max_amplification\":0,\"rate_limit\":\"none\",\"sha256\":\"\",\"build_id\":\"none\",\"size\":0,\"loaded\":\"1970-01-01T00:00:00Z\",\"seen\":0,\"replied\":0,\"dropped\":0,\"invalid\":0,\"held\":0,\"held_wait_max_us\":0,\"log_suppressed\":0}]"); /* no hook: no stats */
 }
 
 /* clear stats: show stats and show lcores count from the clear on; the
@@ -571,25 +571,25 @@ test_show_fake(void)
 	exec_out("show apps", "echo kind=udp_responder path=\"/lib/a \\\"b\\\".so\" "
 		 "args=\"mode=echo\" udp_ports=7,9 budget=0 max_amplification=0 rate_limit=none "
 		 "sha256=\"\" build_id=none size=0 loaded=1970-01-01T00:00:00Z seen=0 replied=0 "
-		 "dropped=0 invalid=0 held=0 held_wait_max_us=0\n");
+		 "dropped=0 invalid=0 held=0 held_wait_max_us=0 log_suppressed=0\n");
 	exec_json("show apps json", "\"path\":\"/lib/a \\\"b\\\".so\"");
 	exec_json("show apps json", "\"udp_ports\":[7,9]");
 	exec_out("show stats",
 		 "port 0 (net_null0): rx=10 tx=9 drop_malformed=0 drop_not_for_us=0 "
 		 "drop_no_handler=0 drop_bad_cksum=0 drop_tx_full=0 drop_unsupported=0 "
-		 "drop_app=0 drop_bad_verdict=0 drop_backlog=0 drop_bus_full=0 drop_handoff=0 drop_amplification=0 drop_bad_source=0 drop_rate_limit=0 drop_too_big=0\n"
+		 "drop_app=0 drop_bad_verdict=0 drop_backlog=0 drop_bus_full=0 drop_handoff=0 drop_amplification=0 drop_bad_source=0 drop_rate_limit=0 drop_too_big=0 consumed=0 tx_more=0 app_sent=0 more_refused=0\n"
 		 "port 1 (net_null1): rx=5 tx=0 drop_malformed=0 drop_not_for_us=0 "
 		 "drop_no_handler=0 drop_bad_cksum=0 drop_tx_full=0 drop_unsupported=0 "
-		 "drop_app=5 drop_bad_verdict=0 drop_backlog=0 drop_bus_full=0 drop_handoff=0 drop_amplification=0 drop_bad_source=0 drop_rate_limit=0 drop_too_big=0\n"
+		 "drop_app=5 drop_bad_verdict=0 drop_backlog=0 drop_bus_full=0 drop_handoff=0 drop_amplification=0 drop_bad_source=0 drop_rate_limit=0 drop_too_big=0 consumed=0 tx_more=0 app_sent=0 more_refused=0\n"
 		 "lcore 1 (worker 0): rx=10 tx=9 drop_malformed=0 drop_not_for_us=0 "
 		 "drop_no_handler=0 drop_bad_cksum=0 drop_tx_full=0 drop_unsupported=0 "
-		 "drop_app=0 drop_bad_verdict=0 drop_backlog=0 drop_bus_full=0 drop_handoff=0 drop_amplification=0 drop_bad_source=0 drop_rate_limit=0 drop_too_big=0\n"
+		 "drop_app=0 drop_bad_verdict=0 drop_backlog=0 drop_bus_full=0 drop_handoff=0 drop_amplification=0 drop_bad_source=0 drop_rate_limit=0 drop_too_big=0 consumed=0 tx_more=0 app_sent=0 more_refused=0\n"
 		 "lcore 2 (worker 1): rx=5 tx=0 drop_malformed=0 drop_not_for_us=0 "
 		 "drop_no_handler=0 drop_bad_cksum=0 drop_tx_full=0 drop_unsupported=0 "
-		 "drop_app=5 drop_bad_verdict=0 drop_backlog=0 drop_bus_full=0 drop_handoff=0 drop_amplification=0 drop_bad_source=0 drop_rate_limit=0 drop_too_big=0\n"
+		 "drop_app=5 drop_bad_verdict=0 drop_backlog=0 drop_bus_full=0 drop_handoff=0 drop_amplification=0 drop_bad_source=0 drop_rate_limit=0 drop_too_big=0 consumed=0 tx_more=0 app_sent=0 more_refused=0\n"
 		 "total: rx=15 tx=9 drop_malformed=0 drop_not_for_us=0 "
 		 "drop_no_handler=0 drop_bad_cksum=0 drop_tx_full=0 drop_unsupported=0 "
-		 "drop_app=5 drop_bad_verdict=0 drop_backlog=0 drop_bus_full=0 drop_handoff=0 drop_amplification=0 drop_bad_source=0 drop_rate_limit=0 drop_too_big=0\n"
+		 "drop_app=5 drop_bad_verdict=0 drop_backlog=0 drop_bus_full=0 drop_handoff=0 drop_amplification=0 drop_bad_source=0 drop_rate_limit=0 drop_too_big=0 consumed=0 tx_more=0 app_sent=0 more_refused=0\n"
 		 "pool: size=4096 in_use=0 min_available=3 exhaustions=2 exhausted_ms=1500\n");
 	exec_json("show stats json", "\"pool\":{\"size\":4096,\"in_use\":0,\"min_available\":3,"
 		  "\"exhaustions\":2,\"exhausted_ms\":1500}}");

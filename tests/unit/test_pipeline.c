@@ -28,6 +28,7 @@
 #include "check.h"
 #include "eal_runtime.h"
 #include "engine.h"
+#include "host.h"
 #include "rcu_publish.h"
 #include "worker.h"
 
@@ -45,6 +46,9 @@
 #define LIMITED_PORT 21
 #define SOCKPERF_PORT 22
 #define HANDOFF_PORT 23     /* an in-test handler that always hands off */
+#define MULTI_PORT 24       /* replies=3, no amplification limit */
+#define MULTIAMP_PORT 25    /* replies=16 under the default 3x limit */
+#define EVENT_PORT 26       /* event_app: consume free / consume send */
 #define HANDOFF_SLOT TERN_MAX_APPS
 #define SLOW_NS 20000000 /* the slow app's service time per request: 20 ms */
 
@@ -183,6 +187,7 @@ send_frames(struct frame *f, unsigned n)
 		m[i] = rte_pktmbuf_alloc(eng.pool);
 		CHECK(m[i] != NULL);
 		memcpy(rte_pktmbuf_append(m[i], f[i].len), f[i].b, f[i].len);
+		m[i]->port = port; /* as the driver sets it */
 	}
 	tern_worker_handle_burst(&eng.workers[0], port, m, n);
 }
@@ -1182,6 +1187,83 @@ test_backlog_keeps_arrival(void)
 		rte_pktmbuf_free_bulk(r, n);
 }
 
+/* reply_more: replies=3 answers one request with three datagrams, each a
+ * well-formed reply (checksums right) with the request's payload, counted in
+ * tx and tx_more; under the default 3x limit, replies=16 gets three out (all
+ * of a request's datagrams, its own reply included, count against the limit
+ * together): the refused one is counted, and the reply that no longer fits
+ * is dropped as an amplification. Outside a burst reply_more is refused. */
+static void
+test_reply_more(void)
+{
+	static const char pl[] = "several datagrams";
+	uint64_t tx0 = ctr(TERN_CTR_TX), more0 = ctr(TERN_CTR_TX_MORE);
+	uint64_t ref0 = ctr(TERN_CTR_MORE_REFUSED), amp0 = ctr(TERN_CTR_DROP_AMPLIFICATION);
+	struct tern_udp_req r = { 0 };
+	struct rte_mbuf *m[32];
+	struct frame f;
+	unsigned n;
+
+	tern_host_set_worker(0); /* this thread plays worker 0 */
+	udp4_frame(&f, MULTI_PORT, pl, sizeof(pl));
+	send_frames(&f, 1);
+	n = collect(m, RTE_DIM(m));
+	CHECK_EQ(n, 3);
+	for (unsigned i = 0; i < n; i++)
+		check_udp4_reply(m[i], 14, MULTI_PORT, pl, sizeof(pl));
+	rte_pktmbuf_free_bulk(m, n);
+	CHECK_EQ(ctr(TERN_CTR_TX), tx0 + 3);
+	CHECK_EQ(ctr(TERN_CTR_TX_MORE), more0 + 2);
+	CHECK_EQ(ctr(TERN_CTR_MORE_REFUSED), ref0);
+
+	/* Three same-size datagrams use the whole 3x allowance: the fourth
+	 * reply_more is refused, and the request's own reply is dropped. */
+	udp4_frame(&f, MULTIAMP_PORT, pl, sizeof(pl));
+	send_frames(&f, 1);
+	n = collect(m, RTE_DIM(m));
+	CHECK_EQ(n, 3);
+	rte_pktmbuf_free_bulk(m, n);
+	CHECK_EQ(ctr(TERN_CTR_TX_MORE), more0 + 5);
+	CHECK_EQ(ctr(TERN_CTR_MORE_REFUSED), ref0 + 1);
+	CHECK_EQ(ctr(TERN_CTR_DROP_AMPLIFICATION), amp0 + 1);
+	CHECK_EQ(tern_host_ops.reply_more(NULL, &r, pl, sizeof(pl)), -EINVAL);
+	tern_host_set_worker(TERN_FROM_CONTROL);
+}
+
+/* CONSUMED: the app owns the frame; frame_free gives it back, frame_send
+ * transmits it unchanged. Both counted (consumed, app_sent in tx), no mbuf
+ * lost (main checks the pool at the end). */
+static void
+test_consumed(void)
+{
+	static const char send_cmd[] = "consume send", free_cmd[] = "consume free";
+	uint64_t tx0 = ctr(TERN_CTR_TX), con0 = ctr(TERN_CTR_CONSUMED);
+	uint64_t sent0 = ctr(TERN_CTR_APP_SENT);
+	struct rte_mbuf *m[4];
+	struct frame f;
+	unsigned n;
+
+	tern_host_set_worker(0);
+	udp4_frame(&f, EVENT_PORT, free_cmd, sizeof(free_cmd) - 1);
+	send_frames(&f, 1);
+	CHECK_EQ(collect(m, RTE_DIM(m)), 0);
+	CHECK_EQ(ctr(TERN_CTR_CONSUMED), con0 + 1);
+
+	udp4_frame(&f, EVENT_PORT, send_cmd, sizeof(send_cmd) - 1);
+	send_frames(&f, 1);
+	n = collect(m, RTE_DIM(m));
+	CHECK_EQ(n, 1);
+	if (n == 1) {
+		CHECK_EQ(m[0]->pkt_len, f.len);
+		CHECK(memcmp(rte_pktmbuf_mtod(m[0], const void *), f.b, f.len) == 0);
+	}
+	rte_pktmbuf_free_bulk(m, n);
+	CHECK_EQ(ctr(TERN_CTR_CONSUMED), con0 + 2);
+	CHECK_EQ(ctr(TERN_CTR_APP_SENT), sent0 + 1);
+	CHECK_EQ(ctr(TERN_CTR_TX), tx0 + 1);
+	tern_host_set_worker(TERN_FROM_CONTROL);
+}
+
 /* Publish the handler table with slot's hold flag set to hold. */
 static int
 set_hold(uint8_t slot, uint8_t hold)
@@ -1234,7 +1316,7 @@ test_hold(void)
 }
 
 static int
-setup(const char *responder)
+setup(const char *responder, const char *event_app)
 {
 	struct tern_engine_conf conf = { .burst = 32 };
 	struct tern_err err;
@@ -1245,6 +1327,8 @@ setup(const char *responder)
 	char *limited_args[] = { "mode=echo", "rate_limit=10/5" };
 	char *slow_args[] = { "mode=echo", "service_ns=20000000" };
 	char *sockperf_args[] = { "mode=sockperf" };
+	char *multi_args[] = { "mode=echo", "replies=3", "max_amplification=0" };
+	char *multiamp_args[] = { "mode=echo", "replies=16" };
 
 	if (tern_engine_init(&eng, &conf, &err) < 0 ||
 	    tern_engine_start_ports(&eng, &err) < 0 ||
@@ -1264,6 +1348,12 @@ setup(const char *responder)
 	    tern_engine_bind_udp(&eng, SLOW_PORT, "slow", &err) < 0 ||
 	    tern_engine_app_load(&eng, "sp", responder, 1, sockperf_args, &err) < 0 ||
 	    tern_engine_bind_udp(&eng, SOCKPERF_PORT, "sp", &err) < 0 ||
+	    tern_engine_app_load(&eng, "multi", responder, 3, multi_args, &err) < 0 ||
+	    tern_engine_bind_udp(&eng, MULTI_PORT, "multi", &err) < 0 ||
+	    tern_engine_app_load(&eng, "multiamp", responder, 2, multiamp_args, &err) < 0 ||
+	    tern_engine_bind_udp(&eng, MULTIAMP_PORT, "multiamp", &err) < 0 ||
+	    tern_engine_app_load(&eng, "ev", event_app, 0, NULL, &err) < 0 ||
+	    tern_engine_bind_udp(&eng, EVENT_PORT, "ev", &err) < 0 ||
 	    install_handoff_app() < 0) {
 		fprintf(stderr, "test_pipeline: set-up failed: %s\n", err.msg);
 		return -1;
@@ -1282,12 +1372,13 @@ main(int argc, char **argv)
 	char runtime_dir[PATH_MAX];
 	unsigned baseline;
 
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s PATH_TO_libudp_responder.so\n", argv[0]);
+	if (argc < 3) {
+		fprintf(stderr, "usage: %s PATH_TO_libudp_responder.so PATH_TO_libevent_app.so\n",
+			argv[0]);
 		return 2;
 	}
 	snprintf(prefix, sizeof(prefix), "tern-pipe-%d", getpid());
-	if (rte_eal_init(RTE_DIM(eal), eal) < 0 || setup(argv[1]) < 0)
+	if (rte_eal_init(RTE_DIM(eal), eal) < 0 || setup(argv[1], argv[2]) < 0)
 		return 1;
 	baseline = tern_engine_mbufs_in_use(&eng);
 
@@ -1318,6 +1409,8 @@ main(int argc, char **argv)
 	test_rx_cksum_flags();
 	test_rate_limit_with_budget();
 	test_backlog_keeps_arrival();
+	test_reply_more();
+	test_consumed();
 
 	CHECK_EQ(tern_engine_mbufs_in_use(&eng), baseline);
 	tern_engine_close(&eng);

@@ -8,7 +8,10 @@
  * An app exports one symbol, `tern_app_descriptor` (TERN_APP_DESCRIPTOR_SYMBOL),
  * a `const struct tern_app_descriptor` whose abi_version is TERN_APP_ABI_VERSION
  * and whose size is sizeof(struct tern_app_descriptor). The engine refuses any
- * other.
+ * other. Declare it with TERN_APP_EXPORT, so that it stays visible when the
+ * app is built with -fvisibility=hidden:
+ *
+ *     TERN_APP_EXPORT const struct tern_app_descriptor tern_app_descriptor = { ... };
  *
  * Threading: init and fini run on the control thread. udp_burst, on_message
  * and timer callbacks run on worker lcores, concurrently on several of them,
@@ -37,8 +40,11 @@
 extern "C" {
 #endif
 
-#define TERN_APP_ABI_VERSION 4u
+#define TERN_APP_ABI_VERSION 5u
 #define TERN_APP_DESCRIPTOR_SYMBOL "tern_app_descriptor"
+
+/** Exports the descriptor whatever the build's default visibility. */
+#define TERN_APP_EXPORT __attribute__((visibility("default")))
 
 struct rte_mbuf;
 
@@ -74,6 +80,9 @@ struct tern_udp_req {
 	uint16_t to_worker;      /**< out, for HANDOFF: the worker to hand it to */
 	const uint8_t *src_addr; /**< sender's address, network order, 4 or 16 bytes */
 	const uint8_t *dst_addr; /**< tern's address, network order, 4 or 16 bytes */
+	uint64_t rx_ns;          /**< when it arrived (its RX burst), on tern_host.now_ns's
+				  *   clock: "now" for the burst, and the age of a request
+				  *   that waited in the backlog */
 };
 
 /** The request was handed to this worker by another one (verdict HANDOFF). */
@@ -113,6 +122,27 @@ typedef void (*tern_timer_fn)(struct tern_timer *t, void *arg);
  * before the worker's next packets). Never blocks: -ENOBUFS when the
  * worker's ring is full (counted as bus_full), -EINVAL for a bad worker or
  * len > TERN_MSG_MAX. Order per sender and receiver is kept.
+ *
+ * log: one line, printed by ternd as "app NAME: TEXT" (TEXT cut at
+ * TERN_LOG_MAX bytes). From a worker it makes no system call: the line is
+ * queued and the control thread prints it; at most TERN_LOG_RATE lines per
+ * second per worker and instance, the rest are counted and reported as
+ * suppressed. Apps log through here, never to stderr from a worker.
+ *
+ * reply_more: during udp_burst, for one of its requests r: send another
+ * reply datagram (payload[0..len)) to r's sender, ahead of r's own reply
+ * (its verdict still decides what happens to r: REPLY for the last
+ * datagram). All of r's datagrams together stay within the app's
+ * max_amplification. 0 when queued (counted in tx and tx_more), else
+ * -E2BIG (over the amplification limit: drop_amplification; longer than
+ * the port's MTU: drop_too_big), -ENOBUFS (no mbuf), -EINVAL (r is not a
+ * request of the running udp_burst, or not on this worker).
+ *
+ * frame_free / frame_send: for a frame the app took with CONSUMED.
+ * frame_free gives it back (any thread). frame_send transmits it as it is
+ * out the port it came in, on the calling worker's TX queue (workers only):
+ * 0 when the engine took it (counted in tx and app_sent), else -errno and
+ * the app still owns it. The app needs no DPDK for either.
  */
 struct tern_host {
 	uint32_t size;                       /**< sizeof(struct tern_host) */
@@ -127,7 +157,15 @@ struct tern_host {
 	void (*timer_free)(struct tern_timer *t);  /**< cancel and free */
 	int (*post)(void *self, unsigned worker, uint32_t tag, const void *data,
 		    uint16_t len);
+	void (*log)(void *self, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+	int (*reply_more)(void *self, struct tern_udp_req *r, const void *payload, uint16_t len);
+	void (*frame_free)(struct rte_mbuf *m);
+	int (*frame_send)(void *self, struct rte_mbuf *m);
 };
+
+/** Longest line of tern_host.log, and lines per second per worker and instance. */
+#define TERN_LOG_MAX 256
+#define TERN_LOG_RATE 10
 
 /** One key=value argument from `app load NAME PATH key=value ...`. */
 struct tern_app_kv {
@@ -264,6 +302,36 @@ tern_app_text_append(char *buf, size_t len, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf + used, len - used, fmt, ap);
 	va_end(ap);
+}
+
+/**
+ * For init: refuse any argument whose key is not in known (a NULL-terminated
+ * list), naming it and the keys the app takes:
+ * "unknown argument 'colour' (this app takes mode, size)". 0 or -EINVAL.
+ */
+static inline int
+tern_app_args_known(const struct tern_app_init *ia, const char *const *known)
+{
+	for (unsigned i = 0; i < ia->n_kv; i++) {
+		unsigned k = 0;
+		size_t used;
+
+		while (known[k] != NULL && strcmp(known[k], ia->kv[i].key) != 0)
+			k++;
+		if (known[k] != NULL)
+			continue;
+		if (ia->err == NULL || ia->err_len == 0)
+			return -EINVAL;
+		snprintf(ia->err, ia->err_len, "unknown argument '%s' (this app takes", ia->kv[i].key);
+		for (k = 0; known[k] != NULL; k++) {
+			used = strlen(ia->err);
+			snprintf(ia->err + used, ia->err_len - used, "%s %s", k == 0 ? "" : ",", known[k]);
+		}
+		used = strlen(ia->err);
+		snprintf(ia->err + used, ia->err_len - used, "%s)", known[0] == NULL ? " no arguments" : "");
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /** The value of key in ia's arguments, or NULL. */
