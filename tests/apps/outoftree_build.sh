@@ -18,12 +18,19 @@ fail() {
 	exit 1
 }
 
+# docs/apps.md shows hello_app.c: it must be this file, word for word.
+docs=$(dirname "$src")/../../../docs/apps.md
+awk '/^A complete app \(`hello_app.c`/ { on = 1 } on && /^```c$/ { inb = 1; next }
+	inb && /^```$/ { exit } inb { print }' "$docs" >"$tmp/doc_hello_app.c"
+cmp -s "$tmp/doc_hello_app.c" "$src" ||
+	fail "docs/apps.md's hello_app.c differs from $src: $(diff "$tmp/doc_hello_app.c" "$src" | head -5)"
+
 # Compile hello_app.c with the given cflags into $1 and load it.
 build_and_load() {
 	so=$1
 	shift
 	echo "outoftree_build: $cc -shared -fPIC $* -o $so $src"
-	"$cc" -shared -fPIC -std=gnu11 -Wall -Wextra -Werror "$@" -o "$so" "$src" ||
+	"$cc" -shared -fPIC -std=gnu11 -Wall -Wextra -Werror -fvisibility=hidden "$@" -o "$so" "$src" ||
 		fail "compiling $src with '$*' failed"
 	"$load_check" "$so" || fail "$so did not load or did not reply hello"
 }

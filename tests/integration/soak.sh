@@ -12,17 +12,22 @@
 # ternctl, every SWAP_EVERY s: "echo" is replaced, its arguments alternating
 # (mode=echo / mode=echo service_ns=0); every second tick "echo2" is
 # replaced too; every fifth tick a third instance is loaded, bound to UDP 11,
-# unbound and unloaded (the first tick does all of these).
+# unbound and unloaded (ticks 0, 5, 10, ...).
 #
 # Asserts: every request answered (lost=0 in every segment, warm-up included;
 # late replies are allowed and reported), no dup/invalid/unsent, every ternctl
 # command succeeded, ternd counted drop_no_handler=0, exited 0 and leaked no
-# mbuf, and nothing accumulated: with the apps set as after the first tick and
+# mbuf, and nothing accumulated: with the apps set as after tick 5 and
 # no old code left mapped (app_code_waiting=0), ternd's C heap in use and
 # DPDK heap in use (show memory; glibc's thread cache off so that freed
-# blocks do not count) are no larger than after the first tick (by a single
-# byte: the C heap comes out a few bytes smaller, glibc's own loader
-# bookkeeping).
+# blocks do not count) are at most HEAP_SLACK (512) bytes above what they
+# were after tick 5. Tick 5, not 0: glibc's loader keeps per-thread slots
+# for as many libraries as were ever mapped at once (old code waits to be
+# unmapped), a high-water mark reached in the first cycle. The slack: what
+# the loader keeps for a loaded library varies by some 100 bytes from one
+# replace to the next (measured: 1799696-1799792 over 15 replaces, no
+# trend), so a leak shows as growth beyond it; the 10-minute soak (about 450
+# replaces) catches a leak of 2 bytes per replace.
 # Prints "soak: RESULT ..." lines with the numbers.
 #
 # Environment (set by meson): TERND, RESPONDER, TERN_BENCH; TERNCTL (default:
@@ -37,6 +42,8 @@ SOAK_SECONDS=${SOAK_SECONDS:-20}
 SEG_S=${SEG_S:-5}
 RATES=${RATES:-20000 8000 14000 4000}
 SWAP_EVERY=${SWAP_EVERY:-2}
+REF_TICK=5
+HEAP_SLACK=512
 BENCH_PID=
 SWAP_PID=
 
@@ -114,7 +121,7 @@ timeout $((nseg * (SEG_S + 5) + 120)) "$TERN_BENCH" -l 0 --no-huge -m 256 --no-p
 BENCH_PID=$!
 
 # The swapper: one tick every SWAP_EVERY s until $TERN_TMP/stop exists;
-# "ok N" or "FAIL N: command: output" per command. After the first tick it
+# "ok N" or "FAIL N: command: output" per command. After tick REF_TICK it
 # waits for the old code to be unloaded and saves show memory.
 (
 	tick=0
@@ -139,7 +146,7 @@ BENCH_PID=$!
 			run unbind udp 11
 			run app unload echo3
 		fi
-		((tick == 0)) && quiet_memory >"$TERN_TMP/mem0"
+		((tick == REF_TICK)) && quiet_memory >"$TERN_TMP/mem0"
 		tick=$((tick + 1))
 		sleep "$SWAP_EVERY"
 	done
@@ -158,8 +165,9 @@ touch "$TERN_TMP/stop"
 wait "$SWAP_PID"
 SWAP_PID=
 bindings=$(ctl show bindings) || tern_fail "show bindings failed"
-# The apps as after the first tick, then the memory once quiet.
-if ! ctl app replace echo libudp_responder.so mode=echo service_ns=0 >/dev/null ||
+# The apps as after tick REF_TICK (odd: echo with mode=echo), then the
+# memory once quiet.
+if ! ctl app replace echo libudp_responder.so mode=echo >/dev/null ||
 	! ctl app replace echo2 libudp_responder.so mode=echo >/dev/null; then
 	tern_fail "the final replace failed"
 fi
@@ -228,15 +236,19 @@ if err:
     sys.exit("; ".join(err))
 PY
 
-# The memory: what the first tick left, exactly.
+# The memory: what tick REF_TICK left, exactly.
+[ -s "$TERN_TMP/mem0" ] || tern_fail "the soak ended before tick $REF_TICK (raise SOAK_SECONDS)"
 mem0=$(cat "$TERN_TMP/mem0")
-result "memory after the first tick: $mem0"
+result "memory after tick $REF_TICK: $mem0"
 result "memory after the soak:       $mem1"
 for k in app_code_waiting heap_in_use heap_mmapped dpdk_heap_in_use; do
 	a=$(ternd_counter /dev/stdin memory: "$k" <<<"$mem0")
 	b=$(ternd_counter /dev/stdin memory: "$k" <<<"$mem1")
-	[ -n "$a" ] && [ -n "$b" ] || tern_fail "show memory has no $k (after the first tick: $mem0)"
-	[ "$b" -le "$a" ] || tern_fail "$k grew from $a after the first tick to $b after the soak"
+	[ -n "$a" ] && [ -n "$b" ] || tern_fail "show memory has no $k (after tick $REF_TICK: $mem0)"
+	slack=0
+	[ "$k" = heap_in_use ] && slack=$HEAP_SLACK
+	[ "$b" -le $((a + slack)) ] ||
+		tern_fail "$k grew from $a after tick $REF_TICK to $b after the soak (slack $slack)"
 done
 
 tern_say "PASS: $SOAK_SECONDS s soak, $ticks swap ticks ($nok ternctl commands): lost=0, leaked=0, memory back to where it was"

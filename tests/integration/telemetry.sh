@@ -66,7 +66,7 @@ EOF
 
 CTRS="['rx','tx','drop_malformed','drop_not_for_us','drop_no_handler','drop_bad_cksum',
 'drop_tx_full','drop_unsupported','drop_app','drop_bad_verdict','drop_backlog',
-'drop_bus_full','drop_handoff','drop_amplification','drop_bad_source','drop_rate_limit','drop_too_big']"
+'drop_bus_full','drop_handoff','drop_amplification','drop_bad_source','drop_rate_limit','drop_too_big','consumed','tx_more','app_sent','more_refused']"
 
 query /tern/info "$TERN_TMP/info.json"
 cat "$TERN_TMP/info.json"
@@ -135,7 +135,7 @@ grep '^memif_peer:' "$TERN_TMP/peer.log"
 ternd_check_exit "$TERN_TMP/ternd.log"
 # What ternd prints at exit must equal what telemetry reported.
 for c in rx tx drop_malformed drop_not_for_us drop_no_handler drop_bad_cksum drop_tx_full \
-	drop_unsupported drop_app drop_bad_verdict drop_backlog drop_bus_full drop_handoff drop_amplification drop_bad_source drop_rate_limit drop_too_big; do
+	drop_unsupported drop_app drop_bad_verdict drop_backlog drop_bus_full drop_handoff drop_amplification drop_bad_source drop_rate_limit drop_too_big consumed tx_more app_sent more_refused; do
 	printed=$(ternd_counter "$TERN_TMP/ternd.log" 'total:' "$c")
 	reported=$("$PY" -c "import json,sys; print(json.load(open(sys.argv[1]))['total'][sys.argv[2]])" \
 		"$TERN_TMP/stats.json" "$c")
