@@ -217,7 +217,8 @@ app_create(struct tern_engine *e, const char *name, const char *path,
 		ret = tern_err_set(err, E2BIG, "app '%s': too many arguments (max %u)", name,
 				   TERN_APP_MAX_KV);
 	if (ret == 0) {
-		memcpy(args, kv, n_kv * sizeof(*kv));
+		if (n_kv != 0)
+			memcpy(args, kv, n_kv * sizeof(*kv));
 		ret = take_engine_args(n_kv, args, ea, err);
 	}
 	if (ret < 0) {
