@@ -436,16 +436,19 @@ def fixed_cases(d, args):
 def expiry_cases(d):
     """Items that must vanish: set them, see them, wait, see them gone.
 
-    memcached counts whole seconds of a clock ticking once a second and
-    started with its own offset to the wall clock: a relative exptime of 2
-    ends 1 to 2 s later, an absolute one up to 2 s after the wall clock
-    passes it, a delayed flush_all 2 within 0 to 1 s. kv is exact. So the
-    checks are made before anything can have ended (0.5 s) and after
-    everything has (5.2 s), never in between."""
+    memcached counts whole seconds of a clock ticking once a second, and
+    its idea of the wall clock is floor(wall at start) + floor(monotonic
+    at the last tick) - floor(monotonic at start): up to 1 s ahead of the
+    real wall clock and up to 3 s behind. So a relative exptime of 2 ends
+    1 to 3 s later, an absolute time T between T - 1 s and T + 3 s, a
+    delayed flush_all 2 within 0 to 2 s. kv is exact. The absolute time
+    is the next whole second + 2 (2 to 3 s away), so nothing can have
+    ended at the first check (0.5 s), and everything has at the last
+    (6.2 s); never a check in between."""
     r = d.request
-    now = int(time.time())
+    then = int(time.time()) + 3
     r(b'set e1 0 2 1\r\n1\r\n')
-    r(b'set e2 0 %d 1\r\n2\r\n' % (now + 2))
+    r(b'set e2 0 %d 1\r\n2\r\n' % then)
     r(b'set e3 0 100 1\r\n3\r\n')
     r(b'touch e3 2\r\n')
     r(b'set e4 0 100 1\r\n4\r\n')
@@ -456,7 +459,7 @@ def expiry_cases(d):
     time.sleep(0.5)
     r(b'get e1 e2 e3 e4 e5 e6\r\n', what='0.5 s later')
     r(b'flush_all 2\r\n', what='delayed flush')
-    time.sleep(4.7)
+    time.sleep(5.7)
     r(b'get e1 e2 e3 e4 e5 e6\r\n', what='after expiry and the delayed flush')
     r(b'set e7 0 0 1\r\n7\r\n')
     r(b'get e7\r\n', what='stored after the delayed flush')
