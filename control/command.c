@@ -411,6 +411,32 @@ cmd_ip_add(struct cmd_ctx *c, unsigned argc, char **argv)
 	return rc < 0 ? cmd_engine_err(c, rc, &eerr) : 0;
 }
 
+/* "trust add PREFIX", "trust del PREFIX", "trust local on|off". */
+static int
+cmd_trust(struct cmd_ctx *c, unsigned argc, char **argv)
+{
+	struct tern_err eerr = { "" };
+	const char *verb = c->def->words[1];
+	struct tern_prefix p;
+	int rc;
+
+	(void)argc;
+	if (strcmp(verb, "local") == 0) {
+		if (strcmp(argv[0], "on") != 0 && strcmp(argv[0], "off") != 0)
+			return cmd_usage_err(c, EINVAL, "expected 'on' or 'off', not '%.32s'",
+					     argv[0]);
+		rc = tern_engine_trust_local(c->e, strcmp(argv[0], "on") == 0, &eerr);
+		return rc < 0 ? cmd_engine_err(c, rc, &eerr) : 0;
+	}
+	if (tern_prefix_parse(argv[0], &p, &eerr) < 0)
+		return cmd_usage_err(c, EINVAL, "%s", eerr.msg);
+	if (strcmp(verb, "add") == 0)
+		rc = tern_engine_trust_add(c->e, &p, &eerr);
+	else
+		rc = tern_engine_trust_del(c->e, &p, &eerr);
+	return rc < 0 ? cmd_engine_err(c, rc, &eerr) : 0;
+}
+
 static int
 cmd_show(struct cmd_ctx *c, unsigned argc, char **argv)
 {
@@ -545,11 +571,14 @@ static const struct cmd_def cmd_table[] = {
 	{ { "canary", "promote" }, 2, 2, cmd_canary_end, "canary promote udp PORT" },
 	{ { "canary", "abort" }, 2, 2, cmd_canary_end, "canary abort udp PORT" },
 	{ { "ip", "add" }, 1, 3, cmd_ip_add, "ip add ADDR/PREFIX [port N]" },
+	{ { "trust", "add" }, 1, 1, cmd_trust, "trust add PREFIX" },
+	{ { "trust", "del" }, 1, 1, cmd_trust, "trust del PREFIX" },
+	{ { "trust", "local" }, 1, 1, cmd_trust, "trust local on|off" },
 	{ { "show", "latency" }, 0, 2, cmd_show_latency, "show latency [apps|interval] [json]" },
 	{ { "show", "flow" }, 4, 6, cmd_show_flow,
 	  "show flow SRC DST SPORT DPORT [udp|tcp] [json]" },
 	{ { "show", NULL }, 1, 2, cmd_show,
-	  "show stats|apps|bindings|ports|lcores|events|canary|memory|version [json] "
+	  "show stats|apps|bindings|ports|lcores|events|canary|memory|trust|version [json] "
 	  "(and show latency, show flow)" },
 	{ { "clear", "stats" }, 0, 0, cmd_clear_stats, "clear stats" },
 	{ { "clear", "latency" }, 0, 0, cmd_clear_latency, "clear latency" },

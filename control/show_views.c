@@ -472,6 +472,33 @@ show_events(struct emit *em, const struct tern_engine *e)
 	free(h);
 }
 
+/* Who gets replies over max_amplification (trust.h): tern's own subnets
+ * (when local is on) and the trusted prefixes. */
+static void
+show_trust(struct emit *em, const struct tern_engine *e)
+{
+	const struct tern_trust_table *t = e->trust;
+	const struct tern_addr_table *at = e->addrs;
+	bool local = t == NULL || t->local;
+	char buf[64];
+
+	row_begin(em, "trust:");
+	field_str(em, "local", local ? "on" : "off");
+	field_list_begin(em, "local_subnets");
+	for (unsigned i = 0; local && at != NULL && i < at->n; i++) {
+		struct tern_prefix p;
+
+		tern_prefix_of_addr(&at->a[i], &p);
+		item_str(em, tern_prefix_format(&p, buf, sizeof(buf)));
+	}
+	field_list_end(em);
+	field_list_begin(em, "prefixes");
+	for (unsigned i = 0; t != NULL && i < t->n; i++)
+		item_str(em, tern_prefix_format(&t->p[i], buf, sizeof(buf)));
+	field_list_end(em);
+	row_end(em);
+}
+
 /* tern's version, the app ABI it loads, the DPDK it runs on. */
 static void
 show_version(struct emit *em, const struct tern_engine *e)
@@ -501,6 +528,7 @@ static const struct {
 	{ "events", show_events },
 	{ "canary", tern_show_canary },
 	{ "memory", tern_show_memory },
+	{ "trust", show_trust },
 	{ "version", show_version },
 };
 

@@ -420,12 +420,14 @@ main(int argc, char **argv)
 		tern_engine_canary_tick(&engine, stdout);
 		tern_engine_apps_tick(&engine);
 		tern_engine_log_drain(&engine, stdout);
+		tern_engine_droplog_drain(&engine, stdout);
 	}
 
 	printf("ternd: %s, stopping\n", strsignal(quit_signal));
 	tern_ctl_close(ctl);
 	tern_engine_stop(&engine);
 	tern_engine_log_drain(&engine, stdout);
+	tern_engine_droplog_drain(&engine, stdout);
 	print_exit_report(&engine);
 	fflush(stdout);
 	tern_telemetry_unregister();

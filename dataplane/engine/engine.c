@@ -99,7 +99,8 @@ tern_engine_init(struct tern_engine *e, const struct tern_engine_conf *c,
 	if (ret == 0) {
 		e->handlers = tern_handler_table_clone(NULL);
 		e->addrs = calloc(1, sizeof(*e->addrs));
-		if (e->handlers == NULL || e->addrs == NULL)
+		e->trust = tern_trust_local(NULL, true, err);
+		if (e->handlers == NULL || e->addrs == NULL || e->trust == NULL)
 			ret = tern_err_set(err, ENOMEM, "cannot allocate the engine's tables");
 	}
 	if (ret < 0)
@@ -206,8 +207,10 @@ tern_engine_close(struct tern_engine *e)
 	/* No worker runs any more: nothing can reach the tables or the apps. */
 	free(e->handlers);
 	free(e->addrs);
+	free(e->trust);
 	e->handlers = NULL;
 	e->addrs = NULL;
+	e->trust = NULL;
 	free_apps(e);
 	tern_bus_free(&e->bus);
 	for (unsigned i = 0; e->workers != NULL && i < e->n_workers; i++)
@@ -231,6 +234,34 @@ tern_engine_ip_add(struct tern_engine *e, const struct tern_addr *a, struct tern
 		return -errno;
 	tern_rcu_replace((void **)&e->addrs, t, free);
 	return 0;
+}
+
+/* Publish a new trust table (NULL: building it failed, err says why). */
+static int
+trust_publish(struct tern_engine *e, struct tern_trust_table *t)
+{
+	if (t == NULL)
+		return -errno;
+	tern_rcu_replace((void **)&e->trust, t, free);
+	return 0;
+}
+
+int
+tern_engine_trust_add(struct tern_engine *e, const struct tern_prefix *p, struct tern_err *err)
+{
+	return trust_publish(e, tern_trust_with(e->trust, p, err));
+}
+
+int
+tern_engine_trust_del(struct tern_engine *e, const struct tern_prefix *p, struct tern_err *err)
+{
+	return trust_publish(e, tern_trust_without(e->trust, p, err));
+}
+
+int
+tern_engine_trust_local(struct tern_engine *e, bool on, struct tern_err *err)
+{
+	return trust_publish(e, tern_trust_local(e->trust, on, err));
 }
 
 unsigned

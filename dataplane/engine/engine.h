@@ -31,7 +31,9 @@
 #include "pool_watch.h"
 #include "port.h"
 #include "rss.h"
+#include "drop_log.h"
 #include "stats.h"
+#include "trust.h"
 #include "steer.h"
 
 #ifdef __cplusplus
@@ -117,6 +119,8 @@ struct tern_engine {
 	struct tern_worker *workers;               /**< n_workers, cache aligned */
 	struct tern_handler_table *handlers;       /**< RCU-published */
 	struct tern_addr_table *addrs;             /**< RCU-published */
+	struct tern_trust_table *trust;            /**< RCU-published (trust.h) */
+	struct tern_droplog_ctl droplog;           /**< drop notes printed (drop_log.h); control */
 	struct tern_bus bus;                       /**< one inbound event ring per worker */
 	struct tern_steer steer[TERN_MAX_PORTS];   /**< per port, used when steered[port] */
 	bool steered[TERN_MAX_PORTS];              /**< the port's queues are spread */
@@ -223,6 +227,17 @@ void tern_engine_apps_tick(struct tern_engine *e);
 /** Add one of tern's addresses. -ENODEV if a->port_id is not a port, -EEXIST. */
 int tern_engine_ip_add(struct tern_engine *e, const struct tern_addr *a,
 		       struct tern_err *err);
+
+/** Trust a prefix for full replies (trust.h). -EEXIST, -ENOSPC. Control thread. */
+int tern_engine_trust_add(struct tern_engine *e, const struct tern_prefix *p,
+			  struct tern_err *err);
+
+/** Stop trusting a prefix. -ENOENT if it is not trusted. Control thread. */
+int tern_engine_trust_del(struct tern_engine *e, const struct tern_prefix *p,
+			  struct tern_err *err);
+
+/** Trust tern's own subnets (the default) or not. Control thread. */
+int tern_engine_trust_local(struct tern_engine *e, bool on, struct tern_err *err);
 
 /** Set the named instance's budget: requests per worker loop iteration,
  *  0 = unlimited. Takes effect with a table swap. -ENOENT if unknown. */

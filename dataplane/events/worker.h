@@ -37,6 +37,7 @@
 #include "engine.h"
 #include "engine_limits.h"
 #include "app_log.h"
+#include "drop_log.h"
 #include "idle.h"
 #include "latency_hist.h"
 #include "reply.h"
@@ -123,6 +124,7 @@ struct tern_worker {
 	 *  NULL between app calls. This worker only. */
 	void *cur_burst;
 	struct tern_log_ring *log;               /**< apps' log lines (app_log.h) */
+	struct tern_droplog droplog;             /**< notes on drops (drop_log.h) */
 	struct tern_backlog backlog;
 } __rte_cache_aligned;
 

@@ -50,7 +50,7 @@ extern "C" {
 	X(TX_MORE, tx_more, "was an extra reply datagram an app sent for a request (`reply_more`); also in `tx`") \
 	X(APP_SENT, app_sent, "was a frame an app sent itself (`frame_send`); also in `tx`") \
 	X(MORE_REFUSED, more_refused, \
-	  "was an extra reply datagram refused: over the amplification limit or the MTU, or no mbuf")
+	  "was an extra reply datagram not sent: refused (over the amplification limit or the MTU, or no mbuf), or withdrawn with the rest of a reply over the limit")
 
 /**
  * The event counters of each worker (not tied to a port), declared once the

@@ -8,6 +8,7 @@
 
 #include <urcu-qsbr.h>
 
+#include "app_loader.h"
 #include "builtin.h"
 #include "event_bus.h"
 #include "cksum.h"
@@ -16,6 +17,7 @@
 #include "reply.h"
 #include "parse.h"
 #include "source_check.h"
+#include "trust.h"
 #include "worker.h"
 
 /* Everything one burst needs, on the worker's stack. */
@@ -35,27 +37,57 @@ struct burst_ctx {
 	struct tern_parsed req_p[TERN_BURST_MAX];
 	uint8_t req_slot[TERN_BURST_MAX];
 	uint32_t more_ip_len[TERN_BURST_MAX]; /* IP bytes of a request's reply_more datagrams */
+	uint8_t amp[TERN_BURST_MAX];  /* AMP_* of a request */
 	struct rte_mbuf *drop[TERN_BURST_MAX];
+	/* reply_more datagrams of limited requests, kept until the verdicts:
+	 * a reply over its limit is then not sent at all. */
+	uint16_t n_held;
+	uint16_t held_req[TERN_MORE_HELD];
+	struct rte_mbuf *held[TERN_MORE_HELD];
 };
+
+/* A request's amplification state. */
+#define AMP_KNOWN 1u     /* its source's trust was looked up */
+#define AMP_TRUSTED 2u   /* ... and it is trusted: no limit */
+#define AMP_REFUSED 4u   /* a reply_more was refused for the limit: none of its
+			  * datagrams leaves */
 
 /* Internal verdicts: over the app's budget, keep it for a later iteration;
  * its app is being replaced, hold it in the backlog until the new one serves. */
 #define VERDICT_DEFER TERN_VERDICT_MAX
 #define VERDICT_HOLD (TERN_VERDICT_MAX + 1)
 
+static uint16_t flush_tx(struct tern_worker *w, uint16_t port);
+
 static inline void
 tx_queue(struct burst_ctx *c, struct rte_mbuf *m)
 {
 	struct tern_txbuf *b = &c->w->tx[c->port];
 
+	/* Full only after reply_more added datagrams to this burst's replies. */
+	if (unlikely(b->n == TERN_BURST_MAX))
+		flush_tx(c->w, c->port);
 	b->pkts[b->n++] = m;
 }
 
+static void note_drop(struct burst_ctx *c, struct rte_mbuf *m, enum tern_ctr why, uint8_t slot,
+		      uint32_t a, uint32_t b);
+
 static inline void
-drop(struct burst_ctx *c, struct rte_mbuf *m, enum tern_ctr why)
+drop_only(struct burst_ctx *c, struct rte_mbuf *m, enum tern_ctr why)
 {
 	tern_ctr_add(&c->w->stats, c->port, why, 1);
 	c->drop[c->n_drop++] = m;
+}
+
+/* Free m at the end of the burst, count it, and (for the drops an operator
+ * can act on) tell the log why, at most once a second per reason. */
+static inline void
+drop(struct burst_ctx *c, struct rte_mbuf *m, enum tern_ctr why)
+{
+	drop_only(c, m, why);
+	if (unlikely(tern_dl_reason_of(why) != TERN_DL_MAX))
+		note_drop(c, m, why, 0, 0, 0);
 }
 
 /* The frame went to a group MAC (broadcast or multicast). */
@@ -152,6 +184,7 @@ classify_udp(struct burst_ctx *c, struct rte_mbuf *m, const struct tern_parsed *
 	c->req_p[c->n_req] = *p;
 	c->req_slot[c->n_req] = slot;
 	c->more_ip_len[c->n_req] = 0;
+	c->amp[c->n_req] = 0;
 	c->n_req++;
 	return tern_fate_to_app();
 }
@@ -395,20 +428,135 @@ handoff(struct burst_ctx *c, struct tern_udp_req *r, uint8_t slot)
 	tern_wctr_add(&c->w->wstats, TERN_WCTR_HANDOFF_OUT, 1);
 }
 
-/* No amplification: a request's replies (IP lengths: plain header, UDP,
- * payload; its reply_more datagrams included) may be at most max_amp times
- * the request. */
-static inline bool
-reply_too_big(const struct burst_ctx *c, uint16_t i, uint32_t len)
+/* The request's IP length: headers up to UDP, UDP, payload. */
+static inline uint32_t
+req_ip_len(const struct burst_ctx *c, uint16_t i)
 {
 	const struct tern_parsed *p = &c->req_p[i];
+
+	return p->l4_off - p->l3_off + (uint32_t)sizeof(struct rte_udp_hdr) + p->payload_len;
+}
+
+/* Is request i's source trusted for full replies (trust.h)? Looked up once
+ * per request, and only for a reply over its limit. */
+static __rte_noinline bool
+source_trusted(struct burst_ctx *c, uint16_t i)
+{
+	const struct tern_udp_req *r = &c->req[i];
+
+	if (!(c->amp[i] & AMP_KNOWN)) {
+		c->amp[i] |= AMP_KNOWN;
+		if (tern_trusted(rcu_dereference(c->w->engine->trust), c->at, c->port, r->family,
+				 r->src_addr))
+			c->amp[i] |= AMP_TRUSTED;
+	}
+	return c->amp[i] & AMP_TRUSTED;
+}
+
+/* Is request i limited (an app's max_amplification, a source not trusted)? */
+static inline bool
+amp_limited(struct burst_ctx *c, uint16_t i)
+{
+	return c->ht->h[c->req_slot[i]].max_amp != 0 && !source_trusted(c, i);
+}
+
+/* Over the limit: a request's replies (IP lengths: plain header, UDP,
+ * payload; its reply_more datagrams included) more than max_amp times the
+ * request's. */
+static inline bool
+over_amp(const struct burst_ctx *c, uint16_t i, uint32_t len)
+{
 	uint32_t amp = c->ht->h[c->req_slot[i]].max_amp;
 
-	/* The request's IP length: headers up to UDP, UDP, payload. */
-	return amp != 0 &&
-	       (uint64_t)len + c->more_ip_len[i] >
-		       (uint64_t)amp * (p->l4_off - p->l3_off + sizeof(struct rte_udp_hdr) +
-					p->payload_len);
+	return amp != 0 && (uint64_t)len + c->more_ip_len[i] > (uint64_t)amp * req_ip_len(c, i);
+}
+
+/* No amplification: the reply (len more IP bytes) of request i is too big
+ * for its source. Trusted sources (own subnets, `trust add`) have no limit. */
+static inline bool
+reply_too_big(struct burst_ctx *c, uint16_t i, uint32_t len)
+{
+	return unlikely(over_amp(c, i, len)) && !source_trusted(c, i);
+}
+
+/* The note for a drop the log explains (drop_log.h), if one is due: the
+ * frame's source, its app (slot, or the one bound to its UDP port when 0)
+ * and what was over which limit (a, b: amplification's reply and request
+ * IP bytes). Cold: at most one note per reason and second leaves here. */
+static __rte_noinline void
+note_drop(struct burst_ctx *c, struct rte_mbuf *m, enum tern_ctr why, uint8_t slot,
+	  uint32_t a, uint32_t b)
+{
+	enum tern_dl_reason r = tern_dl_reason_of(why);
+	struct tern_drop_note n = { .why = (uint8_t)r, .port = c->port, .a = a, .b = b };
+	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
+	const struct tern_handler *h;
+	struct tern_parsed p;
+
+	if (!tern_droplog_due(&c->w->droplog, r, rte_rdtsc(), rte_get_tsc_hz()))
+		return;
+	if (tern_parse(frame, m->data_len, &p) != TERN_PARSE_OK) {
+		tern_droplog_push(&c->w->droplog, &n);
+		return;
+	}
+	if (p.l3 == TERN_L3_IPV4 || p.l3 == TERN_L3_IPV6) {
+		n.family = p.l3 == TERN_L3_IPV4 ? 4 : 6;
+		memcpy(n.src, frame + p.l3_off + (n.family == 4 ? 12 : 8), n.family == 4 ? 4 : 16);
+	}
+	if (p.l4 == TERN_L4_UDP) {
+		const struct rte_udp_hdr *u = (const struct rte_udp_hdr *)(frame + p.l4_off);
+
+		n.sport = rte_be_to_cpu_16(u->src_port);
+		n.dport = rte_be_to_cpu_16(u->dst_port);
+		if (slot == 0)
+			slot = c->ht->udp[n.dport];
+	}
+	h = &c->ht->h[slot];
+	if (slot != 0 && h->app != NULL)
+		snprintf(n.app, sizeof(n.app), "%s", h->app->name);
+	if (r == TERN_DL_AMPLIFICATION) {
+		n.lim = h->max_amp;
+	} else if (r == TERN_DL_RATE_LIMIT) {
+		n.a = h->rl.rate;
+		n.b = h->rl.burst != 0 ? h->rl.burst : h->rl.rate;
+	} else if (r == TERN_DL_TOO_BIG) {
+		n.a = p.l4_off - p.l3_off + p.l4_len;
+		n.lim = c->rp->mtu;
+	}
+	tern_droplog_push(&c->w->droplog, &n);
+}
+
+/* Request i's reply (len IP bytes, its reply_more datagrams besides) is
+ * over its amplification limit: drop it and say so. */
+static void
+drop_amp(struct burst_ctx *c, uint16_t i, uint32_t len)
+{
+	struct rte_mbuf *m = c->req[i].mbuf;
+
+	drop_only(c, m, TERN_CTR_DROP_AMPLIFICATION);
+	note_drop(c, m, TERN_CTR_DROP_AMPLIFICATION, c->req_slot[i], len + c->more_ip_len[i],
+		  req_ip_len(c, i));
+}
+
+/* Send or withdraw request i's held reply_more datagrams, in order. */
+static __rte_noinline void
+release_held(struct burst_ctx *c, uint16_t i, bool send)
+{
+	uint16_t keep = 0;
+
+	for (uint16_t k = 0; k < c->n_held; k++) {
+		if (c->held_req[k] != i) {
+			c->held_req[keep] = c->held_req[k];
+			c->held[keep++] = c->held[k];
+		} else if (send) {
+			tx_queue(c, c->held[k]);
+			tern_ctr_add(&c->w->stats, c->port, TERN_CTR_TX_MORE, 1);
+		} else {
+			rte_pktmbuf_free(c->held[k]);
+			tern_ctr_add(&c->w->stats, c->port, TERN_CTR_MORE_REFUSED, 1);
+		}
+	}
+	c->n_held = keep;
 }
 
 static inline uint32_t
@@ -424,24 +572,35 @@ apply_verdicts(struct burst_ctx *c)
 		struct tern_udp_req *r = &c->req[i];
 		struct tern_app_wstats *ws = &c->ht->h[c->req_slot[i]].ws[c->w->idx];
 
+		/* Other verdicts send what reply_more queued as it is. */
+		if (unlikely(c->n_held != 0) && r->verdict != TERN_VERDICT_REPLY)
+			release_held(c, i, !(c->amp[i] & AMP_REFUSED));
 		switch (r->verdict) {
 		case TERN_VERDICT_REPLY:
 			if (unlikely(r->len > r->cap)) {
+				if (unlikely(c->n_held != 0))
+					release_held(c, i, false);
 				tern_app_wstats_add(&ws->bad, 1);
 				drop(c, r->mbuf, TERN_CTR_DROP_BAD_VERDICT);
 				break;
 			}
 			tern_app_wstats_add(&ws->replies, 1);
-			if (unlikely(reply_too_big(c, i, reply_ip_len(r)))) {
-				drop(c, r->mbuf, TERN_CTR_DROP_AMPLIFICATION);
+			if (unlikely(c->amp[i] & AMP_REFUSED) ||
+			    reply_too_big(c, i, reply_ip_len(r))) {
+				if (unlikely(c->n_held != 0))
+					release_held(c, i, false);
+				drop_amp(c, i, reply_ip_len(r));
 				break;
 			}
+			if (unlikely(c->n_held != 0))
+				release_held(c, i, true);
 			tern_reply_udp(r->mbuf, &c->req_p[i], r->len, c->rp);
 			tx_queue(c, r->mbuf);
 			break;
 		case TERN_VERDICT_FORWARD:
-			if (unlikely(reply_too_big(c, i, r->mbuf->pkt_len - c->req_p[i].l3_off))) {
-				drop(c, r->mbuf, TERN_CTR_DROP_AMPLIFICATION);
+			/* No trust here: the frame goes wherever the app sent it. */
+			if (unlikely(over_amp(c, i, r->mbuf->pkt_len - c->req_p[i].l3_off))) {
+				drop_amp(c, i, r->mbuf->pkt_len - c->req_p[i].l3_off);
 				break;
 			}
 			tx_queue(c, r->mbuf);
@@ -555,6 +714,22 @@ more_frame(struct burst_ctx *c, uint16_t i, const void *payload, uint16_t len)
 	return m;
 }
 
+/* Keep a limited request's datagram until its verdict; no room: the whole
+ * reply is refused. */
+static int
+hold_more(struct burst_ctx *c, uint16_t i, struct rte_mbuf *m)
+{
+	if (c->n_held == TERN_MORE_HELD) {
+		rte_pktmbuf_free(m);
+		c->amp[i] |= AMP_REFUSED;
+		tern_ctr_add(&c->w->stats, c->port, TERN_CTR_MORE_REFUSED, 1);
+		return -ENOBUFS;
+	}
+	c->held_req[c->n_held] = i;
+	c->held[c->n_held++] = m;
+	return 0;
+}
+
 int
 tern_worker_reply_more(struct tern_worker *w, struct tern_udp_req *r, const void *payload,
 		       uint16_t len)
@@ -563,13 +738,18 @@ tern_worker_reply_more(struct tern_worker *w, struct tern_udp_req *r, const void
 	struct tern_txbuf *b;
 	struct rte_mbuf *m;
 	uint32_t ip_len;
+	bool limited;
 	uint16_t i;
 
 	if (c == NULL || r < c->req || r >= c->req + c->n_req)
 		return -EINVAL;
 	i = (uint16_t)(r - c->req);
 	ip_len = reply_ip_len(r) - r->len + len;
-	if (reply_too_big(c, i, ip_len) || ip_len > c->rp->mtu) {
+	limited = amp_limited(c, i);
+	if (ip_len > c->rp->mtu || (limited && ((c->amp[i] & AMP_REFUSED) ||
+						 over_amp(c, i, ip_len)))) {
+		if (ip_len <= c->rp->mtu)
+			c->amp[i] |= AMP_REFUSED;
 		tern_ctr_add(&w->stats, c->port, TERN_CTR_MORE_REFUSED, 1);
 		return -E2BIG;
 	}
@@ -579,6 +759,8 @@ tern_worker_reply_more(struct tern_worker *w, struct tern_udp_req *r, const void
 		return -ENOBUFS;
 	}
 	c->more_ip_len[i] += ip_len;
+	if (limited)
+		return hold_more(c, i, m);
 	b = &w->tx[c->port];
 	if (b->n == TERN_BURST_MAX)
 		flush_tx(w, c->port);
@@ -625,6 +807,7 @@ tern_worker_handle_frames(struct tern_worker *w, uint16_t port,
 	c.n_req = 0;
 	c.n_drop = 0;
 	c.n_proto = 0;
+	c.n_held = 0;
 
 	if (count_rx)
 		tern_ctr_add(&w->stats, port, TERN_CTR_RX, n);

@@ -22,6 +22,7 @@ TERN_PACKAGES=(
 	libdpdk-dev
 	liburcu-dev
 	libxdp-dev
+	libmemcached-tools
 	memcached
 	meson
 	ninja-build

@@ -6,7 +6,8 @@
 # in a namespace, tests/tools/hostile_corpus.py sends raw frames with scapy,
 # class by class (truncations, bad lengths and checksums, IP options,
 # fragments, TTL 0/1, VLAN stacks, IPv6 extension headers, jumbo frames,
-# runts, group source MACs, martian source IPs, ARP, ICMP errors, other MACs)
+# runts, group source MACs, martian source IPs, spoofed sources off ternd's
+# subnets asking for amplified replies, ARP, ICMP errors, other MACs)
 # and sniffs what ternd sends back. For each class:
 #   - the replies due came back and are right, and nothing else came back
 #     (never to a group MAC or a broadcast/multicast/loopback/martian IP);
@@ -59,6 +60,8 @@ nmac=$(in_ns cat "/sys/class/net/$nif/address")
 cat >"$TERN_TMP/start.cmds" <<EOF
 app load echo $RESPONDER mode=echo
 bind udp 7 echo
+app load multi $RESPONDER mode=echo replies=4
+bind udp 17 multi
 EOF
 ternd_start_veth hostile "$TERN_TMP/ternd.log" "$hif" --ip "$TERN_ADDR/24" \
 	--ip "$TERN_ADDR6/64" --app-dir "$(dirname "$RESPONDER")" --exec "$TERN_TMP/start.cmds" ||

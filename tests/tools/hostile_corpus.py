@@ -59,13 +59,13 @@ class Corpus:
         return Ether(src=kw.get('src', self.a.my_mac), dst=kw.get('dst', self.a.tern_mac))
 
     def udp4(self, payload=b'hello', src=None, sport=None, ip_kw=None, eth_kw=None,
-             udp_kw=None):
-        """A valid UDP/IPv4 request to ternd's port 7, as bytes, and its sport."""
+             udp_kw=None, dport=7):
+        """A valid UDP/IPv4 request to ternd's port 7 (or dport), as bytes, and its sport."""
         from scapy.all import IP, UDP, Raw
         sport = sport or self.next_sport()
         pkt = (self.eth(**(eth_kw or {})) /
                IP(src=src or self.a.my_ip, dst=self.a.tern_ip, **(ip_kw or {})) /
-               UDP(sport=sport, dport=7, **(udp_kw or {})) / Raw(payload))
+               UDP(sport=sport, dport=dport, **(udp_kw or {})) / Raw(payload))
         return bytes(pkt), sport
 
     def udp6(self, payload=b'hello6', src=None, ext=None, sport=None):
@@ -304,6 +304,17 @@ class Corpus:
         for src in self._bad_src4():
             f, s = self.udp4(b'martian', src=src)
             out.append(self.drop(f, 'drop_bad_source', s))
+        return out
+
+    def c_spoofed_amplification(self):
+        """Requests to UDP 17 (a responder answering with 4 datagrams, under
+        the default 3x limit) from sources on no subnet of ternd's and not
+        trusted, as a reflection attack spoofs them: nothing comes back, not
+        even the datagrams within the limit (drop_amplification, tx 0)."""
+        out = []
+        for src in ('198.19.0.9', '203.0.113.7', '192.0.2.7', '198.18.10.3'):
+            f, s = self.udp4(b'reflect-me', src=src, dport=17)
+            out.append(self.drop(f, 'drop_amplification', s))
         return out
 
     def c_icmp_martian(self):

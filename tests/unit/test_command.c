@@ -229,7 +229,8 @@ test_unknown(void)
 	exec_expect("foo", -EINVAL,
 		    "unknown command 'foo'; commands: help, app load, app replace, app unload, "
 		    "app budget, event post, bind, rebind, unbind, canary udp, canary promote, "
-		    "canary abort, ip add, show, clear stats, clear latency");
+		    "canary abort, ip add, trust add, trust del, trust local, show, clear stats, "
+		    "clear latency");
 	exec_expect("app foo x", -EINVAL, "unknown command 'app foo'");
 	exec_expect("app", -EINVAL, "unknown command 'app'");
 	exec_expect("ip del 1.2.3.4", -EINVAL, "unknown command 'ip del'");
@@ -255,9 +256,12 @@ test_help(void)
 		 "canary promote udp PORT\n"
 		 "canary abort udp PORT\n"
 		 "ip add ADDR/PREFIX [port N]\n"
+		 "trust add PREFIX\n"
+		 "trust del PREFIX\n"
+		 "trust local on|off\n"
 		 "show latency [apps|interval] [json]\n"
 		 "show flow SRC DST SPORT DPORT [udp|tcp] [json]\n"
-		 "show stats|apps|bindings|ports|lcores|events|canary|memory|version [json] "
+		 "show stats|apps|bindings|ports|lcores|events|canary|memory|trust|version [json] "
 		 "(and show latency, show flow)\n"
 		 "clear stats\n"
 		 "clear latency\n");
@@ -358,6 +362,14 @@ test_app_ip_errors(void)
 	exec_expect("ip add 198.18.0.1/24@1 port 1", -EINVAL, "not both");
 	exec_expect("ip add 198.18.0.1/24 port 99", -EINVAL, "bad port id '99'");
 	exec_expect("ip add 300.1.1.1/24", -EINVAL, "usage: ip add ADDR/PREFIX [port N]");
+	exec_expect("trust add", -EINVAL, "trust add: missing argument");
+	exec_expect("trust add 198.18.0.1/15", -EINVAL,
+		    "trust add: '198.18.0.1/15' has host bits set: did you mean 198.18.0.0/15?; "
+		    "usage: trust add PREFIX");
+	exec_expect("trust del 10.0.0.0/40", -EINVAL, "bad prefix length '40'");
+	exec_expect("trust add 10.0.0.0/8 10.1.0.0/16", -E2BIG, "too many arguments");
+	exec_expect("trust local maybe", -EINVAL, "expected 'on' or 'off', not 'maybe'");
+	exec_expect("trust all", -EINVAL, "unknown command 'trust all'");
 }
 
 static void
@@ -386,7 +398,7 @@ test_show_empty(void)
 	exec_expect("show", -EINVAL, "show: missing argument");
 	exec_expect("show foo", -EINVAL,
 		    "show: unknown view 'foo'; usage: "
-		    "show stats|apps|bindings|ports|lcores|events|canary|memory|version [json] "
+		    "show stats|apps|bindings|ports|lcores|events|canary|memory|trust|version [json] "
 		    "(and show latency, show flow)");
 	exec_expect("show stats xml", -EINVAL, "unexpected 'xml'");
 	exec_expect("show stats json x", -E2BIG, "too many arguments");

@@ -36,7 +36,8 @@
 /* Like RTE_IPV4, whose 22.11 form shifts an int into the sign bit. */
 #define IP4(a, b, c, d) (((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) | \
 			 ((uint32_t)(c) << 8) | (uint32_t)(d))
-#define PEER_IP4 IP4(198, 18, 0, 2)
+#define PEER_IP4 IP4(198, 18, 0, 2)    /* on tern's subnet, 198.18.0.0/24 */
+#define OFFNET_IP4 IP4(198, 19, 0, 9)  /* on no subnet of tern's */
 #define TERN_IP4 IP4(198, 18, 0, 1)
 #define ECHO_PORT 7
 #define FIXED_PORT 8
@@ -199,6 +200,8 @@ collect(struct rte_mbuf **out, unsigned max)
 	return rte_eth_rx_burst(port, 0, out, max);
 }
 
+static void drain_notes(char *buf, size_t len);
+
 static uint64_t
 ctr(enum tern_ctr c)
 {
@@ -252,7 +255,7 @@ check_udp4_reply(struct rte_mbuf *m, uint16_t l3_off, uint16_t sport,
 	CHECK_EQ(m->pkt_len, l3_off + 20 + 8 + n);
 	CHECK_EQ(ip->version_ihl, RTE_IPV4_VHL_DEF);
 	CHECK_EQ(rte_be_to_cpu_32(ip->src_addr), TERN_IP4);
-	CHECK_EQ(rte_be_to_cpu_32(ip->dst_addr), PEER_IP4);
+	CHECK_EQ(rte_be_to_cpu_32(ip->dst_addr), peer4);
 	CHECK_EQ(rte_be_to_cpu_16(ip->total_length), 20 + 8 + n);
 	CHECK_EQ(rte_raw_cksum(ip, 20), 0xffff);
 	CHECK_EQ(rte_be_to_cpu_16(udp->src_port), sport);
@@ -689,7 +692,9 @@ test_bad_source(void)
 	struct rte_ether_addr mac = tern_mac();
 	struct frame f;
 	uint8_t pl[4] = "src";
+	char log[1024];
 
+	drain_notes(log, sizeof(log));
 	for (size_t i = 0; i < RTE_DIM(bad4); i++) {
 		peer4 = bad4[i];
 		udp4_frame(&f, ECHO_PORT, pl, sizeof(pl));
@@ -705,6 +710,10 @@ test_bad_source(void)
 	peer6 = peer6_default;
 	udp4_frame(&f, ECHO_PORT, pl, sizeof(pl));
 	rte_pktmbuf_free(one(&f, TERN_CTR_TX));
+	/* The log names the first source and counts the others. */
+	drain_notes(log, sizeof(log));
+	CHECK(strstr(log, "ternd: drop_bad_source: a request from 0.0.0.0:") != NULL);
+	CHECK(strstr(log, "[14 more like it since the last line]") != NULL);
 }
 
 /* A unicast request inside a broadcast or multicast frame is not for us;
@@ -741,8 +750,10 @@ test_rate_limit(void)
 	struct rte_mbuf *r[16];
 	uint64_t drop0 = ctr(TERN_CTR_DROP_RATE_LIMIT);
 	uint8_t pl[4] = "rl";
+	char log[1024];
 	unsigned n;
 
+	drain_notes(log, sizeof(log));
 	for (unsigned i = 0; i < 8; i++)
 		udp4_frame(&f[i], LIMITED_PORT, pl, sizeof(pl));
 	send_frames(f, 8);
@@ -759,18 +770,70 @@ test_rate_limit(void)
 	CHECK_EQ(n, 5);
 	rte_pktmbuf_free_bulk(r, n);
 	CHECK_EQ(ctr(TERN_CTR_DROP_RATE_LIMIT), drop0 + 6);
+	/* Six drops, one note queued: the worker itself keeps to one a second. */
+	CHECK_EQ(eng.workers[0].droplog.tail - eng.workers[0].droplog.head, 1);
+	drain_notes(log, sizeof(log));
+	CHECK(strstr(log, "ternd: drop_rate_limit: a request from 198.18.0.2:") != NULL);
+	CHECK(strstr(log, "(app limited, udp 21) was over the app's per-source rate limit "
+			  "rate_limit=10/5") != NULL);
+	CHECK(strstr(log, "[5 more like it since the last line]") != NULL);
 }
 
-/* No amplification: with the default limit (3x), a 1000-byte reply needs
- * a request of at least 1028 / 3 bytes of IP length (315 bytes of payload);
- * one byte less and it is dropped and counted. */
+/* The drop notes printed now (drop_log.h), forcing them due: the text. */
+static void
+drain_notes(char *buf, size_t len)
+{
+	FILE *f = fmemopen(buf, len, "w");
+	uint64_t total[TERN_CTR_MAX];
+
+	CHECK(f != NULL);
+	tern_engine_droplog_drain(&eng, f);
+	fclose(f);
+	/* The next drops are noted at once, and counted from here. */
+	memset(eng.workers[0].droplog.next_tsc, 0, sizeof(eng.workers[0].droplog.next_tsc));
+	memset(eng.droplog.last_ns, 0, sizeof(eng.droplog.last_ns));
+	tern_engine_ctr_total(&eng, tern_engine_port_counters, total);
+	eng.droplog.counted[TERN_DL_AMPLIFICATION] = total[TERN_CTR_DROP_AMPLIFICATION];
+	eng.droplog.counted[TERN_DL_RATE_LIMIT] = total[TERN_CTR_DROP_RATE_LIMIT];
+	eng.droplog.counted[TERN_DL_BAD_SOURCE] = total[TERN_CTR_DROP_BAD_SOURCE];
+	eng.droplog.counted[TERN_DL_TOO_BIG] = total[TERN_CTR_DROP_TOO_BIG];
+}
+
+static void
+set_trust_local(bool on)
+{
+	struct tern_err err;
+
+	CHECK_EQ(tern_engine_trust_local(&eng, on, &err), 0);
+}
+
+static void
+trust(const char *prefix, bool add)
+{
+	struct tern_prefix p;
+	struct tern_err err;
+
+	CHECK_EQ(tern_prefix_parse(prefix, &p, &err), 0);
+	CHECK_EQ(add ? tern_engine_trust_add(&eng, &p, &err) : tern_engine_trust_del(&eng, &p, &err),
+		 0);
+}
+
+/* No amplification for sources on no subnet of tern's: with the default
+ * limit (3x), a 1000-byte reply needs a request of at least 1028 / 3 bytes
+ * of IP length (315 bytes of payload); one byte less and it is dropped,
+ * counted and explained in the log (the source, the app, the numbers, the
+ * option). Sources on tern's own subnet (unless `trust local off`) and in
+ * a trusted prefix get the whole reply. */
 static void
 test_amplification(void)
 {
 	static uint8_t pl[400];
+	char log[1024];
 	struct frame f;
 	struct rte_mbuf *r;
 
+	drain_notes(log, sizeof(log));
+	peer4 = OFFNET_IP4;
 	udp4_frame(&f, AMP_PORT, pl, 315);
 	r = one(&f, TERN_CTR_TX);
 	if (r != NULL) {
@@ -781,10 +844,34 @@ test_amplification(void)
 	one(&f, TERN_CTR_DROP_AMPLIFICATION);
 	udp4_frame(&f, AMP_PORT, pl, 1);
 	one(&f, TERN_CTR_DROP_AMPLIFICATION);
+	drain_notes(log, sizeof(log));
+	CHECK(strstr(log, "ternd: drop_amplification: a reply to 198.19.0.9:") != NULL);
+	CHECK(strstr(log, "(app amp, udp 20) was 1028 bytes of IP for a 342-byte request, "
+			  "over max_amplification=3") != NULL);
+	CHECK(strstr(log, "trust add PREFIX") != NULL);
+	/* One line per reason and second: the second drop waited, and is counted
+	 * in the next line. */
+	CHECK(strstr(log, "[1 more like it since the last line]") != NULL);
 	/* Loaded with max_amplification=100: the same 1-byte request is answered. */
 	udp4_frame(&f, FIXED_PORT, pl, 1);
 	r = one(&f, TERN_CTR_TX);
 	rte_pktmbuf_free(r);
+	/* A trusted prefix gets the whole reply; untrusted again, nothing. */
+	trust("198.19.0.0/16", true);
+	udp4_frame(&f, AMP_PORT, pl, 1);
+	rte_pktmbuf_free(one(&f, TERN_CTR_TX));
+	trust("198.19.0.0/16", false);
+	udp4_frame(&f, AMP_PORT, pl, 1);
+	one(&f, TERN_CTR_DROP_AMPLIFICATION);
+	/* tern's own subnet is trusted, unless `trust local off`. */
+	peer4 = PEER_IP4;
+	udp4_frame(&f, AMP_PORT, pl, 1);
+	rte_pktmbuf_free(one(&f, TERN_CTR_TX));
+	set_trust_local(false);
+	udp4_frame(&f, AMP_PORT, pl, 1);
+	one(&f, TERN_CTR_DROP_AMPLIFICATION);
+	set_trust_local(true);
+	drain_notes(log, sizeof(log));
 }
 
 /* ---- scheduling: priority, budgets, backlog --------------------------- */
@@ -1216,15 +1303,28 @@ test_reply_more(void)
 	CHECK_EQ(ctr(TERN_CTR_TX_MORE), more0 + 2);
 	CHECK_EQ(ctr(TERN_CTR_MORE_REFUSED), ref0);
 
-	/* Three same-size datagrams use the whole 3x allowance: the fourth
-	 * reply_more is refused, and the request's own reply is dropped. */
+	/* From a source on no subnet of tern's: three same-size datagrams use
+	 * the whole 3x allowance, the fourth reply_more is refused, and then
+	 * nothing of the reply leaves: the three are withdrawn (counted as
+	 * refused) and the request's own reply is dropped as an amplification. */
+	peer4 = OFFNET_IP4;
 	udp4_frame(&f, MULTIAMP_PORT, pl, sizeof(pl));
 	send_frames(&f, 1);
 	n = collect(m, RTE_DIM(m));
-	CHECK_EQ(n, 3);
+	CHECK_EQ(n, 0);
+	CHECK_EQ(ctr(TERN_CTR_TX_MORE), more0 + 2);
+	CHECK_EQ(ctr(TERN_CTR_MORE_REFUSED), ref0 + 4);
+	CHECK_EQ(ctr(TERN_CTR_DROP_AMPLIFICATION), amp0 + 1);
+	/* The same from tern's own subnet: all 16 datagrams. */
+	peer4 = PEER_IP4;
+	udp4_frame(&f, MULTIAMP_PORT, pl, sizeof(pl));
+	send_frames(&f, 1);
+	n = collect(m, RTE_DIM(m));
+	CHECK_EQ(n, 16);
+	for (unsigned i = 0; i < n; i++)
+		check_udp4_reply(m[i], 14, MULTIAMP_PORT, pl, sizeof(pl));
 	rte_pktmbuf_free_bulk(m, n);
-	CHECK_EQ(ctr(TERN_CTR_TX_MORE), more0 + 5);
-	CHECK_EQ(ctr(TERN_CTR_MORE_REFUSED), ref0 + 1);
+	CHECK_EQ(ctr(TERN_CTR_TX_MORE), more0 + 17);
 	CHECK_EQ(ctr(TERN_CTR_DROP_AMPLIFICATION), amp0 + 1);
 	CHECK_EQ(tern_host_ops.reply_more(NULL, &r, pl, sizeof(pl)), -EINVAL);
 	tern_host_set_worker(TERN_FROM_CONTROL);

@@ -132,11 +132,15 @@ typedef void (*tern_timer_fn)(struct tern_timer *t, void *arg);
  * reply_more: during udp_burst, for one of its requests r: send another
  * reply datagram (payload[0..len)) to r's sender, ahead of r's own reply
  * (its verdict still decides what happens to r: REPLY for the last
- * datagram). All of r's datagrams together stay within the app's
- * max_amplification. 0 when queued (counted in tx and tx_more), else
- * -E2BIG (over the amplification limit: drop_amplification; longer than
- * the port's MTU: drop_too_big), -ENOBUFS (no mbuf), -EINVAL (r is not a
- * request of the running udp_burst, or not on this worker).
+ * datagram). For a source the engine does not trust (not on tern's own
+ * subnets nor `trust add`ed), all of r's datagrams together stay within
+ * the app's max_amplification, or none is sent: they are kept until r's
+ * verdict, and after -E2BIG they are withdrawn (more_refused) and a REPLY
+ * verdict is dropped (drop_amplification). 0 when queued, else -E2BIG
+ * (over the amplification limit, or longer than the port's MTU), -ENOBUFS
+ * (no mbuf; for an untrusted source also more than 64 datagrams in a
+ * burst), -EINVAL (r is not a request of the running udp_burst, or not on
+ * this worker). On -E2BIG, stop and return REPLY.
  *
  * frame_free / frame_send: for a frame the app took with CONSUMED.
  * frame_free gives it back (any thread). frame_send transmits it as it is
