@@ -51,6 +51,7 @@ struct ternd_opts {
 	const char *exec;
 	const char *control;     /**< socket path; NULL = default, "none" = no socket */
 	gid_t control_gid;       /**< (gid_t)-1 = owner only */
+	unsigned control_idle_s; /**< idle clients are closed after this */
 	unsigned n_ips;
 	struct tern_addr ips[MAX_IPS];
 };
@@ -80,13 +81,14 @@ usage(FILE *f)
 		"  --mbufs N                mbufs in the pool, %u-%u (default: enough for every ring full)\n"
 		"  --control PATH           control socket (default %s/<file-prefix>.sock; 'none': no socket)\n"
 		"  --control-group GROUP    let GROUP use the control socket (mode 0660, not 0600)\n"
+		"  --control-timeout S      close a control client idle for S seconds, 1-%u (default %u)\n"
 		"  --app-dir DIR            load apps only from DIR (default %s)\n"
 		"  --allow-any-app-path     load apps from any path\n"
 		"  --help                   this text ('ternd --help' adds EAL's options)\n"
 		"example: ternd -l 0,1 --no-pci --vdev net_af_xdp0,iface=veth0 -- \\\n"
 		"           --ip 198.18.0.1/24 --exec start.cmds\n",
 		TERN_BURST_MAX, TERN_BURST_DEFAULT, MBUFS_MIN, MBUFS_MAX, TERN_CTL_DIR,
-		TERN_APP_DIR);
+		TERN_CTL_IDLE_MAX_S, TERN_CTL_IDLE_DEFAULT_S, TERN_APP_DIR);
 }
 
 /* EAL prints its usage (ternd --help, or a bad EAL option), then this. */
@@ -156,6 +158,12 @@ parse_opt(int opt, struct ternd_opts *o, struct tern_err *err)
 		return 0;
 	case 'g':
 		return parse_group(optarg, &o->control_gid, err);
+	case 'T':
+		if (tern_dec_parse(optarg, 1, TERN_CTL_IDLE_MAX_S, &v) < 0)
+			return tern_err_set(err, EINVAL, "bad --control-timeout '%s' (expected "
+					    "1-%u seconds)", optarg, TERN_CTL_IDLE_MAX_S);
+		o->control_idle_s = (unsigned)v;
+		return 0;
 	case 'a':
 		o->conf.app_dir = optarg;
 		return 0;
@@ -182,6 +190,7 @@ parse_args(int argc, char **argv, struct ternd_opts *o, struct tern_err *err)
 		{ "mbufs", required_argument, NULL, 'm' },
 		{ "control", required_argument, NULL, 'c' },
 		{ "control-group", required_argument, NULL, 'g' },
+		{ "control-timeout", required_argument, NULL, 'T' },
 		{ "app-dir", required_argument, NULL, 'a' },
 		{ "allow-any-app-path", no_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
@@ -265,7 +274,7 @@ control_open(const struct ternd_opts *o, struct tern_ctl_server **out, struct te
 	if (o->control != NULL && strcmp(o->control, "none") == 0)
 		return 0;
 	control_path(o, path, sizeof(path));
-	*out = tern_ctl_open(path, o->control_gid, err);
+	*out = tern_ctl_open(path, o->control_gid, o->control_idle_s, err);
 	if (*out == NULL)
 		return -errno;
 	printf("control socket: %s (ternctl -s %s ...)\n", path, path);
@@ -350,6 +359,7 @@ main(int argc, char **argv)
 			.restrict_app_dir = true,
 		},
 		.control_gid = (gid_t)-1,
+		.control_idle_s = TERN_CTL_IDLE_DEFAULT_S,
 	};
 	struct tern_err err = { "" };
 	struct tern_ctl_server *ctl = NULL;
