@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# Integration test: the control socket under abuse
+# Integration test: the control socket and signals under abuse
 # (issue 18), against ternd on a null device (no NIC, no hugepages):
 #   - 16 connections held open and idle (half of them in the middle of a
 #     line): a 17th client (ternctl) still gets in, and the connection idle
 #     the longest is the one closed to make room; the others stay;
 #   - a line with a NUL byte is refused, naming it, and not run (on the
 #     socket directly, and through ternctl's stdin); the lines after it are;
+#   - SIGUSR1 prints the counters and ternd serves on; SIGHUP is the clean
+#     stop (exit 0, counters, no leak, socket removed);
 #   - --control-timeout 2: an idle client, and one that never ends its line,
 #     are closed after 2 s (not before), while a client that keeps sending
-#     commands stays.
-# Start-up refusals (a file at --control, a long path) are in
-# startup_errors.sh.
+#     commands stays;
+#   - SIGTERM while start-up is blocked reading an --exec pipe: ternd stops
+#     within 2 s, exit 0, socket never created, nothing run after.
+# Start-up refusals (a file at --control, a long path, --exec /dev/zero, a
+# NUL in an exec file) are in startup_errors.sh.
 #
 # Environment (set by meson): TERND, RESPONDER; TERNCTL (default: ternctl
 # next to TERND).
@@ -26,7 +30,7 @@ PY=/usr/bin/python3
 tern_need_root
 TERNCTL=${TERNCTL:-$(dirname "${TERND:-/nonexistent}")/ternctl}
 tern_need_var TERND TERNCTL RESPONDER
-trap 'tern_cleanup' EXIT
+trap 'tern_cleanup; [ -z "${FIFO_FD:-}" ] || exec 3>&-' EXIT
 trap 'exit 130' INT TERM
 
 tern_mktemp
@@ -141,8 +145,18 @@ grep -q '^ternctl: error: line contains a NUL byte (at byte 13)' "$TERN_TMP/nul.
 [ "$(cat "$TERN_TMP/nul.out")" = "udp 7 -> echo" ] ||
 	tern_fail "the NUL line was run, or the next one not: $(cat "$TERN_TMP/nul.out")"
 tern_say "ok: NUL lines refused on the socket and through ternctl: $(cat "$TERN_TMP/nul.err")"
-ternd_stop 20
+
+# SIGUSR1: counters, serving on. SIGHUP: the clean stop.
+kill -USR1 "$TERND_PID"
+wait_log '^ternd: User defined signal 1: counters$' 30 || tern_fail "no counters after SIGUSR1"
+wait_log '^total: rx=' 30 || tern_fail "no total: line after SIGUSR1"
+[ "$(ctl show bindings)" = "udp 7 -> echo" ] || tern_fail "ternd does not serve after SIGUSR1"
+kill -HUP "$TERND_PID"
+wait_exit 30
+grep -q '^ternd: Hangup, stopping$' "$log" || tern_fail "SIGHUP: no 'Hangup, stopping' line"
 ternd_check_exit "$log"
+[ ! -e "$sock" ] || tern_fail "ternd left $sock behind after SIGHUP"
+tern_say "ok: SIGUSR1 prints the counters; SIGHUP stops cleanly (exit 0, no leak, socket removed)"
 
 # The idle timeout.
 start_null --control-timeout 2
@@ -178,9 +192,30 @@ for name, s in (('idle', idle), ('slow', slow)):
         sys.exit(f'the {name} client was closed after {closed[s]:.2f} s, before the 2 s timeout')
 print(f'idle closed after {closed[idle]:.1f} s, slow after {closed[slow]:.1f} s; busy served on')
 PY
+tern_say "ok: --control-timeout 2 closes idle and slow clients after 2 s, not busy ones"
 ternd_stop 20
 ternd_check_exit "$log"
-tern_say "ok: --control-timeout 2 closes idle and slow clients after 2 s, not busy ones"
 
-tern_say "PASS: idle clients, NUL lines, idle timeout"
+# SIGTERM while start-up waits for more of an --exec pipe.
+mkfifo "$TERN_TMP/exec.fifo" || tern_die "mkfifo"
+exec 3<>"$TERN_TMP/exec.fifo" # held open, so ternd's read blocks
+FIFO_FD=3
+printf 'show version\n' >&3
+start_null --exec "$TERN_TMP/exec.fifo"
+wait_log '^tern version=' 60 || tern_fail "ternd did not run the first line of the pipe"
+t0=$(date +%s%N)
+kill -TERM "$TERND_PID"
+wait_exit 20
+ms=$((($(date +%s%N) - t0) / 1000000))
+exec 3>&-
+FIFO_FD=
+[ "$TERND_RC" = 0 ] || tern_fail "SIGTERM during start-up: status $TERND_RC, expected 0"
+grep -q '^ternd: Terminated during start-up, stopping' "$log" ||
+	tern_fail "SIGTERM during start-up: no 'Terminated during start-up' line: $(tail -n 5 "$log")"
+grep -q '^ternd: ready' "$log" && tern_fail "ternd became ready after SIGTERM"
+[ ! -e "$sock" ] || tern_fail "the control socket exists after a stopped start-up"
+[ "$ms" -le 2000 ] || tern_fail "SIGTERM during start-up took $ms ms to stop ternd (max 2000)"
+tern_say "ok: SIGTERM during a blocked start-up stopped ternd in $ms ms, exit 0"
+
+tern_say "PASS: idle clients, NUL lines, SIGUSR1/SIGHUP, idle timeout, stop during start-up"
 exit 0
