@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# Integration test: the control socket and signals under abuse
+# Integration test: the control socket, signals and ternctl under abuse
 # (issue 18), against ternd on a null device (no NIC, no hugepages):
 #   - 16 connections held open and idle (half of them in the middle of a
 #     line): a 17th client (ternctl) still gets in, and the connection idle
@@ -13,6 +13,8 @@
 #   - --control-timeout 2: an idle client, and one that never ends its line,
 #     are closed after 2 s (not before), while a client that keeps sending
 #     commands stays;
+#   - ternctl exits 2 when it cannot write its output (/dev/full), and stops
+#     sending when its reader has gone (| head -c 100);
 #   - SIGTERM while start-up is blocked reading an --exec pipe: ternd stops
 #     within 2 s, exit 0, socket never created, nothing run after.
 # Start-up refusals (a file at --control, a long path, --exec /dev/zero, a
@@ -193,6 +195,20 @@ for name, s in (('idle', idle), ('slow', slow)):
 print(f'idle closed after {closed[idle]:.1f} s, slow after {closed[slow]:.1f} s; busy served on')
 PY
 tern_say "ok: --control-timeout 2 closes idle and slow clients after 2 s, not busy ones"
+
+# ternctl's output errors.
+ctl show stats >/dev/full 2>"$TERN_TMP/full.err"
+rc=$?
+[ "$rc" = 2 ] || tern_fail "ternctl show stats >/dev/full: status $rc, expected 2"
+grep -q '^ternctl: cannot write standard output: No space left on device' "$TERN_TMP/full.err" ||
+	tern_fail "ternctl >/dev/full says: $(cat "$TERN_TMP/full.err")"
+yes 'show version' | head -n 20000 >"$TERN_TMP/many.cmds"
+ctl <"$TERN_TMP/many.cmds" 2>"$TERN_TMP/pipe.err" | head -c 100 >/dev/null
+rc=${PIPESTATUS[0]}
+[ "$rc" = 2 ] || tern_fail "ternctl | head -c 100: status $rc, expected 2 (it sent every command?)"
+grep -q '^ternctl: cannot write standard output: Broken pipe' "$TERN_TMP/pipe.err" ||
+	tern_fail "ternctl | head says: $(cat "$TERN_TMP/pipe.err")"
+tern_say "ok: ternctl exits 2 on a full output and on a closed pipe"
 ternd_stop 20
 ternd_check_exit "$log"
 
@@ -217,5 +233,5 @@ grep -q '^ternd: ready' "$log" && tern_fail "ternd became ready after SIGTERM"
 [ "$ms" -le 2000 ] || tern_fail "SIGTERM during start-up took $ms ms to stop ternd (max 2000)"
 tern_say "ok: SIGTERM during a blocked start-up stopped ternd in $ms ms, exit 0"
 
-tern_say "PASS: idle clients, NUL lines, SIGUSR1/SIGHUP, idle timeout, stop during start-up"
+tern_say "PASS: idle clients, NUL lines, ternctl output errors, SIGUSR1/SIGHUP, idle timeout, stop during start-up"
 exit 0
