@@ -35,6 +35,8 @@ struct ctl_client {
 
 struct tern_ctl_server {
 	int fd;
+	dev_t dev;                          /**< the socket file we made, to remove */
+	ino_t ino;                          /**< only that one at exit */
 	unsigned idle_ms;                   /**< a client without progress this long is closed */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct ctl_client c[MAX_CLIENTS];
@@ -157,6 +159,30 @@ check_path_free(const struct sockaddr_un *addr, const char *path, struct tern_er
 	return 0;
 }
 
+/* Note which file the bind created, so that only it is removed. */
+static void
+remember_file(struct tern_ctl_server *s)
+{
+	struct stat st;
+
+	if (lstat(s->path, &st) == 0 && S_ISSOCK(st.st_mode)) {
+		s->dev = st.st_dev;
+		s->ino = st.st_ino;
+	}
+}
+
+/* Remove the socket file if it is still the one we made (not a file someone
+ * put there since). */
+static void
+remove_file(const struct tern_ctl_server *s)
+{
+	struct stat st;
+
+	if (s->ino != 0 && lstat(s->path, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	    st.st_dev == s->dev && st.st_ino == s->ino)
+		unlink(s->path);
+}
+
 static int
 listen_at(struct tern_ctl_server *s, gid_t gid, struct tern_err *err)
 {
@@ -181,6 +207,7 @@ listen_at(struct tern_ctl_server *s, gid_t gid, struct tern_err *err)
 	if (ret < 0)
 		return tern_err_set(err, errno, "cannot bind control socket %s: %s", s->path,
 				    strerror(errno));
+	remember_file(s);
 	if (listen(s->fd, MAX_CLIENTS) < 0)
 		return tern_err_set(err, errno, "cannot listen on control socket %s: %s", s->path,
 				    strerror(errno));
@@ -195,7 +222,8 @@ tern_ctl_open(const char *path, gid_t gid, unsigned idle_s, struct tern_err *err
 
 	if (strlen(path) >= sizeof(s->path)) {
 		tern_err_set(err, ENAMETOOLONG, "control socket path too long: %zu bytes, a Unix "
-			     "socket address holds at most %zu (give a shorter --control): %s",
+			     "socket address holds at most %zu (give a shorter --control, or "
+			     "--file-prefix for the default path): %s",
 			     strlen(path), sizeof(s->path) - 1, path);
 		errno = ENAMETOOLONG;
 		return NULL;
@@ -215,7 +243,7 @@ tern_ctl_open(const char *path, gid_t gid, unsigned idle_s, struct tern_err *err
 	if (ret < 0) {
 		if (s->fd >= 0) {
 			close(s->fd);
-			unlink(s->path); /* only ours: bound, then chmod failed */
+			remove_file(s); /* bound, then chmod failed */
 		}
 		free(s);
 		errno = -ret;
@@ -469,6 +497,6 @@ tern_ctl_close(struct tern_ctl_server *s)
 		if (s->c[i].fd >= 0)
 			client_close(&s->c[i]);
 	close(s->fd);
-	unlink(s->path);
+	remove_file(s);
 	free(s);
 }

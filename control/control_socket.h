@@ -49,7 +49,8 @@ struct tern_ctl_server *tern_ctl_open(const char *path, gid_t gid, unsigned idle
  */
 int tern_ctl_poll(struct tern_ctl_server *s, struct tern_engine *e, int timeout_ms);
 
-/** Close every client and the socket, and remove the socket file. */
+/** Close every client and the socket, and remove the socket file if it is
+ * still the one tern_ctl_open made (not something put there since). */
 void tern_ctl_close(struct tern_ctl_server *s);
 
 /** The default socket path for DPDK file prefix (TERN_CTL_DIR/PREFIX.sock). */

@@ -15,6 +15,7 @@
 #     commands stays;
 #   - ternctl exits 2 when it cannot write its output (/dev/full), and stops
 #     sending when its reader has gone (| head -c 100);
+#   - a file put at the socket's path while ternd runs is left at exit;
 #   - SIGTERM while start-up is blocked reading an --exec pipe: ternd stops
 #     within 2 s, exit 0, socket never created, nothing run after.
 # Start-up refusals (a file at --control, a long path, --exec /dev/zero, a
@@ -209,8 +210,15 @@ rc=${PIPESTATUS[0]}
 grep -q '^ternctl: cannot write standard output: Broken pipe' "$TERN_TMP/pipe.err" ||
 	tern_fail "ternctl | head says: $(cat "$TERN_TMP/pipe.err")"
 tern_say "ok: ternctl exits 2 on a full output and on a closed pipe"
+
+# A file put at the socket's path while ternd runs is not removed at exit.
+rm -f "$sock" && echo "not ternd's" >"$sock" || tern_die "cannot replace $sock"
 ternd_stop 20
 ternd_check_exit "$log"
+[ "$(cat "$sock" 2>/dev/null)" = "not ternd's" ] ||
+	tern_fail "ternd removed a file put at its socket's path after it started"
+rm -f "$sock"
+tern_say "ok: at exit ternd removes only the socket it made"
 
 # SIGTERM while start-up waits for more of an --exec pipe.
 mkfifo "$TERN_TMP/exec.fifo" || tern_die "mkfifo"
