@@ -420,14 +420,15 @@ longest_idle(const struct tern_ctl_server *s)
 }
 
 /*
- * Take every pending connection. When all slots are taken, the client idle
- * the longest gives way (its unfinished line is not run): an operator can
- * always get in, however many connections are held open.
+ * Take the pending connections (at most MAX_CLIENTS a call, so a flood of
+ * connects cannot hold the control loop). When all slots are taken, the
+ * client idle the longest gives way (its unfinished line is not run): an
+ * operator can always get in, however many connections are held open.
  */
 static void
 accept_clients(struct tern_ctl_server *s)
 {
-	for (;;) {
+	for (unsigned n = 0; n < MAX_CLIENTS; n++) {
 		int fd = accept4(s->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 		unsigned i;
 
