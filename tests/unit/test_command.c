@@ -765,6 +765,22 @@ read_lines_expect(const char *data, size_t len, const int *want_rc, const char *
 	fclose(f);
 }
 
+/* An exec file of n comment lines at tmpl_path. */
+static int
+exec_lines_file(unsigned n)
+{
+	FILE *f;
+
+	if (write_file("") < 0)
+		return -1;
+	f = fopen(tmpl_path, "w");
+	if (f == NULL)
+		return -1;
+	for (unsigned i = 0; i < n; i++)
+		fputs("# c\n", f);
+	return fclose(f) == 0 ? 0 : -1;
+}
+
 /* The exec file's line reader: a NUL byte anywhere (a comment too) is an
  * error at that byte, not the end of the line; lengths are exact. */
 static void
@@ -802,6 +818,14 @@ test_exec_read_line(void)
 	fclose(f);
 	CHECK_EQ(tern_cmd_exec_file(&eng, tmpl_path, NULL, NULL, &err), -EILSEQ);
 	CHECK(strstr(err.msg, ":2: line contains a NUL byte (at byte 7)") != NULL);
+	unlink(tmpl_path);
+	/* the line bound: TERN_EXEC_MAX_LINES lines are fine, one more is not */
+	CHECK_EQ(exec_lines_file(TERN_EXEC_MAX_LINES), 0);
+	CHECK_EQ(tern_cmd_exec_file(&eng, tmpl_path, NULL, NULL, &err), 0);
+	CHECK_EQ(exec_lines_file(TERN_EXEC_MAX_LINES + 1), 0);
+	CHECK_EQ(tern_cmd_exec_file(&eng, tmpl_path, NULL, NULL, &err), -EFBIG);
+	CHECK(strstr(err.msg, ":100001: input too long: an exec file holds at most 100000 "
+		     "lines and 16 MiB") != NULL);
 	unlink(tmpl_path);
 	/* a directory */
 	CHECK_EQ(tern_cmd_exec_file(&eng, "/tmp", NULL, NULL, &err), -EISDIR);
