@@ -4,26 +4,29 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "command.h"
 #include "control_proto.h"
 #include "control_socket.h"
 
-#define MAX_CLIENTS 16
+#define MAX_CLIENTS TERN_CTL_MAX_CLIENTS
 #define READ_CHUNK 4096
 /* A client that sends more than this without reading its answers is cut off. */
 #define MAX_PENDING_OUT (4u << 20)
 
 struct ctl_client {
 	int fd;                             /**< -1 when the slot is free */
-	bool skipping;                      /**< discarding an over-long line */
+	bool skipping;                      /**< discarding a refused line up to its '\n' */
+	uint64_t active_ms;                 /**< accepted, ran a line or took answer bytes */
 	size_t in_len;
 	char in[TERN_CMD_LINE_MAX + 1];     /**< a partial line */
 	char *out;                          /**< answers not yet written */
@@ -32,9 +35,21 @@ struct ctl_client {
 
 struct tern_ctl_server {
 	int fd;
+	dev_t dev;                          /**< the socket file we made, to remove */
+	ino_t ino;                          /**< only that one at exit */
+	unsigned idle_ms;                   /**< a client without progress this long is closed */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct ctl_client c[MAX_CLIENTS];
 };
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 void
 tern_ctl_default_path(const char *prefix, char *buf, size_t len)
@@ -99,6 +114,75 @@ set_mode(const char *path, gid_t gid, struct tern_err *err)
 	return 0;
 }
 
+static const char *
+file_kind(mode_t mode)
+{
+	if (S_ISREG(mode))
+		return "regular file";
+	if (S_ISLNK(mode))
+		return "symbolic link";
+	if (S_ISFIFO(mode))
+		return "FIFO";
+	if (S_ISCHR(mode) || S_ISBLK(mode))
+		return "device";
+	return "file";
+}
+
+/*
+ * What is at the socket's path may be replaced only if it is a socket nobody
+ * answers on (left by a ternd that did not exit cleanly); nothing there is
+ * fine too. Anything else is an error naming it: ternd never deletes a file.
+ */
+static int
+check_path_free(const struct sockaddr_un *addr, const char *path, struct tern_err *err)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return tern_err_set(err, errno, "control socket %s: %s", path, strerror(errno));
+	}
+	if (S_ISDIR(st.st_mode))
+		return tern_err_set(err, EISDIR, "control socket %s is a directory (give the path "
+				    "of the socket file to create, e.g. %s/ternd.sock)", path, path);
+	if (!S_ISSOCK(st.st_mode))
+		return tern_err_set(err, EEXIST, "control socket %s: a %s is there, not a socket; "
+				    "ternd replaces only a stale socket (remove it, or give another "
+				    "--control)", path, file_kind(st.st_mode));
+	if (socket_is_live(addr))
+		return tern_err_set(err, EADDRINUSE, "control socket %s is in use: another ternd "
+				    "runs there (give a different --control or --file-prefix)", path);
+	if (unlink(path) < 0 && errno != ENOENT) /* stale: its ternd did not exit cleanly */
+		return tern_err_set(err, errno, "cannot remove the stale control socket %s: %s",
+				    path, strerror(errno));
+	return 0;
+}
+
+/* Note which file the bind created, so that only it is removed. */
+static void
+remember_file(struct tern_ctl_server *s)
+{
+	struct stat st;
+
+	if (lstat(s->path, &st) == 0 && S_ISSOCK(st.st_mode)) {
+		s->dev = st.st_dev;
+		s->ino = st.st_ino;
+	}
+}
+
+/* Remove the socket file if it is still the one we made (not a file someone
+ * put there since). */
+static void
+remove_file(const struct tern_ctl_server *s)
+{
+	struct stat st;
+
+	if (s->ino != 0 && lstat(s->path, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	    st.st_dev == s->dev && st.st_ino == s->ino)
+		unlink(s->path);
+}
+
 static int
 listen_at(struct tern_ctl_server *s, gid_t gid, struct tern_err *err)
 {
@@ -106,18 +190,14 @@ listen_at(struct tern_ctl_server *s, gid_t gid, struct tern_err *err)
 	mode_t old_umask;
 	int ret;
 
-	if (strlen(s->path) >= sizeof(addr.sun_path))
-		return tern_err_set(err, ENAMETOOLONG, "control socket path too long (max %zu): %s",
-				    sizeof(addr.sun_path) - 1, s->path);
 	memcpy(addr.sun_path, s->path, strlen(s->path) + 1);
 	ret = make_parent(s->path);
 	if (ret < 0)
 		return tern_err_set(err, -ret, "cannot create the directory of control socket %s: %s",
 				    s->path, strerror(-ret));
-	if (socket_is_live(&addr))
-		return tern_err_set(err, EADDRINUSE, "control socket %s is in use: another ternd "
-				    "runs there (give a different --control or --file-prefix)", s->path);
-	unlink(s->path); /* stale, from a ternd that did not exit cleanly */
+	ret = check_path_free(&addr, s->path, err);
+	if (ret < 0)
+		return ret;
 	s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (s->fd < 0)
 		return tern_err_set(err, errno, "control socket: %s", strerror(errno));
@@ -127,6 +207,7 @@ listen_at(struct tern_ctl_server *s, gid_t gid, struct tern_err *err)
 	if (ret < 0)
 		return tern_err_set(err, errno, "cannot bind control socket %s: %s", s->path,
 				    strerror(errno));
+	remember_file(s);
 	if (listen(s->fd, MAX_CLIENTS) < 0)
 		return tern_err_set(err, errno, "cannot listen on control socket %s: %s", s->path,
 				    strerror(errno));
@@ -134,17 +215,27 @@ listen_at(struct tern_ctl_server *s, gid_t gid, struct tern_err *err)
 }
 
 struct tern_ctl_server *
-tern_ctl_open(const char *path, gid_t gid, struct tern_err *err)
+tern_ctl_open(const char *path, gid_t gid, unsigned idle_s, struct tern_err *err)
 {
-	struct tern_ctl_server *s = calloc(1, sizeof(*s));
+	struct tern_ctl_server *s;
 	int ret;
 
+	if (strlen(path) >= sizeof(s->path)) {
+		tern_err_set(err, ENAMETOOLONG, "control socket path too long: %zu bytes, a Unix "
+			     "socket address holds at most %zu (give a shorter --control, or "
+			     "--file-prefix for the default path): %s",
+			     strlen(path), sizeof(s->path) - 1, path);
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
 	if (s == NULL) {
 		tern_err_set(err, ENOMEM, "out of memory");
 		errno = ENOMEM;
 		return NULL;
 	}
 	s->fd = -1;
+	s->idle_ms = idle_s * 1000u;
 	for (unsigned i = 0; i < MAX_CLIENTS; i++)
 		s->c[i].fd = -1;
 	snprintf(s->path, sizeof(s->path), "%s", path);
@@ -152,7 +243,7 @@ tern_ctl_open(const char *path, gid_t gid, struct tern_err *err)
 	if (ret < 0) {
 		if (s->fd >= 0) {
 			close(s->fd);
-			unlink(s->path);
+			remove_file(s); /* bound, then chmod failed */
 		}
 		free(s);
 		errno = -ret;
@@ -233,6 +324,25 @@ answer_too_long(struct ctl_client *c)
 	return answer(c, false, msg, (size_t)n);
 }
 
+static int
+answer_nul(struct ctl_client *c, size_t at)
+{
+	char msg[96];
+	int n = snprintf(msg, sizeof(msg), "line contains a NUL byte (at byte %zu); "
+			 "commands are text\n", at);
+
+	return answer(c, false, msg, (size_t)n);
+}
+
+/* Refuse the rest of the current line: answered now, skipped up to '\n'. */
+static int
+refuse_line(struct ctl_client *c, int answered)
+{
+	c->skipping = true;
+	c->in_len = 0;
+	return answered;
+}
+
 /* Feed received bytes: run each complete line, keep the partial one. */
 static int
 client_input(struct ctl_client *c, struct tern_engine *e, const char *data, size_t len)
@@ -250,12 +360,13 @@ client_input(struct ctl_client *c, struct tern_engine *e, const char *data, size
 				ret = run_line(c, e, c->in);
 			}
 			c->in_len = 0;
+			c->active_ms = now_ms();
 		} else if (c->skipping) {
 			continue;
+		} else if (ch == '\0') {
+			ret = refuse_line(c, answer_nul(c, c->in_len + 1));
 		} else if (c->in_len == TERN_CMD_LINE_MAX) {
-			c->skipping = true; /* answered now, rest skipped up to '\n' */
-			c->in_len = 0;
-			ret = answer_too_long(c);
+			ret = refuse_line(c, answer_too_long(c));
 		} else {
 			c->in[c->in_len++] = ch;
 		}
@@ -274,6 +385,7 @@ client_flush(struct ctl_client *c)
 		if (n < 0)
 			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
 		c->out_off += (size_t)n;
+		c->active_ms = now_ms();
 	}
 	c->out_off = c->out_len = 0;
 	return 0;
@@ -295,10 +407,28 @@ client_read(struct ctl_client *c, struct tern_engine *e)
 		client_close(c);
 }
 
+/* The slot of the client that made no progress for the longest. */
+static unsigned
+longest_idle(const struct tern_ctl_server *s)
+{
+	unsigned best = 0;
+
+	for (unsigned i = 1; i < MAX_CLIENTS; i++)
+		if (s->c[i].active_ms < s->c[best].active_ms)
+			best = i;
+	return best;
+}
+
+/*
+ * Take the pending connections (at most MAX_CLIENTS a call, so a flood of
+ * connects cannot hold the control loop). When all slots are taken, the
+ * client idle the longest gives way (its unfinished line is not run): an
+ * operator can always get in, however many connections are held open.
+ */
 static void
 accept_clients(struct tern_ctl_server *s)
 {
-	for (;;) {
+	for (unsigned n = 0; n < MAX_CLIENTS; n++) {
 		int fd = accept4(s->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 		unsigned i;
 
@@ -307,11 +437,23 @@ accept_clients(struct tern_ctl_server *s)
 		for (i = 0; i < MAX_CLIENTS && s->c[i].fd >= 0; i++)
 			;
 		if (i == MAX_CLIENTS) {
-			close(fd); /* too many at once: the client sees EOF */
-			continue;
+			i = longest_idle(s);
+			client_close(&s->c[i]);
 		}
 		s->c[i].fd = fd;
+		s->c[i].active_ms = now_ms();
 	}
+}
+
+/* Close the clients that made no progress for idle_ms. */
+static void
+close_idle(struct tern_ctl_server *s)
+{
+	uint64_t now = now_ms();
+
+	for (unsigned i = 0; i < MAX_CLIENTS; i++)
+		if (s->c[i].fd >= 0 && now - s->c[i].active_ms >= s->idle_ms)
+			client_close(&s->c[i]);
 }
 
 int
@@ -343,6 +485,7 @@ tern_ctl_poll(struct tern_ctl_server *s, struct tern_engine *e, int timeout_ms)
 	}
 	if (pfd[0].revents & POLLIN)
 		accept_clients(s);
+	close_idle(s);
 	return 0;
 }
 
@@ -355,6 +498,6 @@ tern_ctl_close(struct tern_ctl_server *s)
 		if (s->c[i].fd >= 0)
 			client_close(&s->c[i]);
 	close(s->fd);
-	unlink(s->path);
+	remove_file(s);
 	free(s);
 }

@@ -20,24 +20,37 @@
 extern "C" {
 #endif
 
+/** Clients served at once; one more makes the one idle the longest give way. */
+#define TERN_CTL_MAX_CLIENTS 16
+/** Default seconds a client may go without completing a line or taking answer bytes. */
+#define TERN_CTL_IDLE_DEFAULT_S 60
+#define TERN_CTL_IDLE_MAX_S 86400
+
 struct tern_ctl_server;
 
 /**
- * Listen at path: its directory is created (0755) if missing; a stale socket
- * file is replaced, a live one (another ternd answers) is an error. The
- * socket gets mode 0600, or 0660 owned by group gid when gid is not
- * (gid_t)-1. NULL with err set on failure.
+ * Listen at path: its directory is created (0755) if missing. A stale socket
+ * there is replaced; a live one (another ternd answers), a path longer than a
+ * socket address holds, or anything that is not a socket (a file, a
+ * directory, a symlink) is an error, and is left as it was. The socket gets
+ * mode 0600, or 0660 owned by group gid when gid is not (gid_t)-1. A client
+ * that completes no line and takes no answer byte for idle_s seconds is
+ * closed. NULL with err set (and errno) on failure.
  */
-struct tern_ctl_server *tern_ctl_open(const char *path, gid_t gid, struct tern_err *err);
+struct tern_ctl_server *tern_ctl_open(const char *path, gid_t gid, unsigned idle_s,
+				      struct tern_err *err);
 
 /**
  * Wait up to timeout_ms for clients, read what they sent, run every complete
- * line against e and queue the answers. Returns 0 (also when a signal
+ * line against e and queue the answers (a line with a NUL byte, or longer
+ * than TERN_CMD_LINE_MAX, is answered with an error, not run); close idle
+ * clients. Returns 0 (also when a signal
  * interrupted the wait) or -errno on a failure of the listening socket.
  */
 int tern_ctl_poll(struct tern_ctl_server *s, struct tern_engine *e, int timeout_ms);
 
-/** Close every client and the socket, and remove the socket file. */
+/** Close every client and the socket, and remove the socket file if it is
+ * still the one tern_ctl_open made (not something put there since). */
 void tern_ctl_close(struct tern_ctl_server *s);
 
 /** The default socket path for DPDK file prefix (TERN_CTL_DIR/PREFIX.sock). */

@@ -10,7 +10,8 @@
  * line; the answer's body goes to stdout (exit 0), or an error to stderr
  * (exit 1). Without, every line of stdin is sent in turn and each answer
  * printed the same way; the exit status is 1 if any answer was an error.
- * Exit status 2: no connection, or the server broke the protocol.
+ * Exit status 2: no connection, the server broke the protocol, or standard
+ * output could not be written (then no further command is sent).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -53,7 +54,8 @@ usage(FILE *f)
 		"  -h, --help  this help\n"
 		"With COMMAND, send it and print the answer; without, send each line of\n"
 		"standard input in turn. Exit status: 0 ok, 1 a command failed,\n"
-		"2 no connection or a broken answer. 'ternctl help' lists the commands;\n"
+		"2 no connection, a broken answer, or output that cannot be written.\n"
+		"'ternctl help' lists the commands;\n"
 		"docs/commands.md describes them.\n",
 		TERN_CTL_DIR, TERN_CTL_DEFAULT_PREFIX, TERN_CTL_DIR);
 }
@@ -249,20 +251,29 @@ read_body(struct conn *c, size_t n, char **out)
 	return 0;
 }
 
-/* Print one answer: body to stdout, or the error to stderr. */
-static void
+/*
+ * Print one answer: body to stdout, or the error to stderr. -EIO when stdout
+ * cannot take it (full, or its reader has gone: SIGPIPE is ignored), so that
+ * ternctl stops instead of sending more commands nobody reads the answers of.
+ */
+static int
 print_answer(bool ok, const char *body, size_t n)
 {
 	if (ok) {
 		fwrite(body, 1, n, stdout);
 		if (n > 0 && body[n - 1] != '\n')
 			fputc('\n', stdout);
-		fflush(stdout);
-		return;
+		if (fflush(stdout) != 0 || ferror(stdout)) {
+			fprintf(stderr, "ternctl: cannot write standard output: %s\n",
+				strerror(errno));
+			return -EIO;
+		}
+		return 0;
 	}
 	while (n > 0 && (body[n - 1] == '\n' || body[n - 1] == '\r'))
 		n--;
 	fprintf(stderr, "ternctl: error: %.*s\n", (int)(n > INT_MAX ? INT_MAX : n), body);
+	return 0;
 }
 
 /*
@@ -287,8 +298,10 @@ read_answer(struct conn *c)
 	rc = read_body(c, len, &body);
 	if (rc < 0)
 		return rc;
-	print_answer(ok, body, len);
+	rc = print_answer(ok, body, len);
 	free(body);
+	if (rc < 0)
+		return rc;
 	return ok ? 0 : 1;
 }
 

@@ -6,8 +6,10 @@
  * engine is set up (ports configured, nothing running), --ip addresses added,
  * the --exec file run, and only then the ports started and the workers
  * launched. Any failure before that prints one line and exits 1 with
- * everything torn down. SIGINT/SIGTERM stop the workers, print the counters
- * and exit 0.
+ * everything torn down. Signals (taken by the main thread only: EAL's
+ * threads start with them blocked): SIGINT, SIGTERM and SIGHUP stop the
+ * workers, print the counters and exit 0, also during start-up (then before
+ * any worker started); SIGUSR1 prints the counters; SIGPIPE is ignored.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -15,6 +17,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,16 +54,60 @@ struct ternd_opts {
 	const char *exec;
 	const char *control;     /**< socket path; NULL = default, "none" = no socket */
 	gid_t control_gid;       /**< (gid_t)-1 = owner only */
+	unsigned control_idle_s; /**< idle clients are closed after this */
 	unsigned n_ips;
 	struct tern_addr ips[MAX_IPS];
 };
 
-static volatile sig_atomic_t quit_signal;
+static volatile sig_atomic_t quit_signal;        /**< the stop signal, 0 = run on */
+static volatile sig_atomic_t counters_requested; /**< SIGUSR1: print counters */
 
+/* Only flags: the control loop (or start-up, between steps) acts on them. */
 static void
 on_signal(int sig)
 {
-	quit_signal = sig;
+	if (sig == SIGUSR1)
+		counters_requested = 1;
+	else
+		quit_signal = sig;
+}
+
+static const int handled_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1 };
+
+/* Block the handled signals in this thread, so the threads EAL creates
+ * inherit the mask and leave them to the main thread. */
+static void
+signals_block(sigset_t *set)
+{
+	sigemptyset(set);
+	for (size_t i = 0; i < sizeof(handled_signals) / sizeof(handled_signals[0]); i++)
+		sigaddset(set, handled_signals[i]);
+	pthread_sigmask(SIG_BLOCK, set, NULL);
+}
+
+/* Install the handlers (the signals stay blocked until signals_take). A stop
+ * signal has no SA_RESTART: a blocking read at start-up (an --exec pipe)
+ * returns, so the stop is seen at once (a call it fails does not matter: ternd
+ * stops). SIGUSR1 restarts what it interrupts: it must not fail a command. */
+static void
+signals_install(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(handled_signals) / sizeof(handled_signals[0]); i++) {
+		sa.sa_flags = handled_signals[i] == SIGUSR1 ? SA_RESTART : 0;
+		sigaction(handled_signals[i], &sa, NULL);
+	}
+	signal(SIGPIPE, SIG_IGN); /* a closed stdout pipe is a write error, not death */
+}
+
+/* Take the signals in this (the main) thread. After the engine's set-up, so
+ * that threads a driver creates there inherit them blocked too. */
+static void
+signals_take(const sigset_t *set)
+{
+	pthread_sigmask(SIG_UNBLOCK, set, NULL);
 }
 
 /* tern's own options, one line each (ternd -- --help, and after EAL's
@@ -80,13 +127,14 @@ usage(FILE *f)
 		"  --mbufs N                mbufs in the pool, %u-%u (default: enough for every ring full)\n"
 		"  --control PATH           control socket (default %s/<file-prefix>.sock; 'none': no socket)\n"
 		"  --control-group GROUP    let GROUP use the control socket (mode 0660, not 0600)\n"
+		"  --control-timeout S      close a control client idle for S seconds, 1-%u (default %u)\n"
 		"  --app-dir DIR            load apps only from DIR (default %s)\n"
 		"  --allow-any-app-path     load apps from any path\n"
 		"  --help                   this text ('ternd --help' adds EAL's options)\n"
 		"example: ternd -l 0,1 --no-pci --vdev net_af_xdp0,iface=veth0 -- \\\n"
 		"           --ip 198.18.0.1/24 --exec start.cmds\n",
 		TERN_BURST_MAX, TERN_BURST_DEFAULT, MBUFS_MIN, MBUFS_MAX, TERN_CTL_DIR,
-		TERN_APP_DIR);
+		TERN_CTL_IDLE_MAX_S, TERN_CTL_IDLE_DEFAULT_S, TERN_APP_DIR);
 }
 
 /* EAL prints its usage (ternd --help, or a bad EAL option), then this. */
@@ -156,6 +204,12 @@ parse_opt(int opt, struct ternd_opts *o, struct tern_err *err)
 		return 0;
 	case 'g':
 		return parse_group(optarg, &o->control_gid, err);
+	case 'T':
+		if (tern_dec_parse(optarg, 1, TERN_CTL_IDLE_MAX_S, &v) < 0)
+			return tern_err_set(err, EINVAL, "bad --control-timeout '%s' (expected "
+					    "1-%u seconds)", optarg, TERN_CTL_IDLE_MAX_S);
+		o->control_idle_s = (unsigned)v;
+		return 0;
 	case 'a':
 		o->conf.app_dir = optarg;
 		return 0;
@@ -182,6 +236,7 @@ parse_args(int argc, char **argv, struct ternd_opts *o, struct tern_err *err)
 		{ "mbufs", required_argument, NULL, 'm' },
 		{ "control", required_argument, NULL, 'c' },
 		{ "control-group", required_argument, NULL, 'g' },
+		{ "control-timeout", required_argument, NULL, 'T' },
 		{ "app-dir", required_argument, NULL, 'a' },
 		{ "allow-any-app-path", no_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
@@ -237,7 +292,7 @@ configure(struct tern_engine *e, const struct ternd_opts *o, struct tern_err *er
 			return ret;
 	}
 	if (o->exec != NULL)
-		return tern_cmd_exec_file(e, o->exec, stdout, err);
+		return tern_cmd_exec_file(e, o->exec, stdout, &quit_signal, err);
 	return 0;
 }
 
@@ -265,7 +320,7 @@ control_open(const struct ternd_opts *o, struct tern_ctl_server **out, struct te
 	if (o->control != NULL && strcmp(o->control, "none") == 0)
 		return 0;
 	control_path(o, path, sizeof(path));
-	*out = tern_ctl_open(path, o->control_gid, err);
+	*out = tern_ctl_open(path, o->control_gid, o->control_idle_s, err);
 	if (*out == NULL)
 		return -errno;
 	printf("control socket: %s (ternctl -s %s ...)\n", path, path);
@@ -325,10 +380,10 @@ print_exit_report(struct tern_engine *e)
 	       (int)in_use - (int)base);
 }
 
-static int
-fail(struct tern_engine *e, bool engine_up, bool capture, const struct tern_err *err)
+/* Tear down what start-up built. */
+static void
+teardown(struct tern_engine *e, bool engine_up, bool capture)
 {
-	fprintf(stderr, "ternd: error: %s\n", err->msg);
 	if (engine_up) {
 		tern_telemetry_unregister(); /* no callback may still read e */
 		tern_engine_close(e);
@@ -336,7 +391,34 @@ fail(struct tern_engine *e, bool engine_up, bool capture, const struct tern_err 
 	if (capture)
 		rte_pdump_uninit();
 	rte_eal_cleanup();
+}
+
+static int
+fail(struct tern_engine *e, bool engine_up, bool capture, const struct tern_err *err)
+{
+	fprintf(stderr, "ternd: error: %s\n", err->msg);
+	teardown(e, engine_up, capture);
 	return EXIT_FAILURE;
+}
+
+/* A stop signal before the workers started: the clean stop, nothing to count. */
+static int
+stopped_early(struct tern_engine *e, bool engine_up, bool capture)
+{
+	printf("ternd: %s during start-up, stopping (no worker was started)\n",
+	       strsignal(quit_signal));
+	fflush(stdout);
+	teardown(e, engine_up, capture);
+	return EXIT_SUCCESS;
+}
+
+/* SIGUSR1: the counters, as at exit, while serving. */
+static void
+print_counters(struct tern_engine *e)
+{
+	printf("ternd: %s: counters\n", strsignal(SIGUSR1));
+	print_show(e, "show stats");
+	fflush(stdout);
 }
 
 int
@@ -350,11 +432,13 @@ main(int argc, char **argv)
 			.restrict_app_dir = true,
 		},
 		.control_gid = (gid_t)-1,
+		.control_idle_s = TERN_CTL_IDLE_DEFAULT_S,
 	};
 	struct tern_err err = { "" };
 	struct tern_ctl_server *ctl = NULL;
 	int eal_argc, tern_argc, ret;
 	char **tern_argv;
+	sigset_t sigs;
 	bool capture;
 
 	/* Memory the control thread frees stays with the process: giving it
@@ -375,6 +459,7 @@ main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	rte_set_application_usage_hook(eal_usage_hook);
+	signals_block(&sigs);
 	if (rte_eal_init(eal_argc, argv) < 0) {
 		fprintf(stderr, "ternd: error: EAL initialisation failed%s%s "
 			"(check the EAL options before '--', and that no other DPDK "
@@ -382,18 +467,24 @@ main(int argc, char **argv)
 			rte_errno != 0 ? ": " : "", rte_errno != 0 ? rte_strerror(rte_errno) : "");
 		return EXIT_FAILURE;
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	signals_install();
 	capture = capture_init();
 
 	ret = tern_engine_init(&engine, &opts.conf, &err);
+	signals_take(&sigs); /* one that came in the meantime is taken now */
+	if (quit_signal != 0)
+		return stopped_early(&engine, ret == 0, capture);
 	if (ret < 0)
 		return fail(&engine, false, capture, &err);
 	ret = tern_telemetry_register(&engine, &err);
 	if (ret == 0)
 		ret = configure(&engine, &opts, &err);
-	if (ret == 0)
+	if (ret == 0 && quit_signal == 0)
 		ret = control_open(&opts, &ctl, &err);
+	if (quit_signal != 0) {
+		tern_ctl_close(ctl);
+		return stopped_early(&engine, true, capture);
+	}
 	if (ret == 0)
 		ret = tern_engine_start(&engine, &err);
 	if (ret < 0) {
@@ -402,8 +493,8 @@ main(int argc, char **argv)
 	}
 
 	print_ports(&engine);
-	printf("ternd: ready (%u worker%s); SIGINT or SIGTERM stops\n", engine.n_workers,
-	       engine.n_workers == 1 ? "" : "s");
+	printf("ternd: ready (%u worker%s); SIGINT, SIGTERM or SIGHUP stops, SIGUSR1 prints "
+	       "the counters\n", engine.n_workers, engine.n_workers == 1 ? "" : "s");
 	fflush(stdout);
 	while (quit_signal == 0) {
 		uint16_t pid;
@@ -421,6 +512,10 @@ main(int argc, char **argv)
 		tern_engine_apps_tick(&engine);
 		tern_engine_log_drain(&engine, stdout);
 		tern_engine_droplog_drain(&engine, stdout);
+		if (counters_requested != 0) {
+			counters_requested = 0;
+			print_counters(&engine);
+		}
 	}
 
 	printf("ternd: %s, stopping\n", strsignal(quit_signal));

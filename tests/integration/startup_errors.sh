@@ -223,6 +223,40 @@ APP_PATH_OPT=(--allow-any-app-path)
 
 expect_error "no device" nodev "port" -- --ip 198.18.0.1/24
 
+# Abuse of the start-up inputs (issue 18): nothing deleted, nothing hung.
+echo "precious data" >"$TMP/regular"
+expect_error "a regular file at --control" dev "control socket $TMP/regular: a regular file" \
+	"replaces only a stale socket" -- --control "$TMP/regular"
+n_case=$((n_case + 1))
+if [ "$(cat "$TMP/regular" 2>/dev/null)" = "precious data" ]; then
+	report ok "the regular file at --control is left as it was"
+else
+	report FAIL "the regular file at --control is left as it was" "it is gone or changed"
+fi
+mkdir -p "$TMP/ctldir"
+expect_error "a directory at --control" dev "control socket $TMP/ctldir is a directory" -- \
+	--control "$TMP/ctldir"
+long="$TMP/$(printf 'x%.0s' $(seq 1 120)).sock"
+expect_error "a --control path over 107 bytes" dev "control socket path too long" \
+	"at most 107" -- --control "$long"
+n_case=$((n_case + 1))
+if [ ! -e "$long" ] && [ ! -e "${long:0:107}" ]; then
+	report ok "no socket at the long path, nor at its first 107 bytes"
+else
+	report FAIL "no socket at the long path, nor at its first 107 bytes" "one was created"
+fi
+expect_error "--control-timeout 0" dev "bad --control-timeout '0'" -- --control-timeout 0
+expect_error "--exec /dev/zero" dev "/dev/zero:1: line contains a NUL byte (at byte 1)" -- \
+	--exec /dev/zero
+f="$TMP/nul.cmds"
+printf '# a comment\0\nbind udp 7 ghost\n' >"$f"
+expect_error "a NUL byte in an exec file's comment" dev "$f:1: line contains a NUL byte (at byte 12)" \
+	-- --exec "$f"
+expect_error "an exec file that never ends" dev ":100001: input too long" \
+	"at most 100000 lines" -- --exec <(yes '# more')
+expect_error "a directory as --exec" dev "exec file '$TMP/ctldir' is a directory" -- \
+	--exec "$TMP/ctldir"
+
 f=$(exec_file "# start-up" "app load echo $RESPONDER mode=echo" "bind udp 7 echo" \
 	"show apps")
 expect_good_start "good start, SIGTERM exits 0" --ip 198.18.0.1/24 --exec "$f"

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -675,7 +676,7 @@ exec_file_expect(const char *text, int rc, unsigned at_line, const char *want,
 
 	CHECK_EQ(write_file(text), 0);
 	echo = open_memstream(&echo_buf, &echo_len);
-	got = tern_cmd_exec_file(&eng, tmpl_path, echo, &err);
+	got = tern_cmd_exec_file(&eng, tmpl_path, echo, NULL, &err);
 	fclose(echo);
 	snprintf(prefix, sizeof(prefix), "%s:%u: ", tmpl_path, at_line);
 	if (got != rc || strstr(err.msg, want) == NULL ||
@@ -698,7 +699,7 @@ test_exec_file(void)
 	char *text = malloc(3 * TERN_CMD_LINE_MAX);
 	int rc;
 
-	rc = tern_cmd_exec_file(&eng, "/nonexistent/tern.cmds", NULL, &err);
+	rc = tern_cmd_exec_file(&eng, "/nonexistent/tern.cmds", NULL, NULL, &err);
 	CHECK_EQ(rc, -ENOENT);
 	CHECK(strcmp(err.msg, "cannot read exec file '/nonexistent/tern.cmds': "
 		     "No such file or directory") == 0);
@@ -733,6 +734,103 @@ test_exec_file(void)
 	text[2 * TERN_CMD_LINE_MAX] = '\0';
 	exec_file_expect(text, -E2BIG, 2, "line too long", "");
 	free(text);
+}
+
+/* tern_exec_read_line on text given as (data, len): the results in order. */
+static void
+read_lines_expect(const char *data, size_t len, const int *want_rc, const char *const *want_line,
+		  unsigned n)
+{
+	char buf[8 + 2];
+	FILE *f = fmemopen((void *)(uintptr_t)data, len, "r");
+	size_t got_len;
+
+	CHECK(f != NULL);
+	if (f == NULL)
+		return;
+	for (unsigned i = 0; i < n; i++) {
+		int rc = tern_exec_read_line(f, buf, sizeof(buf), NULL, &got_len);
+
+		if (rc != want_rc[i] || (rc == 1 && strcmp(buf, want_line[i]) != 0))
+			fprintf(stderr, "read_line %u: rc %d (want %d) '%s' (want '%s')\n", i, rc,
+				want_rc[i], rc == 1 ? buf : "", want_line[i]);
+		CHECK_EQ(rc, want_rc[i]);
+		if (rc == 1) {
+			CHECK(strcmp(buf, want_line[i]) == 0);
+			CHECK_EQ(got_len, strlen(want_line[i]));
+		}
+		if (rc == -EILSEQ)
+			CHECK_EQ(got_len, (size_t)(want_line[i][0] - '0'));
+	}
+	fclose(f);
+}
+
+/* An exec file of n comment lines at tmpl_path. */
+static int
+exec_lines_file(unsigned n)
+{
+	FILE *f;
+
+	if (write_file("") < 0)
+		return -1;
+	f = fopen(tmpl_path, "w");
+	if (f == NULL)
+		return -1;
+	for (unsigned i = 0; i < n; i++)
+		fputs("# c\n", f);
+	return fclose(f) == 0 ? 0 : -1;
+}
+
+/* The exec file's line reader: a NUL byte anywhere (a comment too) is an
+ * error at that byte, not the end of the line; lengths are exact. */
+static void
+test_exec_read_line(void)
+{
+	static const char nul[] = "bind\n# x\0\nunbind udp 7\n";
+	static const int nul_rc[] = { 1, -EILSEQ };
+	static const char *const nul_line[] = { "bind", "3" };
+	static const char crlf[] = "a b\r\n\n\r\nlast";
+	static const int crlf_rc[] = { 1, 1, 1, 1, 0, 0 };
+	static const char *const crlf_line[] = { "a b", "", "", "last", "", "" };
+	/* buf holds 9: 8 bytes and the NUL, or 8 bytes with a '\r' dropped */
+	static const char longl[] = "12345678\n12345678\r\n123456789\n";
+	static const int long_rc[] = { 1, 1, -E2BIG };
+	static const char *const long_line[] = { "12345678", "12345678", "" };
+	static const char zero[4] = { 0 };
+	static const int zero_rc[] = { -EILSEQ };
+	static const char *const zero_line[] = { "0" };
+	static const char textnul[] = "show apps\n# hide\0\nbind udp 7 x\n";
+	struct tern_err err = { "" };
+	FILE *f;
+
+	read_lines_expect(nul, sizeof(nul) - 1, nul_rc, nul_line, 2);
+	read_lines_expect(crlf, sizeof(crlf) - 1, crlf_rc, crlf_line, 6);
+	read_lines_expect(longl, sizeof(longl) - 1, long_rc, long_line, 3);
+	read_lines_expect(zero, sizeof(zero), zero_rc, zero_line, 1);
+
+	/* a whole file: the command after the NUL comment is not run */
+	CHECK_EQ(write_file(""), 0);
+	f = fopen(tmpl_path, "w");
+	CHECK(f != NULL);
+	if (f == NULL)
+		return;
+	fwrite(textnul, 1, sizeof(textnul) - 1, f);
+	fclose(f);
+	CHECK_EQ(tern_cmd_exec_file(&eng, tmpl_path, NULL, NULL, &err), -EILSEQ);
+	CHECK(strstr(err.msg, ":2: line contains a NUL byte (at byte 7)") != NULL);
+	unlink(tmpl_path);
+	/* the line bound: TERN_EXEC_MAX_LINES lines are fine, one more is not */
+	CHECK_EQ(exec_lines_file(TERN_EXEC_MAX_LINES), 0);
+	CHECK_EQ(tern_cmd_exec_file(&eng, tmpl_path, NULL, NULL, &err), 0);
+	CHECK_EQ(exec_lines_file(TERN_EXEC_MAX_LINES + 1), 0);
+	CHECK_EQ(tern_cmd_exec_file(&eng, tmpl_path, NULL, NULL, &err), -EFBIG);
+	CHECK(strstr(err.msg, ":100001: input too long: an exec file holds at most 100000 "
+		     "lines and 16 MiB") != NULL);
+	unlink(tmpl_path);
+	/* a directory */
+	CHECK_EQ(tern_cmd_exec_file(&eng, "/tmp", NULL, NULL, &err), -EISDIR);
+	CHECK(strcmp(err.msg, "exec file '/tmp' is a directory (give a file of commands, "
+		     "one per line)") == 0);
 }
 
 /* With EAL up the TSC rate is known: show latency converts to nanoseconds.
@@ -789,6 +887,7 @@ main(void)
 	test_app_ip_errors();
 	test_show_empty();
 	test_exec_file();
+	test_exec_read_line();
 	test_show_fake();
 	test_show_latency_ns(); /* last: starts EAL */
 	return check_done("test_command");
