@@ -637,7 +637,7 @@ def loopback(args):
         for workers in args.loopback_workers:
             kport = free_udp_port()
             p = subprocess.Popen([args.loopback, '--port', str(kport), '--workers',
-                                  str(workers), '--version', '1.6.18', '--items', '4096'],
+                                  str(workers), '--version', '1.6.18', '--memory-mb', '256'],
                                  stdout=subprocess.DEVNULL)
             procs.append(p)
             if not wait_udp(('127.0.0.1', kport)):
