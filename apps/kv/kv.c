@@ -16,9 +16,18 @@
  * periodic timer that frees expired items; lookups also check expiry.
  * All memory is allocated in init. A reply longer than one datagram goes
  * out as several (tern_host.reply_more for all but the last).
+ *
+ * app replace keeps the cache: export_state hands the store itself (a
+ * pointer, with its layout version and configuration) to the successor,
+ * which adopts it if its layout and configuration match and frees the
+ * store its own init made, in a background thread (off the hold); the
+ * predecessor then leaves the store alone in fini. If the successor
+ * refuses, the predecessor keeps its store and keeps serving.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +48,8 @@
 #define KV_DEFAULT_REAP_SCAN 4096u
 #define KV_MAX_SCAN (1u << 24)
 #define KV_NS_PER_MS 1000000ull
+#define KV_HANDOVER_MAGIC 0x6b765354u /* "kvST" */
+#define KV_RECLAIM_DELAY_NS 200000000l /* the unused store goes 200 ms after app replace */
 
 struct kv_app;
 
@@ -54,11 +65,28 @@ struct kv_app {
 	const struct tern_host *host;
 	void *self;                 /* for host calls */
 	unsigned n_workers;
+	bool store_given;           /* a successor adopted the store: fini leaves it */
 	uint32_t memory_mb;
 	uint32_t reap_scan;
 	uint64_t reap_ns;
-	struct kv_store store;
+	struct kv_store *store;     /* its own, or adopted from its predecessor */
 	struct kv_worker *w;
+};
+
+/**
+ * export_state's blob: the store itself changes hands (same process, so a
+ * pointer), with what the adopter must check before reading it.
+ */
+struct kv_handover {
+	uint32_t magic;             /**< KV_HANDOVER_MAGIC */
+	uint32_t layout;            /**< the exporter's KV_LAYOUT_VERSION */
+	uint32_t sizes[4];          /**< sizeof kv_store, kv_part, kv_item, kv_wstats */
+	uint32_t n_workers;
+	uint32_t memory_mb;
+	uint32_t max_value;
+	uint32_t reply_max;
+	struct kv_store *store;
+	bool *given;                /**< the exporter's store_given: set by the adopter */
 };
 
 struct kv_args {
@@ -156,7 +184,7 @@ kv_reap(struct tern_timer *t, void *arg)
 	struct kv_app *a = w->app;
 
 	(void)t;
-	kv_proto_tick(&a->store, w->idx, a->host->now_ns(), a->reap_scan);
+	kv_proto_tick(a->store, w->idx, a->host->now_ns(), a->reap_scan);
 }
 
 static void
@@ -168,7 +196,10 @@ kv_free(struct kv_app *a)
 				a->host->timer_free(a->w[i].reaper);
 		}
 	}
-	kv_store_fini(&a->store);
+	if (a->store != NULL && !a->store_given) {
+		kv_store_fini(a->store);
+		free(a->store);
+	}
 	free(a->w);
 	free(a);
 }
@@ -215,8 +246,14 @@ kv_init(const struct tern_app_init *ia, void **state)
 	a->reap_ns = args.reap_ms * KV_NS_PER_MS;
 	a->reap_scan = (uint32_t)args.reap_scan;
 	a->memory_mb = (uint32_t)args.memory_mb;
-	ret = kv_store_init(&a->store, &args.cfg, ia->n_workers, unix_offset(ia->host));
+	a->store = malloc(sizeof(*a->store));
+	if (a->store == NULL) {
+		free(a);
+		return tern_app_fail(ia, ENOMEM, "out of memory");
+	}
+	ret = kv_store_init(a->store, &args.cfg, ia->n_workers, unix_offset(ia->host));
 	if (ret != 0) {
+		free(a->store);
 		free(a);
 		return store_fail(ia, &args, ret);
 	}
@@ -289,7 +326,7 @@ static void
 kv_stats(void *state, char *buf, size_t len)
 {
 	const struct kv_app *a = state;
-	const struct kv_store *s = &a->store;
+	const struct kv_store *s = a->store;
 	struct kv_wstats t = { 0 };
 	struct kv_part_stats ps = { 0 };
 	uint64_t items = 0;
@@ -332,19 +369,19 @@ route(struct kv_app *a, unsigned worker, struct tern_udp_req *req)
 {
 	struct kv_route rt;
 
-	kv_proto_route(&a->store, worker, req->payload, req->len, &rt);
+	kv_proto_route(a->store, worker, req->payload, req->len, &rt);
 	if (rt.drop)
 		return 0; /* kv_proto_run counts and drops it */
 	if (rt.cross) {
-		req->len = (uint16_t)kv_proto_cross_reply(&a->store, worker, req->payload,
+		req->len = (uint16_t)kv_proto_cross_reply(a->store, worker, req->payload,
 							   req->payload, req->cap);
 		req->verdict = req->len != 0 ? TERN_VERDICT_REPLY : TERN_VERDICT_DROP;
 		return 1;
 	}
 	if (rt.home == worker)
 		return 0;
-	__atomic_store_n(&a->store.wstats[worker].handoffs,
-			 a->store.wstats[worker].handoffs + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&a->store->wstats[worker].handoffs,
+			 a->store->wstats[worker].handoffs + 1, __ATOMIC_RELAXED);
 	req->to_worker = (uint16_t)rt.home;
 	req->verdict = TERN_VERDICT_HANDOFF;
 	return 1;
@@ -365,7 +402,7 @@ send_reply(struct kv_app *a, unsigned worker, struct tern_udp_req *req, uint8_t 
 	for (unsigned i = 0; i + 1 < n; i++) {
 		d = kv_reply_dgram(out, len, i, &dlen);
 		if (a->host->reply_more(a->self, req, d, (uint16_t)dlen) != 0) {
-			kv_count(&a->store.wstats[worker].reply_refused);
+			kv_count(&a->store->wstats[worker].reply_refused);
 			break;
 		}
 	}
@@ -382,11 +419,11 @@ send_reply(struct kv_app *a, unsigned worker, struct tern_udp_req *req, uint8_t 
 static void
 serve(struct kv_app *a, unsigned worker, uint64_t now, struct tern_udp_req *req)
 {
-	uint8_t *out = kv_store_reply_buf(&a->store, worker);
+	uint8_t *out = kv_store_reply_buf(a->store, worker);
 	size_t out_len;
 
-	if (kv_proto_run(&a->store, worker, now, req->payload, req->len, out,
-			 a->store.reply_cap, &out_len) == KV_ANSWER_REPLY)
+	if (kv_proto_run(a->store, worker, now, req->payload, req->len, out,
+			 a->store->reply_cap, &out_len) == KV_ANSWER_REPLY)
 		send_reply(a, worker, req, out, out_len);
 	else
 		req->verdict = TERN_VERDICT_DROP;
@@ -411,6 +448,138 @@ kv_burst(void *state, unsigned worker, struct tern_udp_req *reqs, uint16_t n)
 	}
 }
 
+/* ---- app replace: the store changes hands ---- */
+
+static int
+kv_export(void *state, void **blob, size_t *len)
+{
+	struct kv_app *a = state;
+	struct kv_handover *h = malloc(sizeof(*h));
+
+	if (h == NULL)
+		return -ENOMEM;
+	*h = (struct kv_handover){
+		.magic = KV_HANDOVER_MAGIC,
+		.layout = KV_LAYOUT_VERSION,
+		.sizes = { sizeof(struct kv_store), sizeof(struct kv_part), sizeof(struct kv_item),
+			   sizeof(struct kv_wstats) },
+		.n_workers = a->n_workers,
+		.memory_mb = a->memory_mb,
+		.max_value = a->store->max_value,
+		.reply_max = a->store->reply_max,
+		.store = a->store,
+		.given = &a->store_given,
+	};
+	*blob = h;
+	*len = sizeof(*h);
+	return 0;
+}
+
+/* Whether h is a store this kv can adopt: 0, or -errno with the reason. */
+static int
+handover_check(const struct kv_app *a, const struct kv_handover *h,
+	       const struct tern_app_import *im)
+{
+	const uint32_t sizes[4] = { sizeof(struct kv_store), sizeof(struct kv_part),
+				    sizeof(struct kv_item), sizeof(struct kv_wstats) };
+
+	if (h == NULL || im->len != sizeof(*h) || h->magic != KV_HANDOVER_MAGIC)
+		return tern_app_import_fail(im, EINVAL, "not a kv store hand-over (%zu bytes from %s)",
+					    im->len, im->from_path);
+	if (h->layout != KV_LAYOUT_VERSION || memcmp(h->sizes, sizes, sizeof(sizes)) != 0)
+		return tern_app_import_fail(im, EPROTO, "the running kv's store has layout %" PRIu32
+					    ", this kv reads layout %u: its items cannot be kept "
+					    "(app unload and app load start empty)", h->layout,
+					    KV_LAYOUT_VERSION);
+	if (h->n_workers != a->n_workers || h->memory_mb != a->memory_mb ||
+	    h->max_value != a->store->max_value || h->reply_max != a->store->reply_max)
+		return tern_app_import_fail(im, EINVAL, "the running kv has memory_mb=%" PRIu32
+					    " max_value=%" PRIu32 " reply_max=%" PRIu32 " on %" PRIu32
+					    " workers, this one memory_mb=%" PRIu32 " max_value=%" PRIu32
+					    " reply_max=%" PRIu32 " on %u: give the same values to keep "
+					    "the items", h->memory_mb, h->max_value, h->reply_max,
+					    h->n_workers, a->memory_mb, a->store->max_value,
+					    a->store->reply_max, a->n_workers);
+	return 0;
+}
+
+/* Cancel the reapers: none runs after this (they may be running now). */
+static void
+reapers_stop(struct kv_app *a)
+{
+	for (unsigned i = 0; i < a->n_workers; i++)
+		while (a->host->timer_cancel(a->w[i].reaper) == -EBUSY)
+			;
+}
+
+static void
+reapers_start(struct kv_app *a)
+{
+	for (unsigned i = 0; i < a->n_workers; i++) {
+		int ret = a->host->timer_arm(a->w[i].reaper, i, a->reap_ns, a->reap_ns);
+
+		if (ret != 0)
+			a->host->log(a->self, "worker %u's reaper not re-armed after app replace: %s", i,
+				     strerror(-ret));
+	}
+}
+
+/* The unused store, freed off the control thread's hold: unmapping a
+ * populated arena takes milliseconds (9 ms for 256 MB), and the thread
+ * inherits the control thread's CPU, so it first lets the replace finish. */
+static void *
+store_reclaim(void *arg)
+{
+	struct timespec later = { .tv_sec = 0, .tv_nsec = KV_RECLAIM_DELAY_NS };
+	struct kv_store *s = arg;
+
+	nanosleep(&later, NULL);
+	kv_store_fini(s);
+	free(s);
+	return NULL;
+}
+
+static void
+store_discard(struct kv_store *s)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	int ret;
+
+	ret = pthread_attr_init(&attr);
+	if (ret == 0) {
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		ret = pthread_create(&t, &attr, store_reclaim, s);
+		pthread_attr_destroy(&attr);
+	}
+	if (ret != 0) { /* no thread: free it here, in the hold */
+		kv_store_fini(s);
+		free(s);
+	}
+}
+
+static int
+kv_import(void *state, const struct tern_app_import *im)
+{
+	struct kv_app *a = state;
+	const struct kv_handover *h = im->blob;
+	struct kv_store *own = a->store;
+	int ret = handover_check(a, h, im);
+
+	if (ret != 0)
+		return ret;
+	reapers_stop(a);
+	if (strcmp(h->store->version, own->version) != 0) { /* this instance's version= */
+		memcpy(h->store->version, own->version, sizeof(own->version));
+		h->store->version_len = own->version_len;
+	}
+	a->store = h->store;
+	*h->given = true;
+	reapers_start(a);
+	store_discard(own);
+	return 0;
+}
+
 TERN_APP_EXPORT const struct tern_app_descriptor tern_app_descriptor = {
 	.abi_version = TERN_APP_ABI_VERSION,
 	.size = sizeof(struct tern_app_descriptor),
@@ -418,5 +587,7 @@ TERN_APP_EXPORT const struct tern_app_descriptor tern_app_descriptor = {
 	.init = kv_init,
 	.fini = kv_fini,
 	.udp_burst = kv_burst,
+	.export_state = kv_export,
+	.import_state = kv_import,
 	.stats = kv_stats,
 };

@@ -36,6 +36,12 @@ extern "C" {
 #define KV_REPLY_LIMIT (65535u * KV_UDP_DATA_MAX) /**< largest reply_max: 65535 datagrams */
 #define KV_VERSION_MAX 48
 #define KV_READ_TRIES 256       /**< kv_part_read attempts before "busy" */
+/**
+ * The layout of struct kv_store and everything it points to (partitions,
+ * items, counters): app replace hands the store to the successor only if
+ * its layout version is the same. Bump it with any change to them.
+ */
+#define KV_LAYOUT_VERSION 1u
 /** The reply to a request that writes keys owned by different workers. */
 #define KV_ERR_CROSS "SERVER_ERROR keys of this request live on different workers"
 
