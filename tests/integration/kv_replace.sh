@@ -17,6 +17,9 @@
 #   2. app replace kv with memory_mb=128: refused with kv's reason, the old
 #      instance keeps serving the same items.
 #   3. app replace kv again, handoff=snapshot: the items are still there.
+#   4. app replace kv with max_amplification=3: a get of a 5000-byte value
+#      gets nothing back (kv's reply_refused and the engine's
+#      drop_amplification count it).
 # Ends with SIGTERM: exit 0, no leaked mbufs, each retired instance's line.
 #
 # max_amplification=0: a gets of 100 keys is answered with about 4 KB, more
@@ -164,6 +167,27 @@ def mark():
         raise SystemExit('mark: %r' % reply)
 
 
+def refused():
+    """A 5000-byte value (set and appends), then a get of it from a 17-byte
+    request: prints how many datagrams came back within 1 s."""
+    v = b'0123456789' * 500
+    reqs = [b'set bigv 0 0 1000\r\n%s\r\n' % v[:1000]]
+    reqs += [b'append bigv 0 0 1000\r\n%s\r\n' % v[o:o + 1000] for o in range(1000, 5000, 1000)]
+    if exchange(reqs) != [b'STORED\r\n'] * 5:
+        raise SystemExit('could not store bigv')
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(1.0)
+    s.sendto(struct.pack('>HHHH', 7, 0, 1, 0) + b'get bigv\r\n', SERVER)
+    n = 0
+    try:
+        while True:
+            s.recv(65536)
+            n += 1
+    except socket.timeout:
+        pass
+    print(n)
+
+
 def marked(keys):
     body = exchange([b'gets ' + b' '.join(keys or MARKED) + b'\r\n'])[0]
     print(json.dumps([[k.decode(), f, c, v.decode()] for k, f, c, v in values(body)]))
@@ -171,7 +195,7 @@ def marked(keys):
 
 if __name__ == '__main__':
     {'fill': lambda: fill(int(sys.argv[3])), 'digest': lambda: digest(int(sys.argv[3])),
-     'mark': mark, 'marked': lambda: marked([k.encode() for k in sys.argv[3:]])}[sys.argv[2]]()
+     'mark': mark, 'refused': refused, 'marked': lambda: marked([k.encode() for k in sys.argv[3:]])}[sys.argv[2]]()
 PY
 client() { in_ns /usr/bin/python3 "$TERN_TMP/client.py" "$TERN_ADDR" "$@"; }
 kv_line() { tern_ctl show apps | grep -m1 "kv" | tr ' ' '\n' | sed -n "s/^$1=\([0-9]*\)$/\1/p"; }
@@ -233,9 +257,24 @@ client marked >"$TERN_TMP/marked4" || tern_fail "no marked items at the end"
 grep -q '"x-short"' "$TERN_TMP/marked4" && tern_fail "x-short outlived its expiry: $(cat "$TERN_TMP/marked4")"
 grep -q '"x-exp"' "$TERN_TMP/marked4" || tern_fail "x-exp (exptime 100) is gone"
 
+# 4. With an amplification limit (3 times the request), a 5000-byte value
+# (4 datagrams) for a 17-byte get: kv's first reply_more is refused, it
+# stops and counts it; the engine drops the request's reply: nothing
+# reaches the client. (Explicit: tern's own subnets may go unlimited by
+# default.)
+out=$(tern_ctl app replace kv libkv.so memory_mb=256 version=1.6.18 max_amplification=3) ||
+	tern_fail "app replace with max_amplification=3 failed: $out"
+got=$(client refused) || tern_fail "the refused-reply step failed"
+[ "$got" = 0 ] || tern_fail "$got datagrams of a reply over the amplification limit reached the client"
+refused=$(kv_line reply_refused)
+amp=$(tern_stat total: drop_amplification)
+[ "${refused:-0}" -ge 1 ] || tern_fail "kv counted reply_refused=$refused"
+[ "${amp:-0}" -ge 1 ] || tern_fail "the engine counted drop_amplification=$amp"
+tern_say "over the limit: nothing sent, kv reply_refused=$refused, engine drop_amplification=$amp"
+
 ternd_stop 20
 ternd_check_exit "$TERN_TMP/ternd.log"
-[ "$(grep -c "^app kv: " "$TERN_TMP/ternd.log")" -ge 3 ] ||
-	tern_fail "expected a line from each of the 3 kv instances: $(grep "^app kv: " "$TERN_TMP/ternd.log")"
+[ "$(grep -c "^app kv: " "$TERN_TMP/ternd.log")" -ge 4 ] ||
+	tern_fail "expected a line from each of the 4 kv instances: $(grep "^app kv: " "$TERN_TMP/ternd.log")"
 tern_say "PASS: app replace kept all $KV_ITEMS items (flags, CAS, values, expiry); hold_us=$hold phases_us=$phases"
 exit 0
