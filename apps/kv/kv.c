@@ -156,6 +156,10 @@ store_fail(const struct tern_app_init *ia, const struct kv_args *args, int ret)
 	uint64_t page = kv_part_page_size(&pc);
 	uint64_t need = (uint64_t)KV_PAGES_MIN * page * ia->n_workers;
 
+	if (ret == -EINVAL && args->cfg.mem_bytes / ia->n_workers > KV_PART_MAX_BYTES)
+		return tern_app_fail(ia, EINVAL, "memory_mb=%" PRIu64 " gives each of %u worker(s) more "
+				     "than %" PRIu64 " MiB, the most a partition addresses", args->memory_mb,
+				     ia->n_workers, (uint64_t)(KV_PART_MAX_BYTES / KV_MB));
 	if (ret == -EINVAL && args->cfg.mem_bytes < need)
 		return tern_app_fail(ia, EINVAL, "memory_mb=%" PRIu64 " is too little for %u worker(s): "
 				     "each needs at least %u pages of %" PRIu64 " bytes (memory_mb=%" PRIu64

@@ -10,7 +10,6 @@
 #define KV_PAGE_ALIGN 4096u        /* a default page bigger than KV_PAGE_MIN rounds to this */
 #define KV_BYTES_PER_BUCKET 128u   /* one hash bucket per this much arena */
 #define KV_BUCKETS_MIN 1024u
-#define KV_ARENA_MAX ((size_t)KV_REF_UNIT * 0xfffffff0u) /* refs are 32 bits */
 #define KV_NO_CLASS 0xffu
 
 /* FNV-1a over the key, then a 64-bit finaliser so every bit mixes: the low
@@ -108,7 +107,7 @@ kv_part_init(struct kv_part *p, const struct kv_part_conf *conf, unsigned worker
 	p->page_size = kv_part_page_size(conf);
 	pages = conf->mem_bytes / p->page_size;
 	if (p->page_size % KV_CHUNK_ALIGN != 0 || pages < KV_PAGES_MIN ||
-	    pages * p->page_size > KV_ARENA_MAX || classes_init(p) != 0)
+	    pages * p->page_size > KV_PART_MAX_BYTES || classes_init(p) != 0)
 		return -EINVAL;
 	p->n_pages = (uint32_t)pages;
 	p->mask = pow2_at_least(pages * p->page_size / KV_BYTES_PER_BUCKET) - 1;

@@ -41,6 +41,7 @@ extern "C" {
 #define KV_PAGE_MIN (1u << 20)    /**< default page: 1 MiB, or the largest item if bigger */
 #define KV_REF_UNIT 8u            /**< item references count 8-byte units of the arena */
 #define KV_PAGES_MIN 2u           /**< a partition has at least this many pages */
+#define KV_PART_MAX_BYTES ((size_t)KV_REF_UNIT * 0xfffffff0u) /**< arena limit: 32-bit refs */
 
 /**
  * An item's header, at the start of its chunk; the key and then the value
