@@ -86,6 +86,12 @@ test_frame(void)
 	memcpy(in + 8, "quit\r\n", 6);
 	CHECK(kv_proto_run(&st, 0, T0, in, 14, out, sizeof(out), &out_len) == KV_ANSWER_REPLY);
 	CHECK(out_len == 8 && out[5] == 0);
+	{ /* ... sent as it is: one datagram, total 0 */
+		size_t dlen;
+
+		CHECK_EQ(kv_reply_dgrams(out_len), 1);
+		CHECK(kv_reply_dgram(out, out_len, 0, &dlen) == out && dlen == 8 && out[5] == 0);
+	}
 	IS(T0, "set a 0 0 1 noreply\r\nx\r\n", "<none>");
 	IS(T0, "GET / HTTP/1.1\r\n", "<none>");
 }
