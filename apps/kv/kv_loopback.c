@@ -3,14 +3,15 @@
  * kv_loopback: the kv store (kv_proto) behind an ordinary UDP socket, one
  * thread, for testing the protocol against memcached without DPDK:
  *
- *   kv_loopback [--addr A] [--port P] [--workers N] [--items N]
- *               [--max-value N] [--version STR]
+ *   kv_loopback [--addr A] [--port P] [--workers N] [--memory-mb N]
+ *               [--max-value N] [--reply-max N] [--version STR]
  *
  * --workers N partitions the keys as ternd with N workers would: each
  * datagram is routed (kv_proto_route) and run on its home partition, so the
  * cross-worker paths (remote reads, refused cross writes) run too, just not
- * concurrently. Prints "kv_loopback: ready port P" once it listens; stops on
- * SIGINT/SIGTERM.
+ * concurrently. Replies longer than one datagram go out as several, framed
+ * as memcached frames them (kv_reply_dgram). Prints "kv_loopback: ready
+ * port P" once it listens; stops on SIGINT/SIGTERM.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -62,23 +63,25 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "addr", required_argument, NULL, 'a' },
 		{ "port", required_argument, NULL, 'p' },
 		{ "workers", required_argument, NULL, 'w' },
-		{ "items", required_argument, NULL, 'i' },
+		{ "memory-mb", required_argument, NULL, 'M' },
 		{ "max-value", required_argument, NULL, 'm' },
+		{ "reply-max", required_argument, NULL, 'r' },
 		{ "version", required_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
 
 	*o = (struct opts){ .addr = "127.0.0.1", .port = 11211, .workers = 1,
-		.cfg = { .items = 4096, .max_value = 1024, .reply_max = KV_UDP_DATA_MAX,
-			 .version = "1.6.18" } };
+		.cfg = { .mem_bytes = 64ull << 20, .max_value = KV_VALUE_LIMIT,
+			 .reply_max = KV_VALUE_LIMIT + 65536, .version = "1.6.18" } };
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'a': o->addr = optarg; break;
 		case 'p': o->port = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'w': o->workers = (unsigned)strtoul(optarg, NULL, 10); break;
-		case 'i': o->cfg.items = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'M': o->cfg.mem_bytes = strtoull(optarg, NULL, 10) << 20; break;
 		case 'm': o->cfg.max_value = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'r': o->cfg.reply_max = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'v': o->cfg.version = optarg; break;
 		default: return -1;
 		}
@@ -100,27 +103,44 @@ open_socket(const struct opts *o)
 	return fd;
 }
 
+/* The reply in out (len bytes), one datagram after the other. */
+static void
+send_all(int fd, uint8_t *out, size_t len, const struct sockaddr_in *to)
+{
+	unsigned n = kv_reply_dgrams(len);
+
+	for (unsigned i = 0; i < n; i++) {
+		size_t dlen;
+		uint8_t *d = kv_reply_dgram(out, len, i, &dlen);
+
+		sendto(fd, d, dlen, 0, (const struct sockaddr *)to, sizeof(*to));
+	}
+}
+
 /* One datagram: route it, run it on its home partition, answer. */
 static void
 serve_one(struct kv_store *s, int fd, const uint8_t *in, size_t n,
 	  const struct sockaddr_in *from)
 {
-	static uint8_t out[65536];
+	static uint8_t small[256];
 	struct kv_route rt;
 	size_t len = 0;
 
 	kv_proto_route(s, 0, in, n, &rt);
 	if (rt.drop) {
-		kv_proto_run(s, 0, clock_ns(CLOCK_MONOTONIC), in, n, out, sizeof(out), &len);
+		kv_proto_run(s, 0, clock_ns(CLOCK_MONOTONIC), in, n, kv_store_reply_buf(s, 0),
+			     s->reply_cap, &len);
 		return; /* counts the drop */
 	}
-	if (rt.cross)
-		len = kv_proto_cross_reply(s, 0, in, out, sizeof(out));
-	else if (kv_proto_run(s, rt.home, clock_ns(CLOCK_MONOTONIC), in, n, out,
-			      sizeof(out), &len) != KV_ANSWER_REPLY)
-		len = 0;
-	if (len != 0)
-		sendto(fd, out, len, 0, (const struct sockaddr *)from, sizeof(*from));
+	if (rt.cross) {
+		len = kv_proto_cross_reply(s, 0, in, small, sizeof(small));
+		if (len != 0)
+			sendto(fd, small, len, 0, (const struct sockaddr *)from, sizeof(*from));
+		return;
+	}
+	if (kv_proto_run(s, rt.home, clock_ns(CLOCK_MONOTONIC), in, n,
+			 kv_store_reply_buf(s, rt.home), s->reply_cap, &len) == KV_ANSWER_REPLY)
+		send_all(fd, kv_store_reply_buf(s, rt.home), len, from);
 }
 
 static void
@@ -158,7 +178,7 @@ main(int argc, char **argv)
 
 	if (parse_opts(argc, argv, &o) != 0) {
 		fprintf(stderr, "usage: kv_loopback [--addr A] [--port P] [--workers N] "
-			"[--items N] [--max-value N] [--version STR]\n");
+			"[--memory-mb N] [--max-value N] [--reply-max N] [--version STR]\n");
 		return 2;
 	}
 	ret = kv_store_init(&s, &o.cfg, o.workers,

@@ -19,6 +19,8 @@ static const char ERR_NON_NUMERIC[] =
 static const char ERR_GET_OVERFLOW[] = "SERVER_ERROR out of memory writing get response";
 static const char ERR_OVERFLOW[] = "SERVER_ERROR out of memory writing response";
 static const char ERR_BUSY[] = "SERVER_ERROR busy";
+static const char ERR_OOM_STORE[] = "SERVER_ERROR out of memory storing object";
+static const char ERR_OOM[] = "SERVER_ERROR out of memory";
 
 /* One datagram being run on one worker. */
 struct run {
@@ -34,33 +36,44 @@ struct run {
 	bool full;                /**< a command's output did not fit */
 };
 
+static int
+store_alloc(struct kv_store *s, const struct kv_config *cfg, unsigned n_workers)
+{
+	s->reply_cap = KV_FRAME_HDR + (size_t)cfg->reply_max;
+	s->parts = calloc(n_workers, sizeof(*s->parts));
+	s->wstats = aligned_alloc(64, sizeof(*s->wstats) * n_workers);
+	s->scratch = malloc((size_t)cfg->max_value * n_workers);
+	s->replies = malloc(s->reply_cap * n_workers);
+	if (s->parts == NULL || s->wstats == NULL || s->scratch == NULL || s->replies == NULL)
+		return -ENOMEM;
+	memset(s->wstats, 0, sizeof(*s->wstats) * n_workers);
+	return 0;
+}
+
 int
 kv_store_init(struct kv_store *s, const struct kv_config *cfg, unsigned n_workers,
 	      int64_t unix_offset_ns)
 {
+	struct kv_part_conf pc;
 	size_t vlen;
 	int ret;
 
 	memset(s, 0, sizeof(*s));
 	vlen = cfg->version != NULL ? strlen(cfg->version) : 0;
-	if (n_workers == 0 || cfg->items == 0 || cfg->max_value < KV_MIN_VALUE ||
-	    cfg->max_value > KV_VALUE_LIMIT || cfg->reply_max < 64 || vlen >= KV_VERSION_MAX)
+	if (n_workers == 0 || cfg->max_value < KV_MIN_VALUE || cfg->max_value > KV_VALUE_LIMIT ||
+	    cfg->reply_max < 64 || cfg->reply_max > KV_REPLY_LIMIT || vlen >= KV_VERSION_MAX)
 		return -EINVAL;
-	s->parts = calloc(n_workers, sizeof(*s->parts));
-	s->wstats = aligned_alloc(64, sizeof(*s->wstats) * n_workers);
-	s->scratch = malloc((size_t)cfg->max_value * n_workers);
-	if (s->parts == NULL || s->wstats == NULL || s->scratch == NULL) {
-		kv_store_fini(s);
-		return -ENOMEM;
+	pc = (struct kv_part_conf){ .mem_bytes = cfg->mem_bytes / n_workers,
+		.max_value = cfg->max_value, .page_size = cfg->page_size };
+	ret = store_alloc(s, cfg, n_workers);
+	for (unsigned w = 0; w < n_workers && ret == 0; w++) {
+		ret = kv_part_init(&s->parts[w], &pc, w, n_workers);
+		if (ret == 0)
+			s->n_parts = w + 1;
 	}
-	memset(s->wstats, 0, sizeof(*s->wstats) * n_workers);
-	for (unsigned w = 0; w < n_workers; w++) {
-		ret = kv_part_init(&s->parts[w], cfg->items, cfg->max_value, w, n_workers);
-		if (ret != 0) {
-			kv_store_fini(s);
-			return ret;
-		}
-		s->n_parts = w + 1;
+	if (ret != 0) {
+		kv_store_fini(s);
+		return ret;
 	}
 	s->max_value = cfg->max_value;
 	s->reply_max = cfg->reply_max;
@@ -78,9 +91,11 @@ kv_store_fini(struct kv_store *s)
 	free(s->parts);
 	free(s->wstats);
 	free(s->scratch);
+	free(s->replies);
 	s->parts = NULL;
 	s->wstats = NULL;
 	s->scratch = NULL;
+	s->replies = NULL;
 	s->n_parts = 0;
 }
 
@@ -176,26 +191,26 @@ put_value(struct run *r, const uint8_t *key, size_t nkey, uint32_t flags,
 
 /* ---- this worker's partition ---- */
 
-/* The live item holding key (index + 1), or 0; a dead one is freed. */
+/* The live item holding key (ref), or 0; a dead one is freed. */
 static uint32_t
 lookup_own(struct run *r, const uint8_t *key, size_t nkey, uint64_t hash)
 {
-	uint32_t idx1 = kv_part_find(r->p, key, nkey, hash);
+	uint32_t ref = kv_part_find(r->p, key, nkey, hash);
 
-	if (idx1 != 0 && kv_item_dead(kv_part_item(r->p, idx1), &r->clk)) {
-		kv_part_unlink(r->p, idx1);
+	if (ref != 0 && kv_item_dead(kv_part_item(r->p, ref), &r->clk)) {
+		kv_part_unlink(r->p, ref);
 		kv_count(&r->p->st.lazy_freed);
 		return 0;
 	}
-	return idx1;
+	return ref;
 }
 
-/* Fill a slot's fields for a store of c's value (the key is set). */
+/* Fill an item's fields for a store of c's value (the key is set). */
 static void
 fill_item(struct run *r, struct kv_item *it, const struct kv_cmd *c)
 {
 	memcpy(kv_item_value(it), c->data, c->vlen);
-	it->nbytes = (uint16_t)c->vlen;
+	it->nbytes = c->vlen;
 	it->flags = c->flags;
 	it->exp_ns = exptime_ns(r, c->exptime);
 	it->cas = kv_part_next_cas(r->p);
@@ -203,39 +218,76 @@ fill_item(struct run *r, struct kv_item *it, const struct kv_cmd *c)
 	it->gen = r->clk.flush_gen;
 }
 
-/* set/add/replace/cas's store: overwrite old in place, or a new item. */
+/* A new chunk for key with a value of nbytes, its key and hash set; 0 if
+ * memory is full and its class has nothing to evict. */
+static uint32_t
+new_item(struct run *r, const uint8_t *key, size_t nkey, uint32_t hash, size_t nbytes)
+{
+	uint32_t ref = kv_part_alloc(r->p, kv_item_total(nkey, nbytes), &r->clk);
+	struct kv_item *it;
+
+	if (ref == 0)
+		return 0;
+	it = kv_part_item(r->p, ref);
+	it->hash = hash;
+	it->nkey = (uint8_t)nkey;
+	memcpy(it->data, key, nkey);
+	return ref;
+}
+
+/* Link nw in old's place, or as a new item if old is 0. */
 static void
+put_item(struct run *r, uint32_t old, uint32_t nw)
+{
+	if (old != 0)
+		kv_part_replace(r->p, old, nw);
+	else
+		kv_part_link(r->p, nw);
+}
+
+/* True if a value of nbytes can replace old's in place: same size class. */
+static bool
+same_class(struct run *r, uint32_t old, size_t nbytes)
+{
+	const struct kv_item *it = kv_part_item(r->p, old);
+
+	return kv_part_class(r->p, kv_item_total(it->nkey, nbytes)) == it->cls;
+}
+
+/* set/add/replace/cas's store: overwrite old in place if the value's size
+ * class is the same, else a new item (in old's place). */
+static const char *
 store(struct run *r, const struct kv_cmd *c, uint64_t hash, uint32_t old)
 {
 	struct kv_item *it;
-	uint32_t idx1;
+	uint32_t ref;
 
-	if (old != 0) {
+	if (old != 0 && same_class(r, old, c->vlen)) {
 		it = kv_part_item(r->p, old);
 		kv_part_write_begin(r->p, it);
 		fill_item(r, it, c);
 		kv_part_write_end(r->p, it);
 		kv_part_bump(r->p, old);
-		return;
+		return "STORED";
 	}
-	idx1 = kv_part_alloc(r->p, &r->clk);
-	it = kv_part_item(r->p, idx1);
-	it->hash = (uint32_t)hash;
-	it->nkey = (uint8_t)c->nkey;
-	memcpy(it->data, c->key, c->nkey);
-	fill_item(r, it, c);
-	kv_part_link(r->p, idx1);
+	ref = new_item(r, c->key, c->nkey, (uint32_t)hash, c->vlen);
+	if (ref == 0) {
+		/* memcached: a failed set must not leave the old value readable */
+		if (old != 0 && c->op == KV_OP_SET)
+			kv_part_unlink(r->p, old);
+		return ERR_OOM_STORE;
+	}
+	fill_item(r, kv_part_item(r->p, ref), c);
+	put_item(r, old, ref);
+	return "STORED";
 }
 
-/* append/prepend: the value grows in place; flags and expiry stay. */
-static const char *
-concat(struct run *r, const struct kv_cmd *c, uint32_t old)
+/* append/prepend in place: the item's chunk holds the longer value. */
+static void
+concat_in_place(struct run *r, const struct kv_cmd *c, struct kv_item *it)
 {
-	struct kv_item *it = kv_part_item(r->p, old);
 	uint8_t *v = kv_item_value(it);
 
-	if ((size_t)it->nbytes + c->vlen > r->s->max_value)
-		return "NOT_STORED"; /* memcached's answer when the sum is too large */
 	kv_part_write_begin(r->p, it);
 	if (c->op == KV_OP_APPEND) {
 		memcpy(v + it->nbytes, c->data, c->vlen);
@@ -243,10 +295,53 @@ concat(struct run *r, const struct kv_cmd *c, uint32_t old)
 		memmove(v + c->vlen, v, it->nbytes);
 		memcpy(v, c->data, c->vlen);
 	}
-	it->nbytes = (uint16_t)(it->nbytes + c->vlen);
+	it->nbytes += c->vlen;
 	it->cas = kv_part_next_cas(r->p);
 	it->time_ns = r->clk.now_ns;
 	kv_part_write_end(r->p, it);
+}
+
+/* append/prepend into a new item of the bigger class; false if no memory. */
+static bool
+concat_moved(struct run *r, const struct kv_cmd *c, uint32_t old)
+{
+	struct kv_item *o = kv_part_item(r->p, old), *n;
+	size_t nbytes = (size_t)o->nbytes + c->vlen;
+	uint32_t ref = new_item(r, o->data, o->nkey, o->hash, nbytes);
+	uint8_t *v;
+
+	if (ref == 0)
+		return false;
+	n = kv_part_item(r->p, ref);
+	v = kv_item_value(n);
+	if (c->op == KV_OP_APPEND) {
+		memcpy(v, kv_item_value(o), o->nbytes);
+		memcpy(v + o->nbytes, c->data, c->vlen);
+	} else {
+		memcpy(v, c->data, c->vlen);
+		memcpy(v + c->vlen, kv_item_value(o), o->nbytes);
+	}
+	n->nbytes = (uint32_t)nbytes;
+	n->flags = o->flags;
+	n->exp_ns = o->exp_ns;
+	n->gen = o->gen;
+	n->cas = kv_part_next_cas(r->p);
+	n->time_ns = r->clk.now_ns;
+	kv_part_replace(r->p, old, ref);
+	return true;
+}
+
+/* append/prepend: the value grows; flags and expiry stay. */
+static const char *
+concat(struct run *r, const struct kv_cmd *c, uint32_t old)
+{
+	struct kv_item *it = kv_part_item(r->p, old);
+
+	if ((size_t)it->nbytes + c->vlen > r->s->max_value)
+		return "NOT_STORED"; /* memcached's answer when the sum is too large */
+	if (!kv_part_fits(r->p, it, (size_t)it->nbytes + c->vlen))
+		return concat_moved(r, c, old) ? "STORED" : "NOT_STORED"; /* as memcached */
+	concat_in_place(r, c, it);
 	kv_part_bump(r->p, old);
 	return "STORED";
 }
@@ -280,8 +375,7 @@ store_item(struct run *r, const struct kv_cmd *c, uint64_t hash)
 	default: /* set */
 		break;
 	}
-	store(r, c, hash, old);
-	return "STORED";
+	return store(r, c, hash, old);
 }
 
 static bool
@@ -320,11 +414,47 @@ run_update(struct run *r, const struct kv_cmd *c)
 	answer(r, c, res);
 }
 
+/* Write an incr/decr result (n digits) to the item at ref: in place,
+ * padded with spaces as memcached does, if its chunk holds it, else in a
+ * new item. False if memory is full. */
+static bool
+arith_store(struct run *r, uint32_t ref, const uint8_t *digits, size_t n)
+{
+	struct kv_item *it = kv_part_item(r->p, ref), *nw;
+	uint32_t nref;
+
+	if (n <= it->nbytes || kv_part_fits(r->p, it, n)) {
+		kv_part_write_begin(r->p, it);
+		memcpy(kv_item_value(it), digits, n);
+		if (n <= it->nbytes) /* in place, padded with spaces as memcached does */
+			memset(kv_item_value(it) + n, ' ', it->nbytes - n);
+		else
+			it->nbytes = (uint32_t)n;
+		it->cas = kv_part_next_cas(r->p);
+		kv_part_write_end(r->p, it);
+		kv_part_bump(r->p, ref);
+		return true;
+	}
+	nref = new_item(r, it->data, it->nkey, it->hash, n);
+	if (nref == 0)
+		return false;
+	nw = kv_part_item(r->p, nref);
+	memcpy(kv_item_value(nw), digits, n);
+	nw->nbytes = (uint32_t)n;
+	nw->flags = it->flags;
+	nw->exp_ns = it->exp_ns;
+	nw->gen = it->gen;
+	nw->time_ns = it->time_ns;
+	nw->cas = kv_part_next_cas(r->p);
+	kv_part_replace(r->p, ref, nref);
+	return true;
+}
+
 /* incr/decr on a live item: memcached's do_add_delta. */
 static void
-arith(struct run *r, const struct kv_cmd *c, uint32_t idx1)
+arith(struct run *r, const struct kv_cmd *c, uint32_t ref)
 {
-	struct kv_item *it = kv_part_item(r->p, idx1);
+	struct kv_item *it = kv_part_item(r->p, ref);
 	uint8_t *v = kv_item_value(it), digits[KV_U64_DIGITS];
 	uint64_t value;
 	size_t n;
@@ -338,15 +468,10 @@ arith(struct run *r, const struct kv_cmd *c, uint32_t idx1)
 	else
 		value = c->num > value ? 0 : value - c->num;
 	n = kv_u64toa(value, digits);
-	kv_part_write_begin(r->p, it);
-	memcpy(v, digits, n);
-	if (n <= it->nbytes) /* in place, padded with spaces as memcached does */
-		memset(v + n, ' ', it->nbytes - n);
-	else
-		it->nbytes = (uint16_t)n;
-	it->cas = kv_part_next_cas(r->p);
-	kv_part_write_end(r->p, it);
-	kv_part_bump(r->p, idx1);
+	if (!arith_store(r, ref, digits, n)) {
+		answer(r, c, ERR_OOM);
+		return;
+	}
 	if (!c->noreply) {
 		put(r, digits, n);
 		put(r, "\r\n", 2);
@@ -357,31 +482,31 @@ static void
 run_keyed(struct run *r, const struct kv_cmd *c)
 {
 	uint64_t hash = kv_hash(c->key, c->nkey);
-	uint32_t idx1;
+	uint32_t ref;
 	struct kv_item *it;
 
 	if (!owned(r, c, hash))
 		return;
-	idx1 = lookup_own(r, c->key, c->nkey, hash);
-	if (idx1 == 0) {
+	ref = lookup_own(r, c->key, c->nkey, hash);
+	if (ref == 0) {
 		answer(r, c, "NOT_FOUND");
 		return;
 	}
 	switch (c->op) {
 	case KV_OP_DELETE:
-		kv_part_unlink(r->p, idx1);
+		kv_part_unlink(r->p, ref);
 		answer(r, c, "DELETED");
 		break;
 	case KV_OP_TOUCH:
-		it = kv_part_item(r->p, idx1);
+		it = kv_part_item(r->p, ref);
 		kv_part_write_begin(r->p, it);
 		it->exp_ns = exptime_ns(r, c->exptime);
 		kv_part_write_end(r->p, it);
-		kv_part_bump(r->p, idx1);
+		kv_part_bump(r->p, ref);
 		answer(r, c, "TOUCHED");
 		break;
 	default:
-		arith(r, c, idx1);
+		arith(r, c, ref);
 		break;
 	}
 }
@@ -398,20 +523,20 @@ static void
 get_own(struct run *r, const uint8_t *key, size_t nkey, uint64_t hash,
 	const struct get_how *how)
 {
-	uint32_t idx1 = lookup_own(r, key, nkey, hash);
+	uint32_t ref = lookup_own(r, key, nkey, hash);
 	struct kv_item *it;
 
-	if (idx1 == 0) {
+	if (ref == 0) {
 		count(&r->st->get_misses, 1);
 		return;
 	}
-	it = kv_part_item(r->p, idx1);
+	it = kv_part_item(r->p, ref);
 	if (how->touch) {
 		kv_part_write_begin(r->p, it);
 		it->exp_ns = how->exp_ns;
 		kv_part_write_end(r->p, it);
 	}
-	kv_part_bump(r->p, idx1);
+	kv_part_bump(r->p, ref);
 	count(&r->st->get_hits, 1);
 	put_value(r, key, nkey, it->flags, kv_item_value(it), it->nbytes,
 		  how->cas ? &it->cas : NULL);
@@ -655,7 +780,31 @@ kv_proto_run(struct kv_store *s, unsigned self, uint64_t now_ns, const uint8_t *
 	frame_header(out, dgram, r.len == KV_FRAME_HDR ? 0 : 1);
 	*out_len = r.len;
 	count(&r.st->replies, 1);
+	if (kv_reply_dgrams(r.len) > 1)
+		count(&r.st->multi_replies, 1);
 	return KV_ANSWER_REPLY;
+}
+
+uint8_t *
+kv_reply_dgram(uint8_t *out, size_t len, unsigned i, size_t *dlen)
+{
+	unsigned n = kv_reply_dgrams(len);
+	size_t off = (size_t)i * KV_UDP_DATA_MAX;
+	uint8_t *d = out + off;
+
+	*dlen = len - off < KV_FRAME_HDR + KV_UDP_DATA_MAX ? len - off :
+		KV_FRAME_HDR + KV_UDP_DATA_MAX;
+	if (len <= KV_FRAME_HDR)
+		return out; /* the empty reply to quit: total 0, as written */
+	d[0] = out[0]; /* the request id (datagram 0 keeps it: i >= 1 starts past it) */
+	d[1] = out[1];
+	d[2] = (uint8_t)(i >> 8);
+	d[3] = (uint8_t)i;
+	d[4] = (uint8_t)(n >> 8);
+	d[5] = (uint8_t)n;
+	d[6] = 0;
+	d[7] = 0;
+	return d;
 }
 
 size_t

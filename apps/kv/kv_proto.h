@@ -32,15 +32,23 @@ extern "C" {
 #endif
 
 #define KV_FRAME_HDR 8          /**< memcached's UDP frame header */
-#define KV_UDP_DATA_MAX 1392    /**< memcached's payload per datagram (1400 - 8) */
+#define KV_UDP_DATA_MAX 1392    /**< memcached's reply data per datagram (1400 - 8) */
+#define KV_REPLY_LIMIT (65535u * KV_UDP_DATA_MAX) /**< largest reply_max: 65535 datagrams */
 #define KV_VERSION_MAX 48
 #define KV_READ_TRIES 256       /**< kv_part_read attempts before "busy" */
+/**
+ * The layout of struct kv_store and everything it points to (partitions,
+ * items, counters): app replace hands the store to the successor only if
+ * its layout version is the same. Bump it with any change to them.
+ */
+#define KV_LAYOUT_VERSION 1u
 /** The reply to a request that writes keys owned by different workers. */
 #define KV_ERR_CROSS "SERVER_ERROR keys of this request live on different workers"
 
 /** What kv_store_init needs. */
 struct kv_config {
-	uint32_t items;        /**< item slots per worker */
+	uint64_t mem_bytes;    /**< item memory of all workers, split evenly */
+	uint32_t page_size;    /**< 0: kv_part_page_size's default (tests set it) */
 	uint32_t max_value;    /**< longest value stored, bytes */
 	uint32_t reply_max;    /**< longest reply body (after the frame header) */
 	const char *version;   /**< the "version" command's answer */
@@ -62,6 +70,8 @@ struct kv_wstats {
 	uint64_t remote_busy;    /**< ... that kept changing (answered busy) */
 	uint64_t cross_writes;   /**< requests refused with KV_ERR_CROSS */
 	uint64_t overflows;      /**< replies cut at reply_max */
+	uint64_t multi_replies;  /**< replies of more than one datagram */
+	uint64_t reply_refused;  /**< ... whose extra datagrams the engine refused */
 } __attribute__((aligned(64)));
 
 /** The whole store. */
@@ -70,6 +80,8 @@ struct kv_store {
 	struct kv_part *parts;
 	struct kv_wstats *wstats;  /**< one per worker */
 	uint8_t *scratch;          /**< max_value bytes per worker (remote reads) */
+	uint8_t *replies;          /**< reply_cap bytes per worker: kv_store_reply_buf */
+	size_t reply_cap;          /**< KV_FRAME_HDR + reply_max */
 	uint32_t max_value;
 	uint32_t reply_max;
 	int64_t unix_offset_ns;    /**< Unix time = monotonic clock + this */
@@ -80,15 +92,25 @@ struct kv_store {
 };
 
 /**
- * Allocate the store for n_workers (control thread). unix_offset_ns maps
- * the clock kv_proto_run is given to Unix time (for absolute exptimes).
- * @return 0, -EINVAL (a bad config value) or -ENOMEM.
+ * Allocate the store for n_workers (control thread): each worker's
+ * partition of mem_bytes / n_workers, its remote-read scratch and its
+ * reply buffer. unix_offset_ns maps the clock kv_proto_run is given to
+ * Unix time (for absolute exptimes).
+ * @return 0, -EINVAL (a bad config value, or too little memory for
+ *   KV_PAGES_MIN pages per worker) or -ENOMEM.
  */
 int kv_store_init(struct kv_store *s, const struct kv_config *cfg, unsigned n_workers,
 		  int64_t unix_offset_ns);
 
 /** Free the store (control thread, no worker uses it). */
 void kv_store_fini(struct kv_store *s);
+
+/** Worker w's reply buffer (s->reply_cap bytes), for kv_proto_run's out. */
+static inline uint8_t *
+kv_store_reply_buf(struct kv_store *s, unsigned w)
+{
+	return s->replies + (size_t)w * s->reply_cap;
+}
 
 /** Where a datagram runs. */
 struct kv_route {
@@ -112,8 +134,10 @@ enum kv_answer {
 
 /**
  * Run a datagram (frame header included) on worker self, as routed by
- * kv_proto_route; write the reply datagram (frame header included) to out
- * (cap bytes; out must not overlap dgram). now_ns is the monotonic clock.
+ * kv_proto_route; write the whole reply to out (cap bytes; out must not
+ * overlap dgram): a frame header, then the reply body (at most reply_max
+ * bytes), which may need several datagrams: send them with kv_reply_dgram.
+ * now_ns is the monotonic clock.
  */
 enum kv_answer kv_proto_run(struct kv_store *s, unsigned self, uint64_t now_ns,
 			    const uint8_t *dgram, size_t len, uint8_t *out, size_t cap,
@@ -126,7 +150,25 @@ enum kv_answer kv_proto_run(struct kv_store *s, unsigned self, uint64_t now_ns,
 size_t kv_proto_cross_reply(struct kv_store *s, unsigned self, const uint8_t *dgram,
 			    uint8_t *out, size_t cap);
 
-/** The reaper, on worker self: free dead items among max_scan slots. */
+/** How many datagrams the reply kv_proto_run wrote (len bytes) takes. */
+static inline unsigned
+kv_reply_dgrams(size_t len)
+{
+	if (len <= KV_FRAME_HDR)
+		return 1; /* an empty datagram (quit) */
+	return (unsigned)((len - KV_FRAME_HDR + KV_UDP_DATA_MAX - 1) / KV_UDP_DATA_MAX);
+}
+
+/**
+ * Datagram i of the reply kv_proto_run wrote to out (len bytes): its frame
+ * header (request id, sequence i, total, reserved 0), as memcached frames a
+ * reply, is written in place over the last bytes of datagram i - 1, so
+ * take them in order, each sent (copied) before the next is asked for.
+ * @return its start; *dlen its length (at most KV_FRAME_HDR + KV_UDP_DATA_MAX).
+ */
+uint8_t *kv_reply_dgram(uint8_t *out, size_t len, unsigned i, size_t *dlen);
+
+/** The reaper, on worker self: free dead items among max_scan chunks. */
 uint32_t kv_proto_tick(struct kv_store *s, unsigned self, uint64_t now_ns,
 		       uint32_t max_scan);
 

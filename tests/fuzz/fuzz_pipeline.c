@@ -123,7 +123,7 @@ static void
 setup_kv(const char *kv)
 {
 	struct tern_err err;
-	char *kv_args[] = { "version=1.6.18", "items=4096", "max_value=1024",
+	char *kv_args[] = { "version=1.6.18", "memory_mb=16", "max_value=1024",
 			    "max_amplification=100" };
 
 	if (tern_engine_app_load(&eng, "kv", kv, RTE_DIM(kv_args), kv_args, &err) < 0 ||

@@ -6,17 +6,22 @@ Sends the same request datagrams (memcached's 8-byte UDP frame header, then
 text commands) to a reference memcached (--ref) and to the server under test
 (--dut), and compares the replies byte for byte: the concatenated payloads of
 all datagrams answering a request (memcached answers a multi-key get or a
-multi-command datagram with several datagrams, kv with one), with CAS
-uniques renamed CAS#1, CAS#2, ... in order of first appearance on each side,
-and whether anything was sent at all. Each datagram's frame header must
-echo the request id; the server under test must send exactly one datagram,
-sequence 0, total 1 (total 0 only for an empty one).
+multi-command datagram with one response per key or command, each in as
+many datagrams as it needs; kv with one response), reassembled in sequence
+order, with CAS uniques renamed CAS#1, CAS#2, ... in order of first
+appearance on each side, and whether anything was sent at all. Each
+datagram's frame header must echo the request id; the server under test
+must send one response: datagrams with sequence 0 to n-1, each saying total
+n, reserved 0 (an empty one: total 0). The client sockets ask for an 8 MB
+receive buffer (SO_RCVBUFFORCE as root) so a 1 MB reply is not lost there.
 
-Two parts: a fixed list of cases (every command, flags, expiry including
-items that must vanish after 2 s, noreply, malformed requests), then a
-seeded random sequence over a small key space (the seed is printed; rerun
-with --seed). Exit status 0 if everything matched, 1 otherwise, 77 if the
-loopback mode cannot find memcached.
+Three parts: a fixed list of cases (every command, flags, expiry including
+items that must vanish after 2 s, noreply, malformed requests), values of
+2 KB, 64 KB and 1 MB built with set and appends of 1300 bytes and read back
+(replies of 2 to about 720 datagrams), then a seeded random sequence over a
+small key space (the seed is printed; rerun with --seed). Exit status 0 if
+everything matched, 1 otherwise, 77 if the loopback mode cannot find
+memcached.
 
   kv_diff.py --ref 198.18.0.2:11211 --dut 198.18.0.1:11211 [--workers 2]
   kv_diff.py --loopback build/apps/kv/kv_loopback   # starts both servers
@@ -38,6 +43,10 @@ import sys
 import time
 
 MASK64 = (1 << 64) - 1
+RCVBUF = 8 << 20           # client receive buffer: a 1 MB reply is ~750 datagrams
+SO_RCVBUFFORCE = getattr(socket, 'SO_RCVBUFFORCE', 33)
+BIG_SIZES = (2048, 65536, 1000000)  # memcached's item limit is 1 MB with its header
+APPEND_CHUNK = 1300        # a request is one datagram: big values grow by appends
 
 
 def kv_hash(key):
@@ -68,6 +77,10 @@ class Server:
         self.settle = settle
         self.none_wait = none_wait
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            self.sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, RCVBUF)
+        except OSError:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RCVBUF)
         self.sock.bind(('0.0.0.0', 0))
         self.cas_labels = {}   # raw CAS -> label
         self.cas_raw = {}      # label -> raw CAS
@@ -147,21 +160,38 @@ def single_answer(payload):
     if toks[0] in (b'set', b'add', b'replace', b'append', b'prepend', b'cas'):
         n = 6 if toks[0] == b'cas' else 5
         return (len(toks) in (n, n + 1) and all(t.isdigit() for t in toks[2:n]) and
-                len(toks[1]) <= 250 and int(toks[4]) <= 1024 and
+                len(toks[1]) <= 250 and int(toks[4]) <= 65536 and
                 rest == rest[:int(toks[4])] + b'\r\n' and len(rest) == int(toks[4]) + 2)
     return not rest
 
 
+def total_of(d):
+    """The total a datagram's frame header announces (at least 1)."""
+    return max(1, struct.unpack('>H', d[4:6])[0]) if len(d) >= 8 else 1
+
+
+def in_order(dgrams):
+    """The datagrams of one response (all saying total n, sequences 0..n-1)
+    in sequence order; anything else as it came."""
+    n = len(dgrams)
+    if n > 1 and all(len(d) >= 8 and total_of(d) == n for d in dgrams):
+        seqs = sorted(struct.unpack('>H', d[2:4])[0] for d in dgrams)
+        if seqs == list(range(n)):
+            return sorted(dgrams, key=lambda d: struct.unpack('>H', d[2:4])[0])
+    return dgrams
+
+
 def collect_both(servers, expect_reply, single):
     """The datagrams answering the last request, from each server at once;
-    with single, one datagram is the whole answer."""
+    with single, one response is the whole answer: complete when all the
+    datagrams its first one announces are in."""
     started = time.monotonic()
     got = [[] for _ in servers]
     last = [started for _ in servers]
     while True:
         now = time.monotonic()
         pending = [i for i, srv in enumerate(servers)
-                   if not (single and got[i]) and
+                   if not (single and got[i] and len(got[i]) >= total_of(got[i][0])) and
                    not srv.done(got[i], last[i], started, now, expect_reply)]
         if not pending:
             return got
@@ -200,22 +230,36 @@ class Diff:
         self.compare(rid, p, answers, what)
         return answers
 
+    def check_frames(self, dut):
+        """Problems with the frame headers of the server under test's
+        datagrams: one response, sequences 0..n-1, total n, reserved 0."""
+        problems = []
+        n = len(dut)
+        seqs = []
+        for d in dut:
+            seq, total, res = struct.unpack('>HHH', d[2:8])
+            want_total = n if len(d) > 8 or n > 1 else 0
+            if total != want_total or res != 0 or seq >= max(n, 1):
+                problems.append('%s frame header seq=%d total=%d reserved=%d (%d datagrams)' %
+                                (self.dut.name, seq, total, res, n))
+            seqs.append(seq)
+        if sorted(seqs) != list(range(n)):
+            problems.append('%s sequence numbers %s' % (self.dut.name, sorted(seqs)[:10]))
+        if n > 1 and any(len(d) != 1400 for d in in_order(dut)[:-1]):
+            problems.append('%s sent a datagram other than the last shorter than 1400 bytes'
+                            % self.dut.name)
+        return problems[:3]
+
     def compare(self, rid, payload, answers, what):
         ref, dut = answers
         problems = []
         for d in ref + dut:
             if len(d) < 8 or struct.unpack('>H', d[:2])[0] != rid:
                 problems.append('datagram with a wrong request id: %r' % d[:16])
-        if len(dut) > 1:
-            problems.append('%s sent %d datagrams (one expected)' % (self.dut.name, len(dut)))
-        for d in dut:
-            seq, total, res = struct.unpack('>HHH', d[2:8])
-            want_total = 1 if len(d) > 8 else 0
-            if seq != 0 or total != want_total or res != 0:
-                problems.append('%s frame header seq=%d total=%d reserved=%d' %
-                                (self.dut.name, seq, total, res))
-        a = normalise(self.ref, b''.join(d[8:] for d in ref), self.squash)
-        b = normalise(self.dut, b''.join(d[8:] for d in dut), self.squash)
+                break
+        problems += self.check_frames(dut)
+        a = normalise(self.ref, b''.join(d[8:] for d in in_order(ref)), self.squash)
+        b = normalise(self.dut, b''.join(d[8:] for d in in_order(dut)), self.squash)
         if a != b:
             problems.append('replies differ')
         if bool(ref) != bool(dut):
@@ -230,8 +274,10 @@ class Diff:
         print('MISMATCH at step %d (request id %d)%s: %s' % (
             self.steps, rid, ' [%s]' % what if what else '', '; '.join(problems)))
         print('  request: %r' % payload[:300])
-        ra = [repr(x) for x in a.split(b'\r\n')]
-        rb = [repr(x) for x in b.split(b'\r\n')]
+        ra = [repr(x[:200]) + ('... (%d bytes)' % len(x) if len(x) > 200 else '')
+              for x in a.split(b'\r\n')]
+        rb = [repr(x[:200]) + ('... (%d bytes)' % len(x) if len(x) > 200 else '')
+              for x in b.split(b'\r\n')]
         for line in difflib.unified_diff(ra, rb, self.ref.name, self.dut.name, lineterm='', n=2):
             print('    ' + line)
         if self.mismatches >= self.args.max_mismatches:
@@ -465,6 +511,38 @@ def expiry_cases(d):
     r(b'get e7\r\n', what='stored after the delayed flush')
 
 
+def big_value(size):
+    """A value of size bytes that shows where a piece went missing."""
+    out = bytearray()
+    i = 0
+    while len(out) < size:
+        out += b'<%08d>' % i
+        i += 1
+    return bytes(out[:size])
+
+
+def big_cases(d):
+    """Values of 2 KB, 64 KB and 1 MB: built with set and appends of
+    APPEND_CHUNK bytes (requests are single datagrams), read back with get,
+    gets and a multi-key get: replies of several datagrams, reassembled."""
+    r = d.request
+    for size in BIG_SIZES:
+        key = b'big%d' % size
+        v = big_value(size)
+        r(b'set %s 5 0 %d\r\n%s\r\n' % (key, APPEND_CHUNK, v[:APPEND_CHUNK]))
+        for off in range(APPEND_CHUNK, size, APPEND_CHUNK):
+            piece = v[off:off + APPEND_CHUNK]
+            r(b'append %s 0 0 %d\r\n%s\r\n' % (key, len(piece), piece),
+              what='building a %d-byte value' % size)
+        r(b'get %s\r\n' % key, what='a %d-byte value' % size)
+        r(b'gets %s\r\n' % key, what='a %d-byte value' % size)
+    r(b'get big2048 nokey big65536\r\n', what='multi-key get of big values')
+    r(b'set big2048 0 0 3\r\nabc\r\n', what='a big value replaced by a small one')
+    r(b'get big2048\r\n')
+    for size in BIG_SIZES:
+        r(b'delete big%d\r\n' % size)
+
+
 class Model:
     """What the random generator needs to know: keys and their owners."""
 
@@ -588,6 +666,11 @@ def run(args):
     if args.part in ('all', 'fixed'):
         fixed_cases(d, args)
         print('kv_diff: fixed cases: %d steps, %d mismatches' % (d.steps, d.mismatches))
+    if args.part in ('all', 'big'):
+        steps = d.steps
+        big_cases(d)
+        print('kv_diff: big values (%s bytes): %d steps, %d mismatches' % (
+            ', '.join(str(n) for n in BIG_SIZES), d.steps - steps, d.mismatches))
     if args.part in ('all', 'random'):
         d.request(b'flush_all\r\n', what='clean start')
         random_cases(d, args)
@@ -637,7 +720,7 @@ def loopback(args):
         for workers in args.loopback_workers:
             kport = free_udp_port()
             p = subprocess.Popen([args.loopback, '--port', str(kport), '--workers',
-                                  str(workers), '--version', '1.6.18', '--items', '4096'],
+                                  str(workers), '--version', '1.6.18', '--memory-mb', '256'],
                                  stdout=subprocess.DEVNULL)
             procs.append(p)
             if not wait_udp(('127.0.0.1', kport)):
@@ -670,7 +753,7 @@ def main():
                     help='workers of the server under test (default 1)')
     ap.add_argument('--seed', type=int, default=None)
     ap.add_argument('--ops', type=int, default=2000, help='random operations')
-    ap.add_argument('--part', choices=['all', 'fixed', 'random'], default='all')
+    ap.add_argument('--part', choices=['all', 'fixed', 'big', 'random'], default='all')
     ap.add_argument('--settle', type=float, default=0.05,
                     help='seconds without another datagram that end an answer of '
                     'several datagrams')

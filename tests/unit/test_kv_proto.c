@@ -3,9 +3,10 @@
  * The store as a client sees it through kv_proto_run, with a clock the test
  * moves: expiry (relative, absolute, negative), flush_all, CAS, incr's
  * padding, the paths kv_diff.py cannot compare with memcached (values over
- * max_value, data cut short by the datagram's end, replies over the
- * datagram limit), the frame header, routing between workers and reads of
- * another worker's keys.
+ * max_value, data cut short by the datagram's end, replies over
+ * reply_max, full memory), replies of several datagrams and their frame
+ * headers, values growing across size classes, routing between workers and
+ * reads of another worker's keys.
  */
 #include <stdio.h>
 #include <string.h>
@@ -18,7 +19,7 @@
 #define UNIX_OFFSET (1700000000ll * (long long)S - (long long)T0) /* T0 is 1700000000 */
 
 static struct kv_store st;
-static uint8_t out[70000];
+static uint8_t out[140000];
 static size_t out_len;
 static uint16_t rid = 1;
 
@@ -27,7 +28,7 @@ static uint16_t rid = 1;
 static const char *
 req_on(unsigned w, uint64_t now, const char *body, size_t len)
 {
-	uint8_t in[4096];
+	static uint8_t in[70000];
 
 	rid++;
 	in[0] = (uint8_t)(rid >> 8);
@@ -44,14 +45,26 @@ req_on(unsigned w, uint64_t now, const char *body, size_t len)
 #define REQ(now, lit) req_on(0, (now), lit, sizeof(lit) - 1)
 #define IS(now, lit, want) CHECK(strcmp(REQ(now, lit), want) == 0)
 
+#define PAGE 4096u
+
+/* A store of pages pages of page bytes per worker (0: the default page),
+ * values up to max_value. */
 static void
-setup(unsigned workers, uint32_t items)
+setup_big(unsigned workers, uint32_t pages, uint32_t page, uint32_t max_value,
+	  uint32_t reply_max)
 {
-	struct kv_config cfg = { .items = items, .max_value = 100, .reply_max = 1392,
-				 .version = "t" };
+	struct kv_config cfg = { .page_size = page,
+				 .mem_bytes = (uint64_t)pages * (page ? page : 1u << 20) * workers,
+				 .max_value = max_value, .reply_max = reply_max, .version = "t" };
 
 	kv_store_fini(&st);
 	CHECK_EQ(kv_store_init(&st, &cfg, workers, UNIX_OFFSET), 0);
+}
+
+static void
+setup(unsigned workers, uint32_t pages)
+{
+	setup_big(workers, pages, PAGE, 100, 1392);
 }
 
 static void
@@ -73,6 +86,12 @@ test_frame(void)
 	memcpy(in + 8, "quit\r\n", 6);
 	CHECK(kv_proto_run(&st, 0, T0, in, 14, out, sizeof(out), &out_len) == KV_ANSWER_REPLY);
 	CHECK(out_len == 8 && out[5] == 0);
+	{ /* ... sent as it is: one datagram, total 0 */
+		size_t dlen;
+
+		CHECK_EQ(kv_reply_dgrams(out_len), 1);
+		CHECK(kv_reply_dgram(out, out_len, 0, &dlen) == out && dlen == 8 && out[5] == 0);
+	}
 	IS(T0, "set a 0 0 1 noreply\r\nx\r\n", "<none>");
 	IS(T0, "GET / HTTP/1.1\r\n", "<none>");
 }
@@ -176,12 +195,124 @@ test_limits(void)
 static void
 test_eviction(void)
 {
+	char b[128];
+	uint32_t per_page;
+
 	setup(1, 2);
-	IS(T0, "set a 0 0 1\r\na\r\nset b 0 0 1\r\nb\r\n", "STORED\r\nSTORED\r\n");
-	IS(T0, "get a\r\n", "VALUE a 0 1\r\na\r\nEND\r\n");   /* a is now the newest */
+	per_page = st.parts[0].cls[0].per_page;
+	/* both pages go to the smallest class; nothing is evicted until then */
+	for (uint32_t i = 0; i < 2 * per_page; i++) {
+		snprintf(b, sizeof(b), "set k%u 0 0 1\r\nx\r\n", i);
+		CHECK(strcmp(req_on(0, T0, b, strlen(b)), "STORED\r\n") == 0);
+	}
+	CHECK_EQ(st.parts[0].pages_used, 2);
+	CHECK_EQ(st.parts[0].st.evictions, 0);
+	IS(T0, "get k0\r\n", "VALUE k0 0 1\r\nx\r\nEND\r\n");   /* k0 is now the newest */
 	IS(T0, "set c 0 0 1\r\nc\r\n", "STORED\r\n");
-	IS(T0, "get a b c\r\n", "VALUE a 0 1\r\na\r\nVALUE c 0 1\r\nc\r\nEND\r\n");
+	IS(T0, "get k0 k1 c\r\n", "VALUE k0 0 1\r\nx\r\nVALUE c 0 1\r\nc\r\nEND\r\n");
 	CHECK_EQ(st.parts[0].st.evictions, 1);
+	/* another class, no page left, nothing of its class to evict */
+	snprintf(b, sizeof(b), "set big 0 0 90\r\n%090d\r\n", 0);
+	CHECK(strcmp(req_on(0, T0, b, strlen(b)),
+		     "SERVER_ERROR out of memory storing object\r\n") == 0);
+	/* ... and a failed set drops the old value, as memcached does */
+	snprintf(b, sizeof(b), "set k0 0 0 90\r\n%090d\r\nget k0\r\n", 0);
+	CHECK(strcmp(req_on(0, T0, b, strlen(b)),
+		     "SERVER_ERROR out of memory storing object\r\nEND\r\n") == 0);
+	snprintf(b, sizeof(b), "append c 0 0 90\r\n%090d\r\n", 0);
+	CHECK(strcmp(req_on(0, T0, b, strlen(b)), "NOT_STORED\r\n") == 0);
+	CHECK_EQ(st.parts[0].st.alloc_fail, 3);
+	CHECK_EQ(st.parts[0].st.evictions, 1);
+}
+
+/* Reassemble the datagrams of the reply in out (out_len bytes) into body,
+ * checking each frame header: request id, sequence i, total n, reserved 0.
+ * Returns the body's length, or 0 on a bad header. */
+static size_t
+reassemble(uint8_t *body, unsigned *n_dgrams)
+{
+	unsigned n = kv_reply_dgrams(out_len);
+	uint16_t id = (uint16_t)(out[0] << 8 | out[1]);
+	size_t len = 0;
+
+	*n_dgrams = n;
+	for (unsigned i = 0; i < n; i++) {
+		size_t dlen;
+		const uint8_t *d = kv_reply_dgram(out, out_len, i, &dlen);
+
+		if ((d[0] << 8 | d[1]) != id || (d[2] << 8 | d[3]) != (int)i ||
+		    (d[4] << 8 | d[5]) != (int)n || d[6] != 0 || d[7] != 0 ||
+		    dlen > KV_FRAME_HDR + KV_UDP_DATA_MAX || dlen <= KV_FRAME_HDR ||
+		    (i + 1 < n && dlen != KV_FRAME_HDR + KV_UDP_DATA_MAX))
+			return 0;
+		memcpy(body + len, d + KV_FRAME_HDR, dlen - KV_FRAME_HDR);
+		len += dlen - KV_FRAME_HDR;
+	}
+	return len;
+}
+
+/* Replies longer than one datagram, values over several size classes. */
+static void
+test_multi_datagram(void)
+{
+	static char b[70000], want[70000];
+	static uint8_t body[140000];
+	unsigned n;
+	int len;
+
+	setup_big(1, 32, 0, 60000, 100000); /* the appends below take a page in ~20 classes */
+	/* body exactly 1392 bytes: one datagram; 1393: two */
+	len = snprintf(b, sizeof(b), "set a 0 0 1369\r\n%01369d\r\n", 0);
+	CHECK(strcmp(req_on(0, T0, b, (size_t)len), "STORED\r\n") == 0);
+	req_on(0, T0, "get a\r\n", 7);
+	CHECK_EQ(out_len, 8 + 1392);
+	CHECK_EQ(kv_reply_dgrams(out_len), 1);
+	CHECK_EQ(reassemble(body, &n), 1392);
+	CHECK(out[4] == 0 && out[5] == 1);
+	len = snprintf(b, sizeof(b), "set a 0 0 1370\r\n%01370d\r\n", 0);
+	CHECK(strcmp(req_on(0, T0, b, (size_t)len), "STORED\r\n") == 0);
+	req_on(0, T0, "get a\r\n", 7);
+	CHECK_EQ(kv_reply_dgrams(out_len), 2);
+	CHECK_EQ(reassemble(body, &n), 1393);
+	/* a 50000-byte value grown by appends through several classes */
+	len = snprintf(b, sizeof(b), "set g 7 0 1000\r\n%01000d\r\n", 1);
+	CHECK(strcmp(req_on(0, T0, b, (size_t)len), "STORED\r\n") == 0);
+	for (int i = 0; i < 49; i++) {
+		len = snprintf(b, sizeof(b), "append g 0 0 1000\r\n%01000d\r\n", i + 2);
+		CHECK(strcmp(req_on(0, T0, b, (size_t)len), "STORED\r\n") == 0);
+	}
+	CHECK(st.parts[0].n_used == 2 && st.parts[0].bytes_used < 70000);
+	len = snprintf(want, sizeof(want), "VALUE g 7 50000\r\n");
+	for (int i = 0; i < 50; i++)
+		len += snprintf(want + len, sizeof(want) - (size_t)len, "%01000d", i + 1);
+	len += snprintf(want + len, sizeof(want) - (size_t)len, "\r\nEND\r\n");
+	req_on(0, T0, "get g\r\n", 7);
+	CHECK_EQ(kv_reply_dgrams(out_len), (len + 1391) / 1392);
+	CHECK_EQ(reassemble(body, &n), len);
+	CHECK(memcmp(body, want, (size_t)len) == 0);
+	CHECK_EQ(st.wstats[0].multi_replies, 2);
+	/* max_value itself is stored, one byte more is refused */
+	len = snprintf(b, sizeof(b), "set m 0 0 60000\r\n%060000d\r\n", 0);
+	CHECK(strcmp(req_on(0, T0, b, (size_t)len), "STORED\r\n") == 0);
+	len = snprintf(b, sizeof(b), "set m 0 0 60001\r\n%060001d\r\nget m\r\n", 0);
+	CHECK(strcmp(req_on(0, T0, b, (size_t)len),
+		     "SERVER_ERROR object too large for cache\r\nEND\r\n") == 0);
+	/* a multi-key get over reply_max (100000): cut, as before */
+	len = snprintf(b, sizeof(b), "set m 0 0 60000\r\n%060000d\r\n", 0);
+	CHECK(strcmp(req_on(0, T0, b, (size_t)len), "STORED\r\n") == 0);
+	CHECK(strcmp(req_on(0, T0, "get m g\r\n", 9), "VALUE m 0 60000\r\n") != 0);
+	CHECK(strcmp((const char *)out + 8, "SERVER_ERROR out of memory writing get response\r\n")
+	      == 0);
+	/* incr whose result outgrows the item's chunk moves it */
+	memset(want, 'n', 60);
+	want[60] = 0;
+	len = snprintf(b, sizeof(b), "set %s 0 0 1\r\n9\r\n", want);
+	CHECK(strcmp(req_on(0, T0, b, (size_t)len), "STORED\r\n") == 0);
+	len = snprintf(b, sizeof(b), "incr %s 18446744073709551606\r\n", want);
+	CHECK(strcmp(req_on(0, T0, b, (size_t)len), "18446744073709551615\r\n") == 0);
+	len = snprintf(b, sizeof(b), "get %s\r\n", want);
+	req_on(0, T0, b, (size_t)len);
+	CHECK(strstr((const char *)out + 8, " 0 20\r\n18446744073709551615\r\nEND") != NULL);
 }
 
 /* Two keys owned by different workers of 2, and a third with the first's owner. */
@@ -267,6 +398,7 @@ main(void)
 	test_cas_incr();
 	test_limits();
 	test_eviction();
+	test_multi_datagram();
 	test_workers();
 	kv_store_fini(&st);
 	return check_done("test_kv_proto");
