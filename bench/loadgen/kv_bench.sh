@@ -77,7 +77,7 @@ runs() {
 
 # A. kv in ternd.
 run_kv() {
-	printf 'app load kv %s memory_mb=64 max_amplification=100\nbind udp 11211 kv\n' "$KV_APP" \
+	printf 'app load kv %s memory_mb=64\nbind udp 11211 kv\n' "$KV_APP" \
 		>"$TERN_TMP/start.cmds"
 	ternd_start_veth kvb "$TERN_TMP/ternd.log" "$hif" --ip "$SRV_ADDR/24" \
 		--app-dir "$(dirname "$KV_APP")" --exec "$TERN_TMP/start.cmds" ||

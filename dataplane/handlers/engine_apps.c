@@ -540,9 +540,12 @@ swap_snapshot(struct tern_engine *e, struct tern_app_instance *old,
 	if (ret < 0)
 		return ret;
 	t0 = tern_mono_ns();
-	ret = publish_slot(e, old->slot, &h, err);
+	/* Cannot fail for want of memory once new took the state: an app may
+	 * have taken over old's memory (kv's store), so new must serve now. */
+	while (publish_slot(e, old->slot, &h, err) < 0)
+		rte_delay_us_sleep(1000);
 	r->phase_ns[TERN_SWAP_PUBLISH] = tern_mono_ns() - t0;
-	return ret;
+	return 0;
 }
 
 /* new never served, but its timers (armed by init) may run: retire it. */

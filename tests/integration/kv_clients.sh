@@ -9,7 +9,10 @@
 #      client a new user would run: operations done, no verification
 #      failure, no UDP timeout, no packet dropped; ternd dropped nothing as
 #      an amplification (the client is on ternd's own subnet, trusted).
-#   2. A `get` of a 1000-byte value from an address on no subnet of ternd's
+#   2. Two `app replace kv` while memcaslap runs again: the store changes
+#      hands, memcaslap misses no key it stored, verifies every value it
+#      checks, times out on nothing; kv holds at least the items it had.
+#   3. A `get` of a 1000-byte value from an address on no subnet of ternd's
 #      (198.19.12.2, also on the namespace's interface: what a spoofer would
 #      use) gets nothing back: drop_amplification counts it and ternd's log
 #      explains it (source, app, numbers, what to change). `trust add
@@ -82,7 +85,26 @@ amp=$(stat drop_amplification)
 [ "$amp" = 0 ] || tern_fail "ternd dropped $amp replies to a client on its own subnet as amplifications"
 tern_say "PASS 1: a stock memcached UDP client works against kv with its defaults"
 
-# --- 2. a spoofed source gets nothing amplified -------------------------------
+# --- 2. app replace under that client's load loses nothing --------------------
+items0=$(tern_ctl show apps | sed -n 's/.* items=\([0-9]*\) .*/\1/p')
+in_ns timeout $((SECONDS_RUN + 30)) memcaslap -s "$TERN_ADDR:$PORT" --udp -t "${SECONDS_RUN}s" \
+	-T 1 -c 8 --verify=0.1 >"$TERN_TMP/memcaslap.txt" 2>&1 &
+slap=$!
+sleep 1
+for i in 1 2; do
+	out=$(tern_ctl app replace kv "$KV_APP") || tern_fail "app replace $i under load failed: $out"
+	case "$out" in *'state="carried"'*) ;; *) tern_fail "app replace $i did not carry the store: $out" ;; esac
+	sleep 0.5
+done
+wait "$slap" || tern_fail "memcaslap (with replaces) failed: $(tail -5 "$TERN_TMP/memcaslap.txt")"
+miss=$(field get_misses)
+[ "$(field verify_failed)" = 0 ] && [ "$(field udp_timeout)" = 0 ] && [ "${miss:-x}" = 0 ] ||
+	tern_fail "memcaslap across two replaces: get_misses=$miss verify_failed=$(field verify_failed) udp_timeout=$(field udp_timeout)"
+items1=$(tern_ctl show apps | sed -n 's/.* items=\([0-9]*\) .*/\1/p')
+[ -n "$items0" ] && [ "$items1" -ge "$items0" ] || tern_fail "items went from $items0 to $items1 across the replaces"
+tern_say "PASS 2: two app replaces under memcaslap's load: get_misses=0 verify_failed=0 udp_timeout=0, items $items0 -> $items1 ($(grep -m1 '^Run time' "$TERN_TMP/memcaslap.txt"))"
+
+# --- 3. a spoofed source gets nothing amplified -------------------------------
 # ask SRC PAYLOAD: the reply's text (after the 8-byte frame header), or "".
 ask() {
 	in_ns python3 - "$1" "$TERN_ADDR" "$PORT" "$2" <<'PY'
@@ -126,7 +148,7 @@ got=$(ask "$SPOOF_ADDR" 'get big\r\n')
 tern_ctl trust del 198.19.12.0/24 || tern_fail "trust del failed"
 got=$(ask "$SPOOF_ADDR" 'get big\r\n')
 [ -z "$got" ] || tern_fail "get big from $SPOOF_ADDR after trust del was answered"
-tern_say "PASS 2: off-subnet sources get nothing amplified, and the log says why: ${line:0:110}..."
+tern_say "PASS 3: off-subnet sources get nothing amplified, and the log says why: ${line:0:110}..."
 
 ternd_stop 20
 ternd_check_exit "$TERN_TMP/ternd.log"

@@ -73,7 +73,7 @@ mc_version=$(memcached -h | head -1)
 tern_say "reference: $mc_version, UDP 127.0.0.1:$PORT in $ns"
 
 cat >"$TERN_TMP/start.cmds" <<EOF
-app load kv $KV_APP version=1.6.18 memory_mb=256 max_amplification=0
+app load kv $KV_APP version=1.6.18 memory_mb=256
 bind udp $PORT kv
 EOF
 
