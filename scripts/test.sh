@@ -7,7 +7,7 @@
 # and the exit status is non-zero if the build or any test failed.
 #
 # A second build with AddressSanitizer and UBSan ($BUILD-asan) runs the unit
-# tests and the integration tests again (all but three, see ASAN_INTEGRATION);
+# tests and the integration tests again (the ones ASAN_INTEGRATION lists);
 # its results count in the same line.
 #
 # Then the mutation check (scripts/mutants.sh, in $BUILD-mutants) counts as

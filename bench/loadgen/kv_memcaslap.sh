@@ -63,7 +63,7 @@ in_ns() { ip netns exec "$ns" "$@"; }
 # slap NAME: memcaslap in the namespace; its report in $TERN_TMP/NAME.txt.
 slap() {
 	in_ns timeout 300 memcaslap -s "$SRV_ADDR:11211" --udp -t "$DURATION" -T 1 -c "$CONC" \
-		--verify=0.1 >"$TERN_TMP/$1.txt" 2>&1 || tern_fail "memcaslap $1 failed: $(tail -3 "$TERN_TMP/$1.txt")"
+		--verify=0.1 -S "$DURATION" >"$TERN_TMP/$1.txt" 2>&1 || tern_fail "memcaslap $1 failed: $(tail -3 "$TERN_TMP/$1.txt")"
 }
 
 # load_items: ITEMS sets (noreply, 20 a datagram) from the namespace.
@@ -79,12 +79,34 @@ for i in range(n):
     if len(batch) == 20 or i == n - 1:
         s.sendto(struct.pack('>HHHH', i & 0xffff, 0, 1, 0) + b''.join(batch), (dst, 11211))
         batch = []
-        if i % 2000 < 20:
-            time.sleep(0.002)  # let the server keep up: no socket buffer drops
+        if i % 400 < 20:
+            time.sleep(0.001)  # let the server keep up: no ring or buffer drops
 PY
 }
 
-rss_kb() { sed -n 's/^VmRSS: *\([0-9]*\) kB/\1/p' "/proc/$1/status"; }
+rss_kb() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status"; }
+
+# mc_stats: memcached's "stats" and "stats slabs" over UDP, one "NAME VALUE" a line.
+mc_stats() {
+	in_ns python3 - "$SRV_ADDR" <<'PY'
+import socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(0.5)
+for rid, cmd in ((1, b'stats'), (2, b'stats slabs')):
+    s.sendto(struct.pack('>HHHH', rid, 0, 1, 0) + cmd + b'\r\n', (sys.argv[1], 11211))
+    parts = {}
+    try:
+        while True:
+            d = s.recv(65536)
+            parts[struct.unpack('>H', d[2:4])[0]] = d[8:]
+    except socket.timeout:
+        pass
+    for line in b''.join(parts[k] for k in sorted(parts)).decode().split('\r\n'):
+        f = line.split()
+        if len(f) == 3 and f[0] == 'STAT':
+            print(f[1], f[2])
+PY
+}
 
 run_kv() {
 	printf 'app load kv %s %s\nbind udp 11211 kv\n' "$KV_APP" "$2" >"$TERN_TMP/start.cmds"
@@ -126,17 +148,22 @@ done
 
 # Memory for ITEMS small items.
 run_kv mem "memory_mb=$MEM_MB"
-kv_before=$(tern_ctl show memory | sed -n 's/.*rss_kb=\([0-9]*\).*/\1/p')
 load_items
 sleep 1
-kv_after=$(tern_ctl show memory | sed -n 's/.*rss_kb=\([0-9]*\).*/\1/p')
-kv_items=$(tern_ctl show apps | sed -n 's/.* items=\([0-9]*\).*/\1/p')
+kv_line=$(tern_ctl show apps)
+kv_stat() { echo "$kv_line" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+kv_items=$(kv_stat items)
+kv_bytes=$(kv_stat bytes_used)
+kv_pages=$(kv_stat pages)
+kv_psize=$(kv_stat page_size)
 stop_kv
 run_memcached -m "$MEM_MB"
 mc_before=$(rss_kb "$MC_PID")
 load_items
 sleep 1
 mc_after=$(rss_kb "$MC_PID")
+mc_stats >"$TERN_TMP/mc_stats.txt"
+mc_stat() { sed -n "s/^$1 //p" "$TERN_TMP/mc_stats.txt" | head -1; }
 stop_memcached
 
 /usr/bin/python3 - "$TERN_TMP" "$ROUNDS" <<'PY'
@@ -175,6 +202,9 @@ for server in ('kv', 'memcached'):
         sum(r[2] for r in res), sum(r[3] for r in res), ', '.join(str(t) for t in tps)))
 PY
 echo "memory for $ITEMS items of $VALUE bytes (keys of 15 bytes):"
-echo "  kv (ternd):  rss $kv_before -> $kv_after kB (+$((kv_after - kv_before)) kB), items=$kv_items"
-echo "  memcached:   rss $mc_before -> $mc_after kB (+$((mc_after - mc_before)) kB)"
+echo "  kv (ternd):  items=$kv_items bytes_used=$kv_bytes pages=$kv_pages of $kv_psize bytes" \
+	"($(( ${kv_pages%%/*} * kv_psize / 1048576 )) MiB of pages; the arena is allocated at load)"
+echo "  memcached:   items=$(mc_stat curr_items) bytes=$(mc_stat bytes)" \
+	"total_malloced=$(mc_stat total_malloced) ($(( $(mc_stat total_malloced) / 1048576 )) MiB of pages);" \
+	"rss $mc_before -> $mc_after kB"
 exit 0
