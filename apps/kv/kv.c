@@ -20,13 +20,12 @@
  * app replace keeps the cache: export_state hands the store itself (a
  * pointer, with its layout version and configuration) to the successor,
  * which adopts it if its layout and configuration match and frees the
- * store its own init made, in a background thread (off the hold); the
+ * store its own init made at the engine's next tick (off the hold); the
  * predecessor then leaves the store alone in fini. If the successor
  * refuses, the predecessor keeps its store and keeps serving.
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -49,7 +48,6 @@
 #define KV_MAX_SCAN (1u << 24)
 #define KV_NS_PER_MS 1000000ull
 #define KV_HANDOVER_MAGIC 0x6b765354u /* "kvST" */
-#define KV_RECLAIM_DELAY_NS 200000000l /* the unused store goes 200 ms after app replace */
 
 struct kv_app;
 
@@ -528,38 +526,25 @@ reapers_start(struct kv_app *a)
 	}
 }
 
-/* The unused store, freed off the control thread's hold: unmapping a
- * populated arena takes milliseconds (9 ms for 256 MB), and the thread
- * inherits the control thread's CPU, so it first lets the replace finish. */
-static void *
-store_reclaim(void *arg)
+/* Free a store that will not be used (the one init made, when import
+ * adopts its predecessor's). */
+static void
+store_free(void *arg)
 {
-	struct timespec later = { .tv_sec = 0, .tv_nsec = KV_RECLAIM_DELAY_NS };
 	struct kv_store *s = arg;
 
-	nanosleep(&later, NULL);
 	kv_store_fini(s);
 	free(s);
-	return NULL;
 }
 
+/* Free it off the swap's hold: unmapping a populated arena takes
+ * milliseconds (9 ms for 256 MB), so the engine runs it at its next tick
+ * (tern_host.later). */
 static void
-store_discard(struct kv_store *s)
+store_discard(const struct kv_app *a, struct kv_store *s)
 {
-	pthread_attr_t attr;
-	pthread_t t;
-	int ret;
-
-	ret = pthread_attr_init(&attr);
-	if (ret == 0) {
-		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		ret = pthread_create(&t, &attr, store_reclaim, s);
-		pthread_attr_destroy(&attr);
-	}
-	if (ret != 0) { /* no thread: free it here, in the hold */
-		kv_store_fini(s);
-		free(s);
-	}
+	if (a->host->later(a->self, store_free, s) != 0)
+		store_free(s); /* no memory to queue it: now, in the hold */
 }
 
 static int
@@ -580,7 +565,7 @@ kv_import(void *state, const struct tern_app_import *im)
 	a->store = h->store;
 	*h->given = true;
 	reapers_start(a);
-	store_discard(own);
+	store_discard(a, own);
 	return 0;
 }
 

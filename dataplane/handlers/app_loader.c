@@ -377,9 +377,44 @@ struct deferred_code {
 static struct deferred_code *deferred;
 
 /* Everything but the code: timers, fini, rate-limit tables, counters. */
+/* A call queued by tern_host.later. */
+struct tern_later {
+	struct tern_later *next;
+	void (*fn)(void *arg);
+	void *arg;
+};
+
+int
+tern_app_later(struct tern_app_instance *app, void (*fn)(void *arg), void *arg)
+{
+	struct tern_later *l = malloc(sizeof(*l)), **tail = &app->later;
+
+	if (l == NULL)
+		return -ENOMEM;
+	*l = (struct tern_later){ .fn = fn, .arg = arg };
+	while (*tail != NULL)
+		tail = &(*tail)->next;
+	*tail = l;
+	return 0;
+}
+
+void
+tern_app_run_later(struct tern_app_instance *app)
+{
+	struct tern_later *l;
+
+	while ((l = app->later) != NULL) {
+		app->later = l->next;
+		l->fn(l->arg);
+		free(l);
+	}
+}
+
 static void
 destroy_state(struct tern_app_instance *app)
 {
+	/* What the app queued runs while its code and state are still there. */
+	tern_app_run_later(app);
 	/* Timers first: none may fire while fini frees what they point to. */
 	tern_timers_retire(&app->timers);
 	tern_timers_cancel_all(&app->timers);

@@ -50,7 +50,16 @@ struct tern_app_instance {
 	unsigned n_ws;
 	struct tern_hist *lat_base;     /**< `show latency interval`'s last reading (control) */
 	struct tern_timer_owner timers; /**< its timers, dying, paused (app_timer.h) */
+	struct tern_later *later;       /**< calls queued by tern_host.later, oldest first */
 };
+
+/** Queue fn(arg) for app, to run on the control thread at the engine's next
+ *  tick (tern_host.later). Control thread. 0, or -ENOMEM. */
+int tern_app_later(struct tern_app_instance *app, void (*fn)(void *arg), void *arg);
+
+/** Run app's queued calls, oldest first, and forget them. Control thread;
+ *  also done before fini when the instance is destroyed. */
+void tern_app_run_later(struct tern_app_instance *app);
 
 /**
  * Copy path into a private sealed image (app_image.h), load that, check its

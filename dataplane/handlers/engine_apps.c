@@ -683,8 +683,12 @@ tern_engine_rebind_udp(struct tern_engine *e, uint16_t port, const char *name,
 void
 tern_engine_apps_tick(struct tern_engine *e)
 {
-	unsigned n = tern_app_deferred_count();
+	unsigned n;
 
+	for (unsigned s = 1; s <= TERN_MAX_APPS; s++)
+		if (e->apps[s] != NULL && e->apps[s]->later != NULL)
+			tern_app_run_later(e->apps[s]);
+	n = tern_app_deferred_count();
 	if (n == 0)
 		return;
 	if (n > UNLOAD_MAX_WAITING || tern_mono_ns() - e->last_change_ns >= UNLOAD_QUIET_NS)

@@ -123,6 +123,14 @@ host_frame_send(void *self, struct rte_mbuf *m)
 	return w != NULL ? tern_worker_frame_send(w, m) : -EPERM;
 }
 
+static int
+host_later(void *self, void (*fn)(void *arg), void *arg)
+{
+	if (host_worker != TERN_FROM_CONTROL || self == NULL || fn == NULL)
+		return -EINVAL;
+	return tern_app_later(self, fn, arg);
+}
+
 const struct tern_host tern_host_ops = {
 	.size = sizeof(struct tern_host),
 	.worker_id = host_worker_id,
@@ -136,4 +144,5 @@ const struct tern_host tern_host_ops = {
 	.reply_more = host_reply_more,
 	.frame_free = host_frame_free,
 	.frame_send = host_frame_send,
+	.later = host_later,
 };

@@ -108,7 +108,7 @@ test_bad_apps(void)
 		 noabi_so);
 	expect_fail("n", noabi_so, 0, none, ENOEXEC, want);
 	expect_fail("a", abi_so, 0, none, ENOEXEC, "built for tern app ABI 999");
-	expect_fail("a", abi_so, 0, none, ENOEXEC, "this ternd speaks ABI 5");
+	expect_fail("a", abi_so, 0, none, ENOEXEC, "this ternd speaks ABI 6");
 	expect_fail("i", init_so, 0, none, ENODEV, "app 'i': init failed: the frobnicator is missing");
 	/* -fvisibility=hidden without TERN_APP_EXPORT: say so, not "not a tern app". */
 	snprintf(want, sizeof(want), "app 'h': %s defines tern_app_descriptor but does not export it "
@@ -483,6 +483,43 @@ out:
 	tern_app_instance_destroy(new);
 }
 
+/* tern_host.later: calls run on the control thread in order, once; the
+ * ones still queued run before the instance goes; not from a worker. */
+static char later_log[16];
+
+static void
+later_note(void *arg)
+{
+	size_t n = strlen(later_log);
+
+	if (n + 1 < sizeof(later_log))
+		later_log[n] = *(const char *)arg;
+}
+
+static void
+test_later(void)
+{
+	struct tern_app_instance *app = load_responder("later", 0, NULL, 1);
+
+	CHECK(app != NULL);
+	if (app == NULL)
+		return;
+	later_log[0] = '\0';
+	CHECK_EQ(tern_host_ops.later(app, later_note, "a"), 0);
+	CHECK_EQ(tern_host_ops.later(app, later_note, "b"), 0);
+	CHECK_EQ(later_log[0], '\0'); /* not yet */
+	tern_app_run_later(app);
+	CHECK(strcmp(later_log, "ab") == 0);
+	tern_app_run_later(app);
+	CHECK(strcmp(later_log, "ab") == 0);
+	CHECK_EQ(tern_host_ops.later(app, later_note, "c"), 0);
+	tern_host_set_worker(0);
+	CHECK_EQ(tern_host_ops.later(app, later_note, "x"), -EINVAL);
+	tern_host_set_worker(TERN_FROM_CONTROL);
+	tern_app_instance_destroy(app);
+	CHECK(strcmp(later_log, "abc") == 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -508,5 +545,6 @@ main(int argc, char **argv)
 	test_two_instances();
 	test_stats_hook();
 	test_state_handoff();
+	test_later();
 	return check_done("test_app_loader");
 }

@@ -40,7 +40,7 @@
 extern "C" {
 #endif
 
-#define TERN_APP_ABI_VERSION 5u
+#define TERN_APP_ABI_VERSION 6u
 #define TERN_APP_DESCRIPTOR_SYMBOL "tern_app_descriptor"
 
 /** Exports the descriptor whatever the build's default visibility. */
@@ -147,6 +147,12 @@ typedef void (*tern_timer_fn)(struct tern_timer *t, void *arg);
  * out the port it came in, on the calling worker's TX queue (workers only):
  * 0 when the engine took it (counted in tx and app_sent), else -errno and
  * the app still owns it. The app needs no DPDK for either.
+ *
+ * later: from the control thread (a hook such as import_state), run
+ * fn(arg) on the control thread at the engine's next tick (within about
+ * 100 ms), outside any swap's hold; before fini at the latest. For work too
+ * slow for a hook whose time counts in the hold, such as unmapping memory.
+ * 0, -ENOMEM, or -EINVAL (called from a worker).
  */
 struct tern_host {
 	uint32_t size;                       /**< sizeof(struct tern_host) */
@@ -165,6 +171,7 @@ struct tern_host {
 	int (*reply_more)(void *self, struct tern_udp_req *r, const void *payload, uint16_t len);
 	void (*frame_free)(struct rte_mbuf *m);
 	int (*frame_send)(void *self, struct rte_mbuf *m);
+	int (*later)(void *self, void (*fn)(void *arg), void *arg); /**< control thread */
 };
 
 /** Longest line of tern_host.log, and lines per second per worker and instance. */
