@@ -40,13 +40,7 @@ SRV_ADDR=198.18.14.1
 tern_need_root
 tern_need_var TERND KV_APP TERN_BENCH
 command -v memcached >/dev/null || tern_die "memcached is not installed (apt-get install memcached)"
-MC_PID=
-# shellcheck disable=SC2317 # called from the EXIT trap
-cleanup() {
-	[ -z "$MC_PID" ] || kill "$MC_PID" 2>/dev/null
-	tern_cleanup
-}
-trap cleanup EXIT
+trap tern_cleanup EXIT
 trap 'exit 130' INT TERM
 tern_mktemp
 out=${OUT:-$TERN_TMP}
@@ -89,21 +83,12 @@ run_kv() {
 	grep "^kv 'kv':" "$TERN_TMP/ternd.log"
 }
 
-# B. memcached on the host end of the same pair, through the kernel. (TX
-# checksum offload off: the kernel would leave UDP checksums unfinished,
-# which tern-bench, reading raw frames, counts as invalid.)
+# B. memcached on the host end of the same pair, through the kernel.
 run_memcached() {
-	ip addr add "$SRV_ADDR/24" dev "$hif" || tern_fail "cannot address $hif"
-	ethtool -K "$hif" tx off >/dev/null || tern_fail "cannot turn TX checksum offload off"
-	memcached -U 11211 -p 0 -l "$SRV_ADDR" -t 1 -u root >"$TERN_TMP/memcached.log" 2>&1 &
-	MC_PID=$!
-	sleep 0.5
+	tern_host_memcached_start "$hif" "$SRV_ADDR" "$TERN_TMP/memcached.log"
 	tern_say "round $1, B: memcached -t 1 (kernel UDP)"
 	runs "memcached_$1"
-	kill "$MC_PID"
-	wait "$MC_PID" 2>/dev/null
-	MC_PID=
-	ip addr del "$SRV_ADDR/24" dev "$hif"
+	tern_host_memcached_stop "$hif" "$SRV_ADDR"
 }
 
 for round in $(seq "$ROUNDS"); do

@@ -45,13 +45,7 @@ tern_need_root
 tern_need_var TERND TERNCTL KV_APP
 command -v memcached >/dev/null || tern_die "memcached is not installed (apt-get install memcached)"
 command -v memcaslap >/dev/null || tern_die "memcaslap is not installed (apt-get install libmemcached-tools)"
-MC_PID=
-# shellcheck disable=SC2317 # called from the EXIT trap
-cleanup() {
-	[ -z "$MC_PID" ] || kill "$MC_PID" 2>/dev/null
-	tern_cleanup
-}
-trap cleanup EXIT
+trap tern_cleanup EXIT
 trap 'exit 130' INT TERM
 tern_mktemp
 ns="tern_kvm_$$"
@@ -120,20 +114,8 @@ stop_kv() {
 	ternd_check_exit "$TERN_TMP/ternd.log"
 }
 
-run_memcached() {
-	ip addr add "$SRV_ADDR/24" dev "$hif" || tern_fail "cannot address $hif"
-	ethtool -K "$hif" tx off >/dev/null || tern_fail "cannot turn TX checksum offload off"
-	memcached -U 11211 -p 0 -l "$SRV_ADDR" -t 1 -u root "$@" >"$TERN_TMP/memcached.log" 2>&1 &
-	MC_PID=$!
-	sleep 0.5
-}
-
-stop_memcached() {
-	kill "$MC_PID"
-	wait "$MC_PID" 2>/dev/null
-	MC_PID=
-	ip addr del "$SRV_ADDR/24" dev "$hif"
-}
+run_memcached() { tern_host_memcached_start "$hif" "$SRV_ADDR" "$TERN_TMP/memcached.log" "$@"; }
+stop_memcached() { tern_host_memcached_stop "$hif" "$SRV_ADDR"; }
 
 for round in $(seq "$ROUNDS"); do
 	run_kv "$round" ""
@@ -158,10 +140,10 @@ kv_pages=$(kv_stat pages)
 kv_psize=$(kv_stat page_size)
 stop_kv
 run_memcached -m "$MEM_MB"
-mc_before=$(rss_kb "$MC_PID")
+mc_before=$(rss_kb "$TERN_BG_PID")
 load_items
 sleep 1
-mc_after=$(rss_kb "$MC_PID")
+mc_after=$(rss_kb "$TERN_BG_PID")
 mc_stats >"$TERN_TMP/mc_stats.txt"
 mc_stat() { sed -n "s/^$1 //p" "$TERN_TMP/mc_stats.txt" | head -1; }
 stop_memcached

@@ -300,6 +300,30 @@ tern_expect_err() {
 	grep -qF -- "$want" <<<"$out" || tern_fail "'$*': got '$out', want '$want'"
 }
 
+# tern_host_memcached_start IF ADDR LOG [ARGS...]: memcached (UDP 11211 only,
+# one thread, ARGS besides) on ADDR/24 of the host end IF of a veth pair,
+# through the kernel; TX checksum offload off on IF (the kernel would leave
+# UDP checksums unfinished, which a client reading raw frames counts as
+# invalid). Its pid in TERN_BG_PID (tern_cleanup kills it).
+tern_host_memcached_start() {
+	local hif=$1 addr=$2 log=$3
+	shift 3
+	ip addr add "$addr/24" dev "$hif" || tern_fail "cannot address $hif"
+	ethtool -K "$hif" tx off >/dev/null || tern_fail "cannot turn TX checksum offload off on $hif"
+	memcached -U 11211 -p 0 -l "$addr" -t 1 -u root "$@" >"$log" 2>&1 &
+	TERN_BG_PID=$!
+	sleep 0.5
+	kill -0 "$TERN_BG_PID" 2>/dev/null || { cat "$log" >&2; tern_fail "memcached died at once"; }
+}
+
+# tern_host_memcached_stop IF ADDR: stop it and take ADDR off IF again.
+tern_host_memcached_stop() {
+	kill "$TERN_BG_PID"
+	wait "$TERN_BG_PID" 2>/dev/null
+	TERN_BG_PID=
+	ip addr del "$2/24" dev "$1"
+}
+
 tern_cleanup() {
 	local p
 	if [ -n "${TERN_BG_PID:-}" ]; then
