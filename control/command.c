@@ -130,8 +130,9 @@ check_app_kv(struct cmd_ctx *c, unsigned argc, char **argv)
 	return 0;
 }
 
+/* app load and app replace: the same words, one engine call apart. */
 static int
-cmd_app_load(struct cmd_ctx *c, unsigned argc, char **argv)
+cmd_app_put(struct cmd_ctx *c, unsigned argc, char **argv, bool replace)
 {
 	struct tern_err eerr = { "" };
 	int rc;
@@ -139,27 +140,24 @@ cmd_app_load(struct cmd_ctx *c, unsigned argc, char **argv)
 	rc = check_app_kv(c, argc, argv);
 	if (rc < 0)
 		return rc;
-	rc = tern_engine_app_load(c->e, argv[0], argv[1], argc - 2, argv + 2, &eerr);
+	rc = (replace ? tern_engine_app_replace : tern_engine_app_load)(
+		c->e, argv[0], argv[1], argc - 2, argv + 2, &eerr);
 	if (rc < 0)
 		return cmd_engine_err(c, rc, &eerr);
-	tern_show_swap_report(c->out, false, argv[0], &c->e->last_report);
+	tern_show_swap_report(c->out, replace, argv[0], &c->e->last_report);
 	return 0;
+}
+
+static int
+cmd_app_load(struct cmd_ctx *c, unsigned argc, char **argv)
+{
+	return cmd_app_put(c, argc, argv, false);
 }
 
 static int
 cmd_app_replace(struct cmd_ctx *c, unsigned argc, char **argv)
 {
-	struct tern_err eerr = { "" };
-	int rc;
-
-	rc = check_app_kv(c, argc, argv);
-	if (rc < 0)
-		return rc;
-	rc = tern_engine_app_replace(c->e, argv[0], argv[1], argc - 2, argv + 2, &eerr);
-	if (rc < 0)
-		return cmd_engine_err(c, rc, &eerr);
-	tern_show_swap_report(c->out, true, argv[0], &c->e->last_report);
-	return 0;
+	return cmd_app_put(c, argc, argv, true);
 }
 
 static int

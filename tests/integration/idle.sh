@@ -11,12 +11,14 @@
 #   2. --idle adaptive (the defaults): idle, the process uses far less
 #      (< 30% of one CPU, and runnable < 30% of the time) and the worker
 #      sleeps (idle_sleeps grows); woken from sleep, it answers every UDP
-#      echo and ping; a control command (bind, unbind: each waits for an
-#      RCU grace period) completes in < 250 ms; ternd exits 0 without leaks;
-#   3. --idle adaptive with one-second sleeps: control commands still take
-#      < 250 ms each, which four in a row would not (500 ms on average) if a
-#      sleeping worker held up grace periods (it must sleep RCU-offline);
-#      ternd stops within its sleep and exits 0.
+#      echo and ping; control commands (bind, unbind: each waits for an
+#      RCU grace period) complete (CTL_MAX_MS only catches a hang); ternd
+#      exits 0 without leaks;
+#   3. --idle adaptive with one-second sleeps: a bind and an unbind (two
+#      grace periods) complete while the worker stays in one sleep (its
+#      idle_sleeps does not move), which they could not if a sleeping worker
+#      held up grace periods (it must sleep RCU-offline); ternd stops within
+#      its sleep plus shutdown (2.5 s) and exits 0.
 # CPU used is utime+stime of the whole ternd process (/proc/PID/stat) over a
 # window, so it includes the control thread's share. Other load on a 2-CPU
 # machine takes part of a busy worker's CPU, so busy is judged by the time

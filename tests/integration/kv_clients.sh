@@ -74,13 +74,13 @@ tmo=$(field udp_timeout)
 pdrop=$(field packet_drop)
 ops=$(sed -n 's/.*Ops: \([0-9]*\) .*/\1/p' "$TERN_TMP/memcaslap.txt")
 tern_say "memcaslap: $(grep -m1 '^Run time' "$TERN_TMP/memcaslap.txt") (get $gets, set $sets)"
-[ -n "$ops" ] && [ -n "$gets" ] && [ -n "$vfail" ] && [ -n "$tmo" ] ||
+[ -n "$ops" ] && [ -n "$gets" ] && [ -n "$vfail" ] && [ -n "$tmo" ] && [ -n "$pdrop" ] ||
 	tern_fail "could not read memcaslap's report: $(cat "$TERN_TMP/memcaslap.txt")"
 [ "$ops" -gt 1000 ] || tern_fail "memcaslap did only $ops operations in ${SECONDS_RUN} s"
 [ "$gets" -gt 0 ] && [ "$sets" -gt 0 ] || tern_fail "memcaslap: gets $gets, sets $sets"
 [ "$vfail" = 0 ] || tern_fail "memcaslap: $vfail verification failures"
 [ "$tmo" = 0 ] || tern_fail "memcaslap: $tmo UDP timeouts"
-[ "${pdrop:-0}" = 0 ] || tern_fail "memcaslap: $pdrop packets dropped"
+[ "$pdrop" = 0 ] || tern_fail "memcaslap: $pdrop packets dropped"
 amp=$(stat drop_amplification)
 [ "$amp" = 0 ] || tern_fail "ternd dropped $amp replies to a client on its own subnet as amplifications"
 tern_say "PASS 1: a stock memcached UDP client works against kv with its defaults"
