@@ -61,7 +61,7 @@ tern_builtin_icmp4(struct rte_mbuf *m, const struct tern_parsed *p,
 	const struct rte_icmp_hdr *icmp =
 		rte_pktmbuf_mtod_offset(m, const struct rte_icmp_hdr *, p->l4_off);
 
-	if (rte_raw_cksum(icmp, p->l4_len) != 0xffff)
+	if (tern_cksum_sum(icmp, p->l4_len) != 0xffff)
 		return tern_fate_drop(TERN_CTR_DROP_BAD_CKSUM);
 	if (icmp->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || icmp->icmp_code != 0)
 		return tern_fate_drop(TERN_CTR_DROP_UNSUPPORTED);

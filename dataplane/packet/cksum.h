@@ -3,18 +3,92 @@
  * @file
  * Internet checksums for IPv4 headers and for UDP, ICMP and ICMPv6 over IPv4
  * or IPv6 (pseudo-headers built from explicit arguments, so IPv4 options and
- * IPv6 extension headers need no special case). Built on rte_raw_cksum.
+ * IPv6 extension headers need no special case).
  * Pure functions, any thread.
  */
 #ifndef TERN_CKSUM_H
 #define TERN_CKSUM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/*
+ * Raw sum of len bytes added to sum: 64-bit words with their carries counted
+ * apart and added back at the end, then the 32-, 16- and 8-bit tails; an odd
+ * last byte counts as the first byte of a 16-bit word whose second byte is
+ * zero, as RFC 1071 pads. The result may exceed 32 bits: tern_cksum_fold()
+ * folds it.
+ */
+static inline uint64_t
+tern_cksum_raw(const void *buf, size_t len, uint64_t sum)
+{
+	const uint8_t *p = (const uint8_t *)buf;
+	uint64_t carries = 0, w;
+	uint32_t w4;
+	uint16_t w2 = 0;
+
+	for (; len >= 8; p += 8, len -= 8) {
+		memcpy(&w, p, sizeof(w));
+		sum += w;
+		carries += sum < w;
+	}
+	if (len >= 4) {
+		memcpy(&w4, p, sizeof(w4));
+		sum += w4;
+		carries += sum < w4;
+		p += 4;
+		len -= 4;
+	}
+	if (len >= 2) {
+		memcpy(&w2, p, sizeof(w2));
+		sum += w2;
+		carries += sum < w2;
+		p += 2;
+		len -= 2;
+	}
+	if (len != 0) {
+		w2 = 0;
+		memcpy(&w2, p, 1);
+		sum += w2;
+		carries += sum < w2;
+	}
+	/* Each carry out of bit 63 is worth 2^64 = 1 modulo 2^16 - 1. */
+	return (sum & 0xffffffffu) + (sum >> 32) + carries;
+}
+
+/* A raw sum folded to 16 bits with end-around carries (0 only for all zeros). */
+static inline uint16_t
+tern_cksum_fold(uint64_t sum)
+{
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	sum = (sum & 0xffffu) + (sum >> 16);
+	sum = (sum & 0xffffu) + (sum >> 16);
+	sum = (sum & 0xffffu) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/** The 16-bit word whose first byte in memory is a and second is b, as a
+ *  load of those two bytes in host order gives it (for sums from fields). */
+static inline uint16_t
+tern_cksum_pair(uint8_t a, uint8_t b)
+{
+	uint8_t w[2] = { a, b };
+	uint16_t v;
+
+	memcpy(&v, w, sizeof(v));
+	return v;
+}
+
+/** The one's-complement sum of len bytes folded to 16 bits (RFC 1071): 0xffff
+ *  for a message that checks out; its complement is the field to store. */
+uint16_t tern_cksum_sum(const void *buf, uint16_t len);
 
 /** Checksum field value (network order, ready to store) for an IPv4 header of
  *  hdr_len bytes whose checksum field is zero. */
