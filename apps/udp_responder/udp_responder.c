@@ -410,6 +410,7 @@ answer(const struct responder *r, struct resp_worker *w, struct tern_udp_req *re
 		return answer_fixed(r, w, req);
 	case RESP_MODE_ECHO:
 	default:
+		req->reply_flags |= TERN_REPLY_F_ECHO;
 		return TERN_VERDICT_REPLY;
 	}
 }

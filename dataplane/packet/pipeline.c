@@ -177,7 +177,7 @@ classify_udp(struct burst_ctx *c, struct rte_mbuf *m, const struct tern_parsed *
 	r->family = p->l3 == TERN_L3_IPV4 ? 4 : 6;
 	r->verdict = TERN_VERDICT_DROP;
 	r->flags = c->flags & TERN_REQ_F_APP_MASK;
-	r->reserved = 0;
+	r->reply_flags = 0;
 	r->to_worker = 0;
 	r->src_addr = src;
 	r->dst_addr = dst;
@@ -594,7 +594,9 @@ apply_verdicts(struct burst_ctx *c)
 			}
 			if (unlikely(c->n_held != 0))
 				release_held(c, i, true);
-			tern_reply_udp(r->mbuf, &c->req_p[i], r->len, c->rp);
+			tern_reply_udp(r->mbuf, &c->req_p[i], r->len, c->rp,
+				       (r->reply_flags & TERN_REPLY_F_ECHO) &&
+				       r->len == c->req_p[i].payload_len);
 			tx_queue(c, r->mbuf);
 			break;
 		case TERN_VERDICT_FORWARD:
@@ -710,7 +712,7 @@ more_frame(struct burst_ctx *c, uint16_t i, const void *payload, uint16_t len)
 	memcpy(d, rte_pktmbuf_mtod(c->req[i].mbuf, const uint8_t *), p->payload_off);
 	memcpy(d + p->payload_off, payload, len);
 	m->port = c->port;
-	tern_reply_udp(m, p, len, c->rp);
+	tern_reply_udp(m, p, len, c->rp, false);
 	return m;
 }
 

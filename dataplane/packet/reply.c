@@ -167,7 +167,7 @@ request_tx_cksum(struct rte_mbuf *m, const struct tern_parsed *p,
 
 void
 tern_reply_udp(struct rte_mbuf *m, const struct tern_parsed *p,
-	       uint16_t payload_len, const struct tern_reply_port *rp)
+	       uint16_t payload_len, const struct tern_reply_port *rp, bool echo)
 {
 	const uint64_t need = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
 	bool hw = (rp->tx_offloads & need) == need;
@@ -183,12 +183,17 @@ tern_reply_udp(struct rte_mbuf *m, const struct tern_parsed *p,
 	udp->src_port = sport;
 	udp->dst_port = dport;
 	udp->dgram_len = be_len;
-	udp->dgram_cksum = 0;
 	if (hw) {
 		request_tx_cksum(m, p, &h, udp);
 		return;
 	}
 	m->ol_flags &= ~RTE_MBUF_F_TX_OFFLOAD_MASK;
+	/* An echo keeps the request's checksum: the same words in another
+	 * order (RFC 1624's incremental update with nothing to update). The
+	 * request's was checked on arrival; 0 (none, IPv4) is summed. */
+	if (echo && udp->dgram_cksum != 0)
+		return;
+	udp->dgram_cksum = 0;
 	/* Pseudo-header (addresses, protocol, length), then the UDP header
 	 * (both ports, length, a zero checksum), then the payload. */
 	sum = h.addr_sum + tern_cksum_pair(0, IPPROTO_UDP) + 2 * (uint64_t)be_len +

@@ -31,10 +31,11 @@ struct tern_reply_port {
 /**
  * Make m a UDP reply whose payload is the payload_len bytes already at the
  * request's payload offset (p describes the request). The frame is trimmed
- * to the reply's length.
+ * to the reply's length. echo: the payload is the request's, unchanged and
+ * of the same length, and the request's checksum was checked: it is kept.
  */
 void tern_reply_udp(struct rte_mbuf *m, const struct tern_parsed *p,
-		    uint16_t payload_len, const struct tern_reply_port *rp);
+		    uint16_t payload_len, const struct tern_reply_port *rp, bool echo);
 
 /**
  * Make m an ICMP (IPv4) or ICMPv6 reply of type type whose message is the

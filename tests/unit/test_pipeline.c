@@ -50,7 +50,8 @@
 #define MULTI_PORT 24       /* replies=3, no amplification limit */
 #define MULTIAMP_PORT 25    /* replies=16 under the default 3x limit */
 #define EVENT_PORT 26       /* event_app: consume free / consume send */
-#define HANDOFF_SLOT TERN_MAX_APPS
+#define HALF_ECHO_PORT 27   /* the in-test handler: half the payload, "echo" flag set */
+#define TEST_APP_SLOT TERN_MAX_APPS
 #define SLOW_NS 20000000 /* the slow app's service time per request: 20 ms */
 
 static struct tern_engine eng;
@@ -281,6 +282,31 @@ test_udp4_echo(void)
 	if (r != NULL) {
 		check_eth_reply(r, RTE_ETHER_TYPE_IPV4);
 		check_udp4_reply(r, 14, ECHO_PORT, pl, sizeof(pl));
+		rte_pktmbuf_free(r);
+	}
+}
+
+/* The echo flag: the request's checksum is kept only when it is one (not 0,
+ * "none" over IPv4) and the length is the request's; otherwise the reply is
+ * summed. */
+static void
+test_echo_flag(void)
+{
+	struct frame f;
+	static const char pl[] = "twenty-four bytes, echo";
+	struct rte_mbuf *r;
+
+	udp4_frame(&f, ECHO_PORT, pl, sizeof(pl));
+	((struct rte_udp_hdr *)(f.b + 14 + 20))->dgram_cksum = 0;
+	r = one(&f, TERN_CTR_TX);
+	if (r != NULL) {
+		check_udp4_reply(r, 14, ECHO_PORT, pl, sizeof(pl)); /* summed, not 0 */
+		rte_pktmbuf_free(r);
+	}
+	udp4_frame(&f, HALF_ECHO_PORT, pl, sizeof(pl));
+	r = one(&f, TERN_CTR_TX);
+	if (r != NULL) {
+		check_udp4_reply(r, 14, HALF_ECHO_PORT, pl, sizeof(pl) / 2);
 		rte_pktmbuf_free(r);
 	}
 }
@@ -1096,28 +1122,40 @@ test_drop_verdict(void)
 	CHECK_EQ(tern_engine_mbufs_in_use(&eng), in_use);
 }
 
-/* The in-test app on HANDOFF_PORT: every request to worker 0, even one
- * that was handed off already. */
+/*
+ * The in-test app. On HANDOFF_PORT: every request to worker 0, even one that
+ * was handed off already. On HALF_ECHO_PORT: the first half of the payload
+ * back, with TERN_REPLY_F_ECHO set although the length changed (the engine
+ * must sum it, not keep the request's checksum).
+ */
 static void
-handoff_burst(void *state, unsigned worker, struct tern_udp_req *reqs, uint16_t n)
+test_app_burst(void *state, unsigned worker, struct tern_udp_req *reqs, uint16_t n)
 {
 	(void)state;
 	(void)worker;
 	for (uint16_t i = 0; i < n; i++) {
+		if (reqs[i].dst_port == HALF_ECHO_PORT) {
+			reqs[i].len /= 2;
+			reqs[i].reply_flags = TERN_REPLY_F_ECHO;
+			reqs[i].verdict = TERN_VERDICT_REPLY;
+			continue;
+		}
 		reqs[i].verdict = TERN_VERDICT_HANDOFF;
 		reqs[i].to_worker = 0;
 	}
 }
 
 static int
-install_handoff_app(void)
+install_test_app(void)
 {
 	static struct tern_app_wstats ws[RTE_MAX_LCORE];
 	struct tern_handler_table *t = tern_handler_table_clone(eng.handlers);
-	struct tern_handler h = { .burst = handoff_burst, .ws = ws };
+	struct tern_handler h = { .burst = test_app_burst, .ws = ws };
 	struct tern_err err;
 
-	if (t == NULL || tern_handler_table_bind_udp(t, HANDOFF_PORT, HANDOFF_SLOT, &h, &err) < 0) {
+	if (t == NULL ||
+	    tern_handler_table_bind_udp(t, HANDOFF_PORT, TEST_APP_SLOT, &h, &err) < 0 ||
+	    tern_handler_table_bind_udp(t, HALF_ECHO_PORT, TEST_APP_SLOT, &h, &err) < 0) {
 		free(t);
 		return -1;
 	}
@@ -1454,7 +1492,7 @@ setup(const char *responder, const char *event_app)
 	    tern_engine_bind_udp(&eng, MULTIAMP_PORT, "multiamp", &err) < 0 ||
 	    tern_engine_app_load(&eng, "ev", event_app, 0, NULL, &err) < 0 ||
 	    tern_engine_bind_udp(&eng, EVENT_PORT, "ev", &err) < 0 ||
-	    install_handoff_app() < 0) {
+	    install_test_app() < 0) {
 		fprintf(stderr, "test_pipeline: set-up failed: %s\n", err.msg);
 		return -1;
 	}
@@ -1506,6 +1544,7 @@ main(int argc, char **argv)
 	test_hold();
 	test_drop_verdict();
 	test_handoff_once();
+	test_echo_flag();
 	test_rx_cksum_flags();
 	test_rate_limit_with_budget();
 	test_backlog_keeps_arrival();

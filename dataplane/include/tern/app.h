@@ -76,7 +76,7 @@ struct tern_udp_req {
 	uint8_t family;          /**< 4 or 6 */
 	uint8_t verdict;         /**< enum tern_verdict; preset to TERN_VERDICT_DROP */
 	uint8_t flags;           /**< TERN_REQ_F_*, set by the engine */
-	uint8_t reserved;
+	uint8_t reply_flags;     /**< out, for REPLY: TERN_REPLY_F_*; preset to 0 */
 	uint16_t to_worker;      /**< out, for HANDOFF: the worker to hand it to */
 	const uint8_t *src_addr; /**< sender's address, network order, 4 or 16 bytes */
 	const uint8_t *dst_addr; /**< tern's address, network order, 4 or 16 bytes */
@@ -87,6 +87,15 @@ struct tern_udp_req {
 
 /** The request was handed to this worker by another one (verdict HANDOFF). */
 #define TERN_REQ_F_HANDED_OFF 0x01u
+
+/**
+ * reply_flags: the reply's payload is the request's own, unchanged (an echo).
+ * If len is still the request's, the engine keeps the request's UDP checksum,
+ * which addresses and ports swapped do not change, instead of summing the
+ * payload again. A promise: an app that sets it and changed a byte sends a
+ * wrong checksum.
+ */
+#define TERN_REPLY_F_ECHO 0x01u
 
 /** Largest message body for tern_host.post / on_message. */
 #define TERN_MSG_MAX 48
