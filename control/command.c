@@ -26,6 +26,7 @@
 #include "command.h"
 #include "decimal.h"
 #include "emit.h"
+#include "engine_addrs.h"
 #include "engine_limits.h"
 #include "show_swap.h"
 #include "show_views.h"
@@ -503,39 +504,17 @@ parse_flow(struct cmd_ctx *c, unsigned argc, char **argv, struct tern_rss_flow *
 	return parse_flow_addrs(c, argv[0], argv[1], f);
 }
 
-/* Which queue, and so which worker and lcore, a flow lands on, per port:
- * the device's hash over the flow (its RSS types and key), then its RETA. */
+/* show flow: which queue, worker and lcore a flow lands on, per port. */
 static int
 cmd_show_flow(struct cmd_ctx *c, unsigned argc, char **argv)
 {
-	const struct tern_engine *e = c->e;
 	struct emit em = { .o = c->out };
 	struct tern_rss_flow f;
-	uint16_t p;
 	int rc = parse_flow(c, argc, argv, &f, &em.json);
 
 	if (rc < 0)
 		return rc;
-	list_begin(&em, NULL);
-	TERN_ENGINE_FOREACH_PORT(e, p) {
-		const struct tern_port *pt = &e->ports[p];
-		uint16_t q = tern_port_flow_queue(pt, &f);
-		unsigned w = tern_engine_flow_worker(e, p, &f);
-
-		row_begin(&em, "port %u (%s):", p, pt->name);
-		if (em.json) {
-			field_u64(&em, "port", p);
-			field_str(&em, "name", pt->name);
-		}
-		field_u64(&em, "queue", q);
-		field_str(&em, "steered", e->steered[p] ? "yes" : "no");
-		field_u64(&em, "worker", w);
-		field_u64(&em, "lcore", e->worker_lcore[w]);
-		field_u64(&em, "rss_hash", pt->rss_hf != 0 ?
-			  tern_rss_hash(&f, pt->rss_hf, pt->rss_key, pt->rss_key_len) : 0);
-		row_end(&em);
-	}
-	list_end(&em, "no ports");
+	tern_show_flow(&em, c->e, &f);
 	if (em.json)
 		tern_out_printf(c->out, "\n");
 	return 0;
@@ -559,7 +538,8 @@ static const struct cmd_def cmd_table[] = {
 	  "app replace NAME PATH [handoff=exact|snapshot] [key=value ...]" },
 	{ { "app", "unload" }, 1, 1, cmd_app_unload, "app unload NAME" },
 	{ { "app", "budget" }, 2, 2, cmd_app_budget, "app budget NAME N" },
-	{ { "event", "post" }, 2, 2 + TERN_APP_MAX_KV, cmd_event_post, "event post NAME TEXT..." },
+	/* TEXT's only bound is the message's TERN_MSG_MAX bytes (and the line's words). */
+	{ { "event", "post" }, 2, CMD_WORDS_MAX - 2, cmd_event_post, "event post NAME TEXT..." },
 	{ { "bind", NULL }, 3, 3, cmd_port, "bind udp PORT NAME" },
 	{ { "rebind", NULL }, 3, 3, cmd_port, "rebind udp PORT NAME" },
 	{ { "unbind", NULL }, 2, 2, cmd_port, "unbind udp PORT" },

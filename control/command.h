@@ -3,7 +3,8 @@
  * @file
  * The command language, one command per line. It is spoken by `--exec` files
  * and by the control socket; each command is one call into the engine, and a
- * command that fails changes nothing.
+ * command that fails changes nothing. The list (docs/commands.md has each in
+ * full; `help` prints their usages):
  *
  *   help
  *   app load NAME PATH [key=value ...]
@@ -16,9 +17,11 @@
  *   canary udp PORT NAME PERCENT [key=value ...]
  *   canary promote|abort udp PORT
  *   ip add ADDR/PREFIX [port N]
+ *   trust add|del PREFIX
+ *   trust local on|off
  *   show latency [apps|interval] [json]
  *   show flow SRC DST SPORT DPORT [udp|tcp] [json]
- *   show stats|apps|bindings|ports|lcores|events|canary|memory|version [json]
+ *   show stats|apps|bindings|ports|lcores|events|canary|memory|trust|version [json]
  *   clear stats
  *   clear latency
  *

@@ -543,3 +543,32 @@ tern_show_view(struct emit *em, const struct tern_engine *e, const char *name)
 	}
 	return -ENOENT;
 }
+
+/* Which queue, and so which worker and lcore, a flow lands on, per port:
+ * the device's hash over the flow (its RSS types and key), then its RETA. */
+void
+tern_show_flow(struct emit *em, const struct tern_engine *e, const struct tern_rss_flow *f)
+{
+	uint16_t p;
+
+	list_begin(em, NULL);
+	TERN_ENGINE_FOREACH_PORT(e, p) {
+		const struct tern_port *pt = &e->ports[p];
+		uint16_t q = tern_port_flow_queue(pt, f);
+		unsigned w = tern_engine_flow_worker(e, p, f);
+
+		row_begin(em, "port %u (%s):", p, pt->name);
+		if (em->json) {
+			field_u64(em, "port", p);
+			field_str(em, "name", pt->name);
+		}
+		field_u64(em, "queue", q);
+		field_str(em, "steered", e->steered[p] ? "yes" : "no");
+		field_u64(em, "worker", w);
+		field_u64(em, "lcore", e->worker_lcore[w]);
+		field_u64(em, "rss_hash", pt->rss_hf != 0 ?
+			  tern_rss_hash(f, pt->rss_hf, pt->rss_key, pt->rss_key_len) : 0);
+		row_end(em);
+	}
+	list_end(em, "no ports");
+}

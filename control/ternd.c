@@ -35,6 +35,7 @@
 #include "decimal.h"
 #include "app_log.h"
 #include "engine.h"
+#include "engine_addrs.h"
 #include "engine_limits.h"
 #include "idle.h"
 #include "rss.h"

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "decimal.h"
 #include "kv_proto.h"
 
 #define LOOPBACK_REAP_NS 100000000ull /* reaper period: 100 ms */
@@ -69,6 +70,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "version", required_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
+	uint64_t v;
 	int ch;
 
 	*o = (struct opts){ .addr = "127.0.0.1", .port = 11211, .workers = 1,
@@ -77,11 +79,31 @@ parse_opts(int argc, char **argv, struct opts *o)
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'a': o->addr = optarg; break;
-		case 'p': o->port = (unsigned)strtoul(optarg, NULL, 10); break;
-		case 'w': o->workers = (unsigned)strtoul(optarg, NULL, 10); break;
-		case 'M': o->cfg.mem_bytes = strtoull(optarg, NULL, 10) << 20; break;
-		case 'm': o->cfg.max_value = (uint32_t)strtoul(optarg, NULL, 10); break;
-		case 'r': o->cfg.reply_max = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'p':
+			if (tern_dec_parse(optarg, 1, 65535, &v) < 0)
+				return -1;
+			o->port = (unsigned)v;
+			break;
+		case 'w':
+			if (tern_dec_parse(optarg, 1, 64, &v) < 0)
+				return -1;
+			o->workers = (unsigned)v;
+			break;
+		case 'M':
+			if (tern_dec_parse(optarg, 1, 1u << 20, &v) < 0)
+				return -1;
+			o->cfg.mem_bytes = v << 20;
+			break;
+		case 'm':
+			if (tern_dec_parse(optarg, 1, UINT32_MAX, &v) < 0)
+				return -1;
+			o->cfg.max_value = (uint32_t)v;
+			break;
+		case 'r':
+			if (tern_dec_parse(optarg, 1, UINT32_MAX, &v) < 0)
+				return -1;
+			o->cfg.reply_max = (uint32_t)v;
+			break;
 		case 'v': o->cfg.version = optarg; break;
 		default: return -1;
 		}

@@ -50,6 +50,7 @@
 
 #include "cksum.h"
 #include "engine.h"
+#include "engine_addrs.h"
 #include "event_bus.h"
 #include "handler_table.h"
 #include "latency_hist.h"

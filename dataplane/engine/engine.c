@@ -221,49 +221,6 @@ tern_engine_close(struct tern_engine *e)
 	e->pool = NULL;
 }
 
-int
-tern_engine_ip_add(struct tern_engine *e, const struct tern_addr *a, struct tern_err *err)
-{
-	struct tern_addr_table *t;
-
-	if (a->port_id >= TERN_MAX_PORTS || e->ports[a->port_id].nb_queues == 0)
-		return tern_err_set(err, ENODEV, "no port %u (see show ports; ids 0-%u)", a->port_id,
-				    TERN_MAX_PORTS - 1);
-	t = tern_addr_table_with(e->addrs, a, err);
-	if (t == NULL)
-		return -errno;
-	tern_rcu_replace((void **)&e->addrs, t, free);
-	return 0;
-}
-
-/* Publish a new trust table (NULL: building it failed, err says why). */
-static int
-trust_publish(struct tern_engine *e, struct tern_trust_table *t)
-{
-	if (t == NULL)
-		return -errno;
-	tern_rcu_replace((void **)&e->trust, t, free);
-	return 0;
-}
-
-int
-tern_engine_trust_add(struct tern_engine *e, const struct tern_prefix *p, struct tern_err *err)
-{
-	return trust_publish(e, tern_trust_with(e->trust, p, err));
-}
-
-int
-tern_engine_trust_del(struct tern_engine *e, const struct tern_prefix *p, struct tern_err *err)
-{
-	return trust_publish(e, tern_trust_without(e->trust, p, err));
-}
-
-int
-tern_engine_trust_local(struct tern_engine *e, bool on, struct tern_err *err)
-{
-	return trust_publish(e, tern_trust_local(e->trust, on, err));
-}
-
 unsigned
 tern_engine_flow_worker(const struct tern_engine *e, uint16_t port,
 			const struct tern_rss_flow *f)

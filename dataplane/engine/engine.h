@@ -224,21 +224,6 @@ void tern_engine_canary_free(struct tern_engine *e);
  *  unloaded instances once no app changed for a while (app_loader.h). */
 void tern_engine_apps_tick(struct tern_engine *e);
 
-/** Add one of tern's addresses. -ENODEV if a->port_id is not a port, -EEXIST. */
-int tern_engine_ip_add(struct tern_engine *e, const struct tern_addr *a,
-		       struct tern_err *err);
-
-/** Trust a prefix for full replies (trust.h). -EEXIST, -ENOSPC. Control thread. */
-int tern_engine_trust_add(struct tern_engine *e, const struct tern_prefix *p,
-			  struct tern_err *err);
-
-/** Stop trusting a prefix. -ENOENT if it is not trusted. Control thread. */
-int tern_engine_trust_del(struct tern_engine *e, const struct tern_prefix *p,
-			  struct tern_err *err);
-
-/** Trust tern's own subnets (the default) or not. Control thread. */
-int tern_engine_trust_local(struct tern_engine *e, bool on, struct tern_err *err);
-
 /** Set the named instance's budget: requests per worker loop iteration,
  *  0 = unlimited. Takes effect with a table swap. -ENOENT if unknown. */
 int tern_engine_app_budget(struct tern_engine *e, const char *name, uint32_t budget,

@@ -16,7 +16,7 @@
 #include "host.h"
 #include "check.h"
 
-static const char *responder_so, *noabi_so, *abi_so, *init_so, *hidden_so;
+static const char *responder_so, *noabi_so, *abi_so, *init_so, *hidden_so, *size_so, *noinit_so;
 
 /* Create, expecting failure with errno want_errno (0: any) and msg containing want. */
 static void
@@ -114,6 +114,12 @@ test_bad_apps(void)
 	snprintf(want, sizeof(want), "app 'h': %s defines tern_app_descriptor but does not export it "
 		 "(built with -fvisibility=hidden? declare it TERN_APP_EXPORT)", hidden_so);
 	expect_fail("h", hidden_so, 0, none, ENOEXEC, want);
+	snprintf(want, sizeof(want), "app 's': %s has a %zu-byte descriptor, this ternd expects %zu: "
+		 "rebuild it against this tern's headers",
+		 size_so, sizeof(struct tern_app_descriptor) - 32, sizeof(struct tern_app_descriptor));
+	expect_fail("s", size_so, 0, none, ENOEXEC, want);
+	snprintf(want, sizeof(want), "app 'z': %s's descriptor has no init function", noinit_so);
+	expect_fail("z", noinit_so, 0, none, ENOEXEC, want);
 }
 
 static void
@@ -135,7 +141,7 @@ test_bad_kv(void)
 	long_arg[sizeof(long_arg) - 1] = '\0';
 	memcpy(long_arg, "mode=", 5);
 	many[0] = long_arg;
-	expect_fail("r", responder_so, 1, many, E2BIG, "longer than");
+	expect_fail("r", responder_so, 1, many, E2BIG, "app 'r': arguments longer than 255 characters");
 }
 
 static void
@@ -523,9 +529,9 @@ test_later(void)
 int
 main(int argc, char **argv)
 {
-	if (argc != 6) {
+	if (argc != 8) {
 		fprintf(stderr, "usage: %s UDP_RESPONDER.so BAD_NOABI.so BAD_ABI.so BAD_INIT.so "
-			"HIDDEN_APP.so\n", argv[0]);
+			"HIDDEN_APP.so BAD_SIZE.so BAD_NOINIT.so\n", argv[0]);
 		return 2;
 	}
 	responder_so = argv[1];
@@ -533,6 +539,8 @@ main(int argc, char **argv)
 	abi_so = argv[3];
 	init_so = argv[4];
 	hidden_so = argv[5];
+	size_so = argv[6];
+	noinit_so = argv[7];
 	test_bad_names_and_paths();
 	test_not_shared_object();
 	test_bad_apps();

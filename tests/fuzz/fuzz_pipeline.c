@@ -64,6 +64,7 @@
 
 #include "../unit/eal_runtime.h"
 #include "engine.h"
+#include "engine_addrs.h"
 #include "event_bus.h"
 #include "parse.h"
 #include "stats.h"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# Integration test: the control socket, signals and ternctl under abuse
-# (issue 18), against ternd on a null device (no NIC, no hugepages):
+# Integration test: the control socket, signals and ternctl under abuse,
+# against ternd on a null device (no NIC, no hugepages):
 #   - 16 connections held open and idle (half of them in the middle of a
 #     line): a 17th client (ternctl) still gets in, and the connection idle
 #     the longest is the one closed to make room; the others stay;

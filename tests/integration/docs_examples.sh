@@ -19,7 +19,7 @@ set -u
 ROOT=$(readlink -f "$(dirname "$(readlink -f "$0")")/../..")
 
 tern_need_root
-tern_need_var TERND TERNCTL RESPONDER KV_APP BAD_ABI BAD_NOABI BAD_INIT EVENT_APP SWAP_APP_A HIDDEN_APP DOC_EXAMPLES
+tern_need_var TERND TERNCTL RESPONDER KV_APP BAD_ABI BAD_NOABI BAD_INIT BAD_SIZE BAD_NOINIT EVENT_APP SWAP_APP_A HIDDEN_APP DOC_EXAMPLES
 trap tern_cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -29,7 +29,8 @@ sock="$TERN_TMP/ctl.sock"
 mkdir "$appdir" || tern_die "mkdir $appdir"
 for pair in "$RESPONDER:libudp_responder.so" "$KV_APP:libkv.so" "$BAD_ABI:libbad_abi.so" \
 	"$BAD_NOABI:libbad_noabi.so" "$BAD_INIT:libbad_init.so" "$EVENT_APP:libevent_app.so" \
-	"$SWAP_APP_A:libswap_app_a.so" "$HIDDEN_APP:libhidden_app.so"; do
+	"$SWAP_APP_A:libswap_app_a.so" "$HIDDEN_APP:libhidden_app.so" \
+	"$BAD_SIZE:libbad_size.so" "$BAD_NOINIT:libbad_noinit.so"; do
 	cp "${pair%%:*}" "$appdir/${pair#*:}" || tern_die "cannot copy ${pair%%:*}"
 done
 printf "%s\n" "These notes are not a shared object, and ld.so says so." "Two lines are enough for it to look at the ELF header." >"$appdir/notes.txt"

@@ -223,7 +223,7 @@ APP_PATH_OPT=(--allow-any-app-path)
 
 expect_error "no device" nodev "port" -- --ip 198.18.0.1/24
 
-# Abuse of the start-up inputs (issue 18): nothing deleted, nothing hung.
+# Abuse of the start-up inputs: nothing deleted, nothing hung.
 echo "precious data" >"$TMP/regular"
 expect_error "a regular file at --control" dev "control socket $TMP/regular: a regular file" \
 	"replaces only a stale socket" -- --control "$TMP/regular"

@@ -28,6 +28,7 @@
 #include "check.h"
 #include "eal_runtime.h"
 #include "engine.h"
+#include "engine_addrs.h"
 #include "host.h"
 #include "rcu_publish.h"
 #include "worker.h"
