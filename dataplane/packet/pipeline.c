@@ -59,6 +59,9 @@ struct burst_ctx {
 
 static uint16_t flush_tx(struct tern_worker *w, uint16_t port);
 
+/* How many frames ahead of the one being classified to prefetch. */
+#define PREFETCH_AHEAD 3
+
 static inline void
 tx_queue(struct burst_ctx *c, struct rte_mbuf *m)
 {
@@ -813,8 +816,16 @@ tern_worker_handle_frames(struct tern_worker *w, uint16_t port,
 
 	if (count_rx)
 		tern_ctr_add(&w->stats, port, TERN_CTR_RX, n);
+	/* Headers a few frames ahead are on their way while one is classified
+	 * (a NIC's DMA leaves them out of cache). */
+	for (uint16_t i = 0; i < n && i < PREFETCH_AHEAD; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (uint16_t i = 0; i < n; i++) {
-		struct tern_fate f = classify(&c, pkts[i]);
+		struct tern_fate f;
+
+		if (i + PREFETCH_AHEAD < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_AHEAD], void *));
+		f = classify(&c, pkts[i]);
 
 		if (f.kind == TERN_FATE_REPLY) {
 			tx_queue(&c, pkts[i]);
