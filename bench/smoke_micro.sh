@@ -26,6 +26,8 @@ expected = [
     "BM_HandlerLookup",
     "BM_HandlerLookupQsbr",
     "BM_HandlerLookupWhilePublishing",
+    "BM_DispatchBurst/no_handler",
+    "BM_DispatchBurst/inproc_drop",
     "BM_DispatchBurst/inproc_echo",
     "BM_DispatchBurst/udp_responder_echo",
     "BM_AllocCopyOnly",

@@ -67,7 +67,9 @@ namespace {
 constexpr unsigned kBurst = 32;            /* packets per iteration everywhere */
 constexpr uint16_t kUdpPayload = 64;       /* sockperf-sized requests */
 constexpr uint16_t kEchoPort = 7;          /* the real responder, echo mode */
-constexpr uint16_t kInprocPort = 9;        /* the bench's own trivial handler */
+constexpr uint16_t kInprocPort = 9;        /* the bench's own trivial handler: echo */
+constexpr uint16_t kInprocDropPort = 10;   /* the same handler: DROP every request */
+constexpr uint16_t kUnboundPort = 11;      /* no handler: dropped after every check */
 constexpr uint8_t kInprocSlot = TERN_MAX_APPS; /* slot the engine's loader would use last */
 constexpr uint32_t kTernIp4 = (198u << 24) | (18u << 16) | 1;
 constexpr uint32_t kPeerIp4 = (198u << 24) | (18u << 16) | 2;
@@ -244,12 +246,14 @@ struct Bench {
 
 Bench g;
 
-/* The bench's own app: echo every request back (REPLY, length unchanged). */
+/* The bench's own app: echo every request back (REPLY, length unchanged),
+ * or on kInprocDropPort drop it (DROP). */
 void
 inproc_echo_burst(void *, unsigned, tern_udp_req *reqs, uint16_t n)
 {
 	for (uint16_t i = 0; i < n; i++)
-		reqs[i].verdict = TERN_VERDICT_REPLY;
+		reqs[i].verdict = reqs[i].dst_port == kInprocDropPort ? TERN_VERDICT_DROP :
+									TERN_VERDICT_REPLY;
 }
 
 /* libudp_responder.so: $TERN_RESPONDER, else where the build tree puts it
@@ -288,6 +292,8 @@ install_inproc_handler(tern_err *err)
 	if (t == nullptr)
 		return tern_err_set(err, ENOMEM, "out of memory cloning the handler table");
 	ret = tern_handler_table_bind_udp(t, kInprocPort, kInprocSlot, &h, err);
+	if (ret == 0)
+		ret = tern_handler_table_bind_udp(t, kInprocDropPort, kInprocSlot, &h, err);
 	if (ret < 0) {
 		free(t);
 		return ret;
@@ -803,7 +809,23 @@ BENCHMARK_REGISTER_F(PublishFixture, BM_HandlerLookupWhilePublishing)
 
 /* ---- the whole pipeline ------------------------------------------------------ */
 
-enum DispatchTarget { kInproc, kResponder, kAllocCopyOnly };
+enum DispatchTarget { kInproc, kResponder, kAllocCopyOnly, kNoHandler, kInprocDrop };
+
+/* The UDP port a target's requests go to. */
+uint16_t
+target_port(DispatchTarget target)
+{
+	switch (target) {
+	case kResponder:
+		return kEchoPort;
+	case kNoHandler:
+		return kUnboundPort;
+	case kInprocDrop:
+		return kInprocDropPort;
+	default:
+		return kInprocPort;
+	}
+}
 
 /* Allocate a burst from the engine's pool and copy the request bytes in:
  * what a NIC's RX would have done, and the cost BM_AllocCopyOnly measures. */
@@ -826,6 +848,9 @@ fill_burst(rte_mbuf **m, const Frame *f)
  * to the app, reply headers and checksums, TX to net_ring0), then take the
  * replies back from the ring's RX and free them. BM_AllocCopyOnly does the
  * allocation, copy and free alone: subtract it to get the engine's share.
+ * The stages, by difference: no_handler stops after every check (the
+ * request is dropped as drop_no_handler), inproc_drop adds dispatch to an
+ * app that drops it, inproc_echo adds building and sending the reply.
  */
 void
 run_dispatch(benchmark::State &state, DispatchTarget target)
@@ -839,9 +864,10 @@ run_dispatch(benchmark::State &state, DispatchTarget target)
 		state.SkipWithError(g.engine_error.c_str());
 		return;
 	}
+	const bool replies_due = target == kInproc || target == kResponder;
+
 	for (unsigned i = 0; i < kBurst; i++)
-		build_frame(&f[i], kIpv4Udp, g.eng.ports[g.port].mac,
-			    target == kResponder ? kEchoPort : kInprocPort);
+		build_frame(&f[i], kIpv4Udp, g.eng.ports[g.port].mac, target_port(target));
 	for (auto _ : state) {
 		if (!fill_burst(m, f)) {
 			alloc_failed = true;
@@ -852,7 +878,7 @@ run_dispatch(benchmark::State &state, DispatchTarget target)
 			continue;
 		}
 		tern_worker_handle_burst(&g.eng.workers[0], g.port, m, kBurst);
-		want += kBurst;
+		want += replies_due ? kBurst : 0;
 		uint16_t n = rte_eth_rx_burst(g.port, 0, r, RTE_DIM(r));
 		replies += n;
 		rte_pktmbuf_free_bulk(r, n);
@@ -860,7 +886,8 @@ run_dispatch(benchmark::State &state, DispatchTarget target)
 	if (alloc_failed)
 		state.SkipWithError("mbuf pool empty: mbufs leak");
 	else if (replies != want)
-		state.SkipWithError("not every request got its reply");
+		state.SkipWithError(replies_due ? "not every request got its reply" :
+						  "a request that must be dropped was answered");
 	else if (tern_engine_mbufs_in_use(&g.eng) != g.mbufs_baseline)
 		state.SkipWithError("mbufs in use after the run differ from before");
 	report_packets(state, kBurst);
@@ -871,6 +898,8 @@ BM_DispatchBurst(benchmark::State &state, DispatchTarget target)
 {
 	run_dispatch(state, target);
 }
+BENCHMARK_CAPTURE(BM_DispatchBurst, no_handler, kNoHandler);
+BENCHMARK_CAPTURE(BM_DispatchBurst, inproc_drop, kInprocDrop);
 BENCHMARK_CAPTURE(BM_DispatchBurst, inproc_echo, kInproc);
 BENCHMARK_CAPTURE(BM_DispatchBurst, udp_responder_echo, kResponder);
 
