@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # The one command of docs/performance.md: installs what is missing, builds,
-# then runs the three comparisons one after the other and prints a summary
+# then runs the four comparisons one after the other and prints a summary
 # against the targets of the bench harness:
 #   latency_vs_kernel.sh      sockperf through ternd (AF_XDP) vs the kernel
 #   throughput_vs_testpmd.sh  ternd echo vs testpmd 5tswap, one core, memif
+#   loop_vs_testpmd.sh        loop rate with a testpmd 5tswap client: ternd vs testpmd
 #   latency_vs_load.sh        latency vs offered load vs M/D/1 and M/M/1
 # Results (JSON, and the PNG plot) in $BENCH_RESULTS (default build/bench-results).
 # --quick runs shorter rounds (a check that everything works, not figures).
@@ -31,10 +32,11 @@ done
 
 cmp_begin "$0" "$@"
 
-lk_args=() tp_args=() ld_args=()
+lk_args=() tp_args=() lp_args=() ld_args=()
 if [ "$QUICK" = 1 ]; then
 	lk_args=(--rounds 1 --time 2)
 	tp_args=(--rounds 1 --time 2)
+	lp_args=(--rounds 1 --time 2)
 	ld_args=(--time 1 --loads "0.1,0.5,0.9")
 fi
 
@@ -48,6 +50,7 @@ run() {
 }
 run latency_vs_kernel "${lk_args[@]}"
 run throughput_vs_testpmd "${tp_args[@]}"
+run loop_vs_testpmd "${lp_args[@]}"
 run latency_vs_load "${ld_args[@]}"
 
 met() { # met CONDITION_TRUE(0/1) -> text
@@ -88,12 +91,20 @@ if [[ " ${failed[*]} " != *" throughput_vs_testpmd "* ]]; then
 	echo "target: per-core throughput at or above testpmd 5tswap: $(met "$(j $f \
 		'if .ratio_ternd_over_testpmd >= 1 then 1 else 0 end')")"
 fi
+if [[ " ${failed[*]} " != *" loop_vs_testpmd "* ]]; then
+	f=loop_vs_testpmd
+	printf 'loop rate (Mpps)                ternd %.3f  testpmd 5tswap %.3f  ratio %.2f\n' \
+		"$(j $f .median_Mpps.ternd)" "$(j $f .median_Mpps.testpmd)" \
+		"$(j $f .ratio_ternd_over_testpmd)"
+	echo "                                (testpmd's figure: the client's own ceiling)"
+fi
 if [[ " ${failed[*]} " != *" latency_vs_load "* ]]; then
 	echo "latency vs load: table $BENCH_RESULTS/latency_vs_load.json"
 	echo "                 plot  $BENCH_RESULTS/latency_vs_load.png"
 fi
 quiet=$(jq -s 'map(.machine.quiet_at_start) | all' "$BENCH_RESULTS"/latency_vs_kernel.json \
-	"$BENCH_RESULTS"/throughput_vs_testpmd.json "$BENCH_RESULTS"/latency_vs_load.json 2>/dev/null)
+	"$BENCH_RESULTS"/throughput_vs_testpmd.json "$BENCH_RESULTS"/loop_vs_testpmd.json \
+	"$BENCH_RESULTS"/latency_vs_load.json 2>/dev/null)
 [ "$quiet" = true ] ||
 	echo "NOTE: the machine was not quiet before every run (see the warnings above): figures are noisy"
 echo "(Debian's DPDK 22.11 is a debug build; timings on a shared VM are noisy: compare ratios)"

@@ -184,17 +184,90 @@ cmp_bench_finish() {
 	BENCH_PID=
 }
 
-# cmp_cleanup: for the EXIT trap: kills tern-bench and the kernel's sockperf
-# server if they run, then tern_cleanup.
+# The responder testpmd (cmp_testpmd_memif): its pid while it runs, the
+# file descriptor holding its stdin FIFO open, and the command.
+CMP_TESTPMD_PID=
+CMP_TESTPMD_FD=
+CMP_TESTPMD=
+
+# cmp_need_testpmd: sets CMP_TESTPMD to dpdk-testpmd, or dies.
+cmp_need_testpmd() {
+	[ -n "$CMP_TESTPMD" ] && return 0
+	CMP_TESTPMD=$(command -v dpdk-testpmd) ||
+		tern_die "dpdk-testpmd is not installed (apt-get install dpdk)"
+}
+
+# cmp_testpmd_memif NAME [ARG...]: `dpdk-testpmd --forward-mode=5tswap` as
+# the memif server with CMP_SERVER_MAC, forwarding from the start on lcore 1
+# (CPU 1; the main lcore on CPU 0 waits on stdin), no hugepages, 8192 mbufs,
+# ARG... being more testpmd options; prefix from tern_prefix NAME. Its stdin
+# is a FIFO this shell holds open and never writes to (testpmd without -i
+# exits at the first line). Dies if it does not start. Log:
+# $TERN_TMP/testpmd.log.
+cmp_testpmd_memif() {
+	local name=$1 i
+	shift
+	cmp_need_testpmd
+	if [ -z "$CMP_TESTPMD_FD" ]; then
+		mkfifo "$TERN_TMP/testpmd.stdin" || tern_die "mkfifo failed"
+		exec {CMP_TESTPMD_FD}<>"$TERN_TMP/testpmd.stdin"
+	fi
+	tern_prefix "$name"
+	# A stale log would say "Press enter" before this testpmd is up.
+	rm -f "$TERN_TMP/memif.sock" "$TERN_TMP/testpmd.log"
+	# stdbuf: testpmd prints "Press enter to exit" through a buffered stdout.
+	stdbuf -oL "$CMP_TESTPMD" -l 0,1 --no-huge -m 512 --no-pci --file-prefix "$TERN_PREFIX" \
+		--log-level=pmd.net.memif:warning \
+		--vdev "$(cmp_memif_vdev server "mac=$CMP_SERVER_MAC")" \
+		-- --forward-mode=5tswap --auto-start --nb-cores=1 --rxq=1 --txq=1 \
+		--total-num-mbufs=8192 "$@" <"$TERN_TMP/testpmd.stdin" >"$TERN_TMP/testpmd.log" 2>&1 &
+	CMP_TESTPMD_PID=$!
+	for ((i = 0; i < 600; i++)); do
+		grep -qs 'Press enter to exit' "$TERN_TMP/testpmd.log" && return 0
+		kill -0 "$CMP_TESTPMD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	sed 's/^/    /' "$TERN_TMP/testpmd.log" >&2
+	tern_die "testpmd did not start forwarding"
+}
+
+# cmp_testpmd_stop: SIGTERM to the responder testpmd (it stops forwarding,
+# prints its statistics to its log and exits); SIGKILL after 20 s.
+cmp_testpmd_stop() {
+	local i
+	[ -n "$CMP_TESTPMD_PID" ] || return 0
+	kill -TERM "$CMP_TESTPMD_PID" 2>/dev/null
+	for ((i = 0; i < 200; i++)); do
+		kill -0 "$CMP_TESTPMD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$CMP_TESTPMD_PID" 2>/dev/null
+	wait "$CMP_TESTPMD_PID" 2>/dev/null
+	CMP_TESTPMD_PID=
+}
+
+# CMP_ON_EXIT: the name of a function of the calling script that cmp_cleanup
+# runs first (to stop what only that script starts), or empty.
+CMP_ON_EXIT=
+
+# cmp_cleanup: for the EXIT trap: CMP_ON_EXIT, then kills tern-bench, the
+# responder testpmd and the kernel's sockperf server if they run, then
+# tern_cleanup.
 cmp_cleanup() {
 	local p
-	for p in "$BENCH_PID" "$CMP_SERVER_PID"; do
+	[ -z "$CMP_ON_EXIT" ] || "$CMP_ON_EXIT"
+	for p in "$BENCH_PID" "$CMP_TESTPMD_PID" "$CMP_SERVER_PID"; do
 		[ -n "$p" ] || continue
 		kill -KILL "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
 	BENCH_PID=
+	CMP_TESTPMD_PID=
 	CMP_SERVER_PID=
+	if [ -n "$CMP_TESTPMD_FD" ]; then
+		exec {CMP_TESTPMD_FD}>&-
+		CMP_TESTPMD_FD=
+	fi
 	tern_cleanup
 }
 
@@ -312,14 +385,47 @@ cmp_find_tern_bench() {
 	TERN_BENCH="$BUILD/bench/tern-bench"
 }
 
+# cmp_others [PID...]: the benchmark and DPDK processes running besides the
+# PIDs given, as "comm(pid), ..." ("" if none).
+cmp_others() {
+	ps -C ternd,tern-bench,dpdk-testpmd,sockperf,bench_fastpath -o pid=,comm= 2>/dev/null |
+		awk -v mine=" $* " 'index(mine, " " $1 " ") == 0 {
+			printf "%s%s(%s)", (n++ ? ", " : ""), $2, $1 }'
+}
+
+# cmp_cpu_snap PID...: "TOTAL OURS" in clock ticks: the time of every CPU
+# so far (idle included, steal too), and the CPU time of the PIDs (all their
+# threads). Two snapshots give cmp_cpu_other_pct.
+cmp_cpu_snap() {
+	local p ours=0 t
+	for p in "$@"; do
+		[ -n "$p" ] || continue
+		# Fields after the ")" that ends the command name: utime is the
+		# 12th, stime the 13th.
+		t=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{ print $12 + $13 }')
+		ours=$((ours + ${t:-0}))
+	done
+	awk -v ours="$ours" '/^cpu / { print $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9, ours; exit }' /proc/stat
+}
+
+# cmp_cpu_other_pct "TOTAL0 OURS0" "TOTAL1 OURS1": the share (in %) of all
+# CPUs' time between two cmp_cpu_snap snapshots that the PIDs did not get:
+# idle time, other processes, the kernel's work outside them, steal. When
+# the PIDs busy-poll every CPU, that is what the rest of the machine took
+# from them.
+cmp_cpu_other_pct() {
+	awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " ")
+		t = y[1] - x[1]; o = y[2] - x[2]
+		if (t <= 0) print "null"; else printf "%.1f\n", 100 * (t - o) / t }'
+}
+
 # cmp_check_quiet: warns when the machine is not quiet: other DPDK or
 # benchmark processes running, or the CPUs less than 80% idle over a second
 # before the measurement starts. Busy-polling neighbours share the cores the
 # figures are about; the scripts go on, but the warning is in their output.
 cmp_check_quiet() {
 	local others idle
-	others=$(ps -C ternd,tern-bench,dpdk-testpmd,sockperf,bench_fastpath -o pid=,comm= 2>/dev/null |
-		awk '{ printf "%s%s(%s)", (NR > 1 ? ", " : ""), $2, $1 }')
+	others=$(cmp_others "$$")
 	idle=$({
 		head -1 /proc/stat
 		sleep 1

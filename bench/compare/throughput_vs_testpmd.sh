@@ -43,39 +43,20 @@ done
 [ "$OUTSTANDING" -gt 0 ] 2>/dev/null || usage 2
 [ "$SIZE" -gt 0 ] 2>/dev/null || usage 2
 
-cmp_need_root "$0" "$@"
-TESTPMD_PID=
 TESTPMD_BURSTS=
 TESTPMD_CPP=
-STDIN_FD=
-cleanup() {
-	if [ -n "$TESTPMD_PID" ]; then
-		kill -KILL "$TESTPMD_PID" 2>/dev/null
-		wait "$TESTPMD_PID" 2>/dev/null
-	fi
-	[ -z "$STDIN_FD" ] || exec {STDIN_FD}>&-
-	cmp_cleanup
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-tern_mktemp
-cmp_prepare
+cmp_begin "$0" "$@"
 cmp_check_quiet
 TERND="$BUILD/ternd"
 RESPONDER="$BUILD/apps/udp_responder/libudp_responder.so"
 cmp_find_tern_bench
 tern_need_var TERND RESPONDER TERN_BENCH
-TESTPMD=$(command -v dpdk-testpmd) || tern_die "dpdk-testpmd is not installed (apt-get install dpdk)"
+cmp_need_testpmd
 
 cat >"$TERN_TMP/start.cmds" <<EOF
 app load echo $RESPONDER mode=echo
 bind udp $PORT echo
 EOF
-# testpmd without -i waits for a line on stdin before it exits: give it a
-# FIFO this script holds open and never writes to.
-mkfifo "$TERN_TMP/stdin" || tern_die "mkfifo failed"
-exec {STDIN_FD}<>"$TERN_TMP/stdin"
 
 RUNS="$TERN_TMP/runs.jsonl"
 : >"$RUNS"
@@ -90,37 +71,10 @@ $(tail -20 "$TERN_TMP/ternd.log")"
 }
 
 start_testpmd() {
-	local i
-	tern_prefix tpmd
-	# A stale log would say "Press enter" before this testpmd is up.
-	rm -f "$TERN_TMP/memif.sock" "$TERN_TMP/testpmd.log"
-	# stdbuf: testpmd prints "Press enter to exit" through a buffered stdout.
-	stdbuf -oL "$TESTPMD" -l 0,1 --no-huge -m 512 --no-pci --file-prefix "$TERN_PREFIX" \
-		--log-level=pmd.net.memif:warning \
-		--vdev "$(cmp_memif_vdev server "mac=$CMP_SERVER_MAC")" \
-		-- --forward-mode=5tswap --auto-start --nb-cores=1 --rxq=1 --txq=1 \
-		--total-num-mbufs=8192 --record-burst-stats \
-		--record-core-cycles <"$TERN_TMP/stdin" >"$TERN_TMP/testpmd.log" 2>&1 &
-	TESTPMD_PID=$!
-	for ((i = 0; i < 600; i++)); do
-		grep -qs 'Press enter to exit' "$TERN_TMP/testpmd.log" && return 0
-		kill -0 "$TESTPMD_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	sed 's/^/    /' "$TERN_TMP/testpmd.log" >&2
-	tern_die "testpmd did not start forwarding"
+	cmp_testpmd_memif tpmd --record-burst-stats --record-core-cycles
 }
 stop_testpmd() {
-	local i
-	# SIGTERM: testpmd stops forwarding, prints its statistics and exits.
-	kill -TERM "$TESTPMD_PID" 2>/dev/null
-	for ((i = 0; i < 200; i++)); do
-		kill -0 "$TESTPMD_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$TESTPMD_PID" 2>/dev/null
-	wait "$TESTPMD_PID" 2>/dev/null
-	TESTPMD_PID=
+	cmp_testpmd_stop
 	# Mostly full RX bursts mean testpmd had a queue waiting (it was the
 	# bottleneck); mostly small ones mean it waited for the generator.
 	TESTPMD_BURSTS=$(grep -m1 'RX-bursts' "$TERN_TMP/testpmd.log" | sed 's/^[[:space:]]*//')
