@@ -61,6 +61,7 @@ tern_bus_create(struct tern_bus *b, const char *name_prefix, unsigned n_workers,
 
 	b->n_workers = 0;
 	b->ring = NULL;
+	b->wake = NULL;
 	if (ring_size == 0)
 		ring_size = TERN_BUS_RING_DEFAULT;
 	if (!ring_size_ok(ring_size))
@@ -70,11 +71,22 @@ tern_bus_create(struct tern_bus *b, const char *name_prefix, unsigned n_workers,
 	if (n_workers == 0)
 		return tern_err_set(err, EINVAL, "event bus: needs at least one worker");
 	b->ring = calloc(n_workers, sizeof(*b->ring));
-	if (b->ring == NULL)
+	b->wake = aligned_alloc(RTE_CACHE_LINE_SIZE, n_workers * sizeof(*b->wake));
+	if (b->ring == NULL || b->wake == NULL) {
+		free(b->ring);
+		free(b->wake);
+		b->ring = NULL;
+		b->wake = NULL;
 		return tern_err_set(err, ENOMEM, "event bus: out of memory");
+	}
+	for (unsigned w = 0; w < n_workers; w++)
+		b->wake[w].fd = -1;
 	for (unsigned w = 0; w < n_workers; w++) {
-		ret = bus_ring_create(b, name_prefix, w, ring_size, err);
+		ret = tern_wake_init(&b->wake[w], err);
+		if (ret == 0)
+			ret = bus_ring_create(b, name_prefix, w, ring_size, err);
 		if (ret < 0) {
+			tern_wake_fini(&b->wake[w]);
 			b->n_workers = w;
 			tern_bus_free(b);
 			return ret;
@@ -119,13 +131,16 @@ tern_bus_free(struct tern_bus *b)
 	if (b->ring == NULL)
 		return;
 	for (unsigned w = 0; w < b->n_workers; w++) {
-		if (b->ring[w] == NULL)
-			continue;
-		ring_release_all(b->ring[w]);
-		rte_ring_free(b->ring[w]);
+		if (b->ring[w] != NULL) {
+			ring_release_all(b->ring[w]);
+			rte_ring_free(b->ring[w]);
+		}
+		tern_wake_fini(&b->wake[w]);
 	}
 	free(b->ring);
+	free(b->wake);
 	b->ring = NULL;
+	b->wake = NULL;
 	b->n_workers = 0;
 }
 
@@ -135,16 +150,24 @@ tern_bus_post(struct tern_bus *b, unsigned worker, const struct tern_event *ev)
 	if (unlikely(worker >= b->n_workers))
 		return -EINVAL;
 	/* 22.11's rte_ring_mp_enqueue_elem takes a non-const pointer; it only reads. */
-	return rte_ring_mp_enqueue_elem(b->ring[worker], (void *)ev, sizeof(*ev));
+	if (rte_ring_mp_enqueue_elem(b->ring[worker], (void *)ev, sizeof(*ev)) != 0)
+		return -ENOBUFS;
+	tern_wake_ring(&b->wake[worker]);
+	return 0;
 }
 
 unsigned
 tern_bus_post_burst(struct tern_bus *b, unsigned worker, const struct tern_event *evs,
 		    unsigned n)
 {
+	unsigned taken;
+
 	if (unlikely(worker >= b->n_workers))
 		return 0;
-	return rte_ring_mp_enqueue_burst_elem(b->ring[worker], evs, sizeof(*evs), n, NULL);
+	taken = rte_ring_mp_enqueue_burst_elem(b->ring[worker], evs, sizeof(*evs), n, NULL);
+	if (taken != 0)
+		tern_wake_ring(&b->wake[worker]);
+	return taken;
 }
 
 unsigned
@@ -161,4 +184,17 @@ tern_bus_pending(const struct tern_bus *b, unsigned worker)
 	if (worker >= b->n_workers)
 		return 0;
 	return rte_ring_count(b->ring[worker]);
+}
+
+int
+tern_bus_sleep(struct tern_bus *b, unsigned worker, uint64_t ns)
+{
+	struct tern_wake *w = &b->wake[worker];
+
+	tern_wake_prepare(w);
+	if (rte_ring_count(b->ring[worker]) != 0) {
+		tern_wake_cancel(w);
+		return 1;
+	}
+	return tern_wake_wait(w, ns) ? 1 : 0;
 }

@@ -10,6 +10,8 @@
  * Ownership: an event carrying an mbuf (PKT, STEER, TX) hands the mbuf to the
  * ring on a successful post and to the draining worker after; on a refused
  * post the caller still owns it.
+ * A worker going to sleep does it on its doorbell (wake.h, tern_bus_sleep):
+ * every successful post rings it, so a post wakes a sleeping worker.
  */
 #ifndef TERN_EVENT_BUS_H
 #define TERN_EVENT_BUS_H
@@ -19,6 +21,7 @@
 #include <tern/app.h>
 
 #include "err.h"
+#include "wake.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -57,6 +60,7 @@ _Static_assert(sizeof(struct tern_event) == 64, "one event, one cache line");
 struct tern_bus {
 	unsigned n_workers;
 	struct rte_ring **ring;  /**< one per worker */
+	struct tern_wake *wake;  /**< one doorbell per worker */
 };
 
 /**
@@ -86,6 +90,13 @@ unsigned tern_bus_drain(struct tern_bus *b, unsigned worker, struct tern_event *
 
 /** Events waiting in worker's ring (approximate). Any thread. */
 unsigned tern_bus_pending(const struct tern_bus *b, unsigned worker);
+
+/**
+ * Sleep up to ns unless an event waits for worker, or until one is posted.
+ * Returns 1 if a post ended the sleep (or one was waiting: no sleep), 0 on
+ * the timeout. That worker only, RCU-offline.
+ */
+int tern_bus_sleep(struct tern_bus *b, unsigned worker, uint64_t ns);
 
 #ifdef __cplusplus
 }

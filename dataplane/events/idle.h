@@ -6,7 +6,8 @@
  * spin_polls of them it pauses (rte_pause) each iteration, after pause_polls
  * more it sleeps, starting at sleep_min_us and doubling up to sleep_max_us
  * while nothing arrives; the first iteration with work resets it to polling.
- * The loop sleeps RCU-offline and never past its next timer.
+ * The loop sleeps RCU-offline, never past its next timer, and an event
+ * posted to the worker (event_bus.h) ends its sleep at once.
  *
  * Pure state machine: one struct per worker, touched by that worker only.
  */

@@ -5,7 +5,6 @@
  * per-burst work (classification, apps, replies) is in packet/pipeline.c.
  */
 #include <sys/prctl.h>
-#include <time.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -230,26 +229,26 @@ tern_worker_poll_once(struct tern_worker *w)
 }
 
 /* Sleep offline (grace periods do not wait for us), never past the next
- * timer; count the time really slept. */
+ * timer, and only until something is posted to us (the event bus rings our
+ * doorbell); count the time really slept. */
 static void
 idle_sleep(struct tern_worker *w, uint64_t ns)
 {
 	uint64_t next = tern_timers_next_ns();
-	struct timespec ts;
 	uint64_t t0;
+	int woken;
 
 	if (next < ns)
 		ns = next;
 	if (ns == 0)
 		return;
-	ts.tv_sec = (time_t)(ns / 1000000000u);
-	ts.tv_nsec = (long)(ns % 1000000000u);
 	t0 = rte_rdtsc();
 	rcu_thread_offline();
-	nanosleep(&ts, NULL);
+	woken = tern_bus_sleep(&w->engine->bus, w->idx, ns);
 	rcu_thread_online();
 	/* What the sleep really took: the kernel overshoots short sleeps. */
 	tern_wctr_add(&w->wstats, TERN_WCTR_IDLE_SLEEPS, 1);
+	tern_wctr_add(&w->wstats, TERN_WCTR_IDLE_WOKEN, woken == 1);
 	tern_wctr_add(&w->wstats, TERN_WCTR_IDLE_SLEPT_NS,
 		      tern_hist_cycles_to_ns(rte_rdtsc() - t0, rte_get_tsc_hz()));
 }

@@ -61,6 +61,7 @@ extern "C" {
 	X(LOOPS, loops, "loop iterations") \
 	X(IDLE_SLEEPS, idle_sleeps, "sleeps taken under `--idle adaptive`") \
 	X(IDLE_SLEPT_NS, idle_slept_ns, "time spent asleep (measured), ns") \
+	X(IDLE_WOKEN, idle_woken, "sleeps ended early by an event posted to the worker (a message, hand-off, steered frame or reply to send), or not begun because one was waiting") \
 	X(BUS_MSGS, bus_msgs, "messages delivered to an app's `on_message`") \
 	X(BUS_NO_APP, bus_no_app, "messages for an app no longer loaded (dropped)") \
 	X(BUS_POST_FULL, bus_post_full, "messages this worker posted that were refused (ring full)") \

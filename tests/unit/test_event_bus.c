@@ -5,7 +5,9 @@
  * (-ENOBUFS) and a burst post takes a prefix; freeing the bus frees the mbufs
  * still in it; bad arguments are refused; and with two producers posting at
  * once (an EAL lcore and a plain pthread) the consumer sees each sender's
- * sequence complete and in order.
+ * sequence complete and in order. A worker sleeping on the bus
+ * (tern_bus_sleep) is woken by a post long before its timeout, does not
+ * sleep at all with an event waiting, and sleeps its time out otherwise.
  *
  * Three busy threads share the machine's two CPUs in the two-producer test
  * (the pthread shares CPU 0 with the consumer), so whoever finds the ring
@@ -19,6 +21,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_common.h>
@@ -311,6 +314,76 @@ test_two_producers(void)
 	tern_bus_free(&b);
 }
 
+static uint64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+struct sleeper {
+	struct tern_bus *bus;
+	uint64_t sleep_ns;
+	int woken;
+	uint64_t took_ns;
+	volatile int started;
+};
+
+static void *
+sleeper_thread(void *arg)
+{
+	struct sleeper *s = arg;
+	uint64_t t0 = mono_ns();
+
+	s->started = 1;
+	s->woken = tern_bus_sleep(s->bus, 0, s->sleep_ns);
+	s->took_ns = mono_ns() - t0;
+	return NULL;
+}
+
+/* The doorbell: a post ends a 10 s sleep (well before it would end), an
+ * event already waiting means no sleep, and with nothing posted the sleep
+ * runs its time. Whatever the scheduling, a missed ring shows as 10 s. */
+static void
+test_post_wakes_sleeper(void)
+{
+	struct sleeper s = { .sleep_ns = 10000000000ull };
+	struct tern_event ev = msg_event(1, 7), out[2];
+	struct tern_bus b;
+	struct tern_err err;
+	pthread_t th;
+
+	CHECK_EQ(tern_bus_create(&b, "wake", 1, SMALL_RING, &err), 0);
+	s.bus = &b;
+	CHECK_EQ(pthread_create(&th, NULL, sleeper_thread, &s), 0);
+	while (!s.started)
+		sched_yield();
+	usleep(50000); /* most likely asleep by now; a post before is found too */
+	CHECK_EQ(tern_bus_post(&b, 0, &ev), 0);
+	pthread_join(th, NULL);
+	printf("a post woke a 10 s sleep after %" PRIu64 " ms\n", s.took_ns / 1000000);
+	CHECK_EQ(s.woken, 1);
+	CHECK(s.took_ns < 5000000000ull);
+	CHECK_EQ(tern_bus_drain(&b, 0, out, 2), 1);
+
+	/* An event waiting: no sleep at all. */
+	CHECK_EQ(tern_bus_post(&b, 0, &ev), 0);
+	s.sleep_ns = 10000000000ull;
+	sleeper_thread(&s);
+	CHECK_EQ(s.woken, 1);
+	CHECK(s.took_ns < 5000000000ull);
+	CHECK_EQ(tern_bus_drain(&b, 0, out, 2), 1);
+
+	/* Nothing posted: the whole 20 ms. */
+	s.sleep_ns = 20000000;
+	sleeper_thread(&s);
+	CHECK_EQ(s.woken, 0);
+	CHECK(s.took_ns >= 20000000);
+	tern_bus_free(&b);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -330,6 +403,7 @@ main(int argc, char **argv)
 	test_order_and_full();
 	test_free_releases_mbufs();
 	test_two_producers();
+	test_post_wakes_sleeper();
 
 	snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
