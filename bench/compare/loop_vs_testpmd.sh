@@ -16,9 +16,16 @@
 # by construction: both ends then do the same work on one core each.
 # Runs alternate (ternd, testpmd, ternd, ...); the script prints each run's
 # Mpps, ternd's drop counters, the medians and the ratio ternd/testpmd.
+# --client tern-bench puts tern-bench in the client's place (memif client,
+# lcore 0 on CPU 0, closed loop with the loop's packets outstanding, the
+# same 64-byte UDP payloads to 198.18.0.1:7 from port 1024, every reply
+# checked; its rate is its replies over its measured window); --client both
+# alternates the two clients within each round (DUT by DUT), and the script
+# adds the ratio tern-bench/testpmd against the testpmd DUT: how close the
+# generator comes to testpmd's own loop. --dut picks the DUTs.
 # Results: $BENCH_RESULTS/loop_vs_testpmd.json.
 #
-# usage: bench/compare/loop_vs_testpmd.sh [--rounds N] [--time SECONDS] [--burst-count K] [--no-build] [--no-install]
+# usage: bench/compare/loop_vs_testpmd.sh [--rounds N] [--time SECONDS] [--burst-count K] [--client testpmd|tern-bench|both] [--dut ternd|testpmd|both] [--no-build] [--no-install]
 set -u
 
 TERN_PROG=loop_vs_testpmd.sh
@@ -35,12 +42,16 @@ PORT=7
 CLIENT_MAC=02:00:00:00:00:02
 # txonly's template: Ethernet + IPv4 + UDP headers and the payload.
 FRAME=$((14 + 20 + 8 + SIZE))
+CLIENT=testpmd
+DUT=both
 
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--rounds) ROUNDS=${2:-}; shift ;;
 	--time) DURATION=${2:-}; shift ;;
 	--burst-count) BURSTS=${2:-}; shift ;;
+	--client) CLIENT=${2:-}; shift ;;
+	--dut) DUT=${2:-}; shift ;;
 	-h | --help) usage 0 ;;
 	*) cmp_common_opt "$1" || usage 2 ;;
 	esac
@@ -52,6 +63,16 @@ done
 # no packet of it can be refused for room.
 { [ "$BURSTS" -gt 0 ] && [ "$BURSTS" -le 32 ]; } 2>/dev/null || usage 2
 LOOP_PKTS=$((BURSTS * 32))
+case "$CLIENT" in
+testpmd | tern-bench) CLIENTS=("$CLIENT") ;;
+both) CLIENTS=(testpmd tern-bench) ;;
+*) usage 2 ;;
+esac
+case "$DUT" in
+ternd | testpmd) DUTS=("$DUT") ;;
+both) DUTS=(ternd testpmd) ;;
+*) usage 2 ;;
+esac
 
 # The client testpmd: pid, the descriptor holding its command FIFO open,
 # its log.
@@ -96,6 +117,10 @@ TERNCTL="$BUILD/ternctl"
 RESPONDER="$BUILD/apps/udp_responder/libudp_responder.so"
 tern_need_var TERND TERNCTL RESPONDER
 cmp_need_testpmd
+if [[ " ${CLIENTS[*]} " == *" tern-bench "* ]]; then
+	cmp_find_tern_bench
+	tern_need_var TERN_BENCH
+fi
 
 cat >"$TERN_TMP/start.cmds" <<EOF
 app load echo $RESPONDER mode=echo
@@ -233,11 +258,13 @@ run_failed() {
 	else
 		cmp_testpmd_stop
 	fi
+	cmp_bench_finish # tern-bench, if it was the client: after the DUT left
 	return 1
 }
 
-# measure TARGET ROUND: one run against TARGET (ternd or testpmd).
-measure() {
+# measure_testpmd TARGET ROUND: one run of the testpmd client against
+# TARGET (ternd or testpmd).
+measure_testpmd() {
 	local target=$1 round=$2 rx0 rx1 pps ts0 ts1 s0 s1 cdrop interval interval_s mpps mpps_s
 	local w_rx w_tx w_drops
 	local others0 others1 others cpu0 cpu1 other_pct
@@ -297,12 +324,13 @@ measure() {
 	fi
 	[ -z "$others" ] || printf '                    NOTE: other DPDK/benchmark processes ran during this run: %s\n' "$others"
 	jq -nc --arg t "$target" --argjson r "$round" --argjson mpps "$mpps" --argjson pps "$pps" \
+		--arg client testpmd \
 		--argjson n $((rx1 - rx0)) --argjson i "$interval" --argjson is "$interval_s" \
 		--argjson ms "$mpps_s" \
 		--argjson cd "${cdrop:-null}" --argjson dd "$DUT_DROPS" --argjson dut "$DUT_JSON" \
 		--argjson wrx "$w_rx" --argjson wtx "$w_tx" --argjson wd "$w_drops" \
 		--argjson loop "$LOOP_PKTS" --arg others "$others" --argjson other_pct "$other_pct" \
-		'{target: $t, round: $r, Mpps: $mpps, client_rx_pps: $pps, client_rx_packets: $n,
+		'{client: $client, target: $t, round: $r, Mpps: $mpps, client_rx_pps: $pps, client_rx_packets: $n,
 		  interval_s: $i, interval_script_clock_s: $is, Mpps_script_clock: $ms,
 		  client_tx_dropped: $cd,
 		  packets_in_loop_at_end: ($loop - ($cd // 0) - $dd), dut_drops: $dd,
@@ -312,60 +340,156 @@ measure() {
 		  cpu_not_ours_pct: $other_pct}' >>"$RUNS"
 }
 
+# measure_tern_bench TARGET ROUND: one run of tern-bench as the client against
+# TARGET: closed loop with LOOP_PKTS requests outstanding (the loop), the
+# testpmd client's packet (SIZE-byte UDP payload, port SPORT to PORT, one
+# flow), WARMUP then DURATION seconds; its rate is its replies in the window
+# over the window (its own TSC).
+measure_tern_bench() {
+	local target=$1 round=$2 out="$TERN_TMP/bench_${1}_$2.json" b cpu0 cpu1 others other_pct
+	"start_$target"
+	cmp_bench_start loop_tb "$out" --dport "$PORT" --sport-base "$SPORT" --flows 1 \
+		--size "$SIZE" --mode closed --outstanding "$LOOP_PKTS" --duration "$DURATION" \
+		--warmup "$WARMUP" --timeout-ms 1000 --label "loop:$target"
+	nap "$WARMUP"
+	others=$(cmp_others "$BENCH_PID" "$TERND_PID" "$CMP_TESTPMD_PID")
+	cpu0=$(cmp_cpu_snap "$BENCH_PID" "$TERND_PID" "$CMP_TESTPMD_PID")
+	# Asleep through the window (the CPU snapshots cover WARMUP..WARMUP+
+	# DURATION after the start, inside tern-bench's window but for its
+	# start-up; then a second more): cmp_bench_wait's polling (a grep every
+	# 0.1 s) would take CPU time from the two ends, and a loop stalls
+	# whenever either end is preempted.
+	nap "$DURATION"
+	cpu1=$(cmp_cpu_snap "$BENCH_PID" "$TERND_PID" "$CMP_TESTPMD_PID")
+	nap 1
+	cmp_bench_wait "$out" $((DURATION + WARMUP + 60)) ||
+		{ run_failed "$target" "$round" "tern-bench did not finish"; return 1; }
+	# The DUT (memif server) leaves first, then tern-bench sees the link go down.
+	"stop_$target"
+	cmp_bench_finish
+	cmp_bench_json "$out" || { tern_say "round $round $target: no report from tern-bench; trying again"; return 1; }
+	b=$(jq -c '.benchmarks[0]' "$out")
+	if ! awk -v m="$(jq -r '.Mpps // 0' <<<"$b")" 'BEGIN { exit !(m + 0 > 0) }'; then
+		mkdir -p "$BENCH_RESULTS/failed" && cp "$out" "$out.err" "$BENCH_RESULTS/failed/"
+		tern_say "round $round $target: the loop did not run ($(jq -r '.error_message // "no Mpps"' \
+			<<<"$b"); $DUT_SUMMARY); trying again"
+		return 1
+	fi
+	printf '  round %d  %-8s %7.3f Mpps  tern-bench client (sent %s, received %s, late %s, lost %s, dup %s, invalid %s; p50 %.1f us)\n' \
+		"$round" "$target" "$(jq -r .Mpps <<<"$b")" "$(jq -r .sent <<<"$b")" \
+		"$(jq -r .received <<<"$b")" "$(jq -r .late <<<"$b")" "$(jq -r .lost <<<"$b")" \
+		"$(jq -r .dup <<<"$b")" "$(jq -r .invalid <<<"$b")" "$(jq -r .p50_us <<<"$b")"
+	printf '                    %s\n' "$DUT_SUMMARY"
+	other_pct=$(cmp_cpu_other_pct "$cpu0" "$cpu1")
+	if awk -v p="$other_pct" 'BEGIN { exit !(p + 0 >= 5) }'; then
+		printf '                    NOTE: the client and the DUT got only %.0f%% of the two CPUs: the rest of the machine took %s%%\n' \
+			"$(awk -v p="$other_pct" 'BEGIN { print 100 - p }')" "$other_pct"
+	fi
+	[ -z "$others" ] || printf '                    NOTE: other DPDK/benchmark processes ran during this run: %s\n' "$others"
+	jq -c --arg t "$target" --argjson r "$round" --argjson dd "$DUT_DROPS" --argjson dut "$DUT_JSON" \
+		--arg others "$others" --argjson other_pct "$other_pct" \
+		'{client: "tern-bench", target: $t, round: $r, Mpps: .Mpps, achieved_pps: .achieved_pps,
+		  sent: .sent, received: .received, lost: .lost, late: .late, dup: .dup,
+		  invalid: .invalid, stale: .stale, p50_us: .p50_us, p99_us: .p99_us,
+		  dut_drops: $dd, dut_counters_at_exit: $dut,
+		  others_running: (if $others == "" then null else $others end),
+		  cpu_not_ours_pct: $other_pct}' <<<"$b" >>"$RUNS"
+}
+
 tern_say "$ROUNDS rounds, $DURATION s each after $WARMUP s of warm-up: a loop of $LOOP_PKTS packets" \
-	"(start tx_first $BURSTS), $SIZE-byte UDP payloads, over memif; the client testpmd 5tswap" \
-	"on CPU 0, the DUT forwarding on CPU 1"
+	"(start tx_first $BURSTS), $SIZE-byte UDP payloads, over memif; the client" \
+	"(${CLIENTS[*]}) on CPU 0, the DUT (${DUTS[*]}) forwarding on CPU 1"
 for ((r = 1; r <= ROUNDS; r++)); do
-	for target in ternd testpmd; do
-		# One retry: a memif connection that never came up is not a figure.
-		for attempt in 1 2; do
-			measure "$target" "$r" && break
-			[ "$attempt" = 1 ] || tern_die "round $r $target failed twice"
+	for target in "${DUTS[@]}"; do
+		for client in "${CLIENTS[@]}"; do
+			# One retry: a memif connection that never came up is not a figure.
+			for attempt in 1 2; do
+				"measure_${client/-/_}" "$target" "$r" && break
+				[ "$attempt" = 1 ] || tern_die "round $r $client -> $target failed twice"
+			done
 		done
 	done
 done
 
-med() { jq -r --arg t "$1" 'select(.target == $t) | .Mpps' "$RUNS" | cmp_median; }
-mt=$(med ternd)
-mp=$(med testpmd)
+# med CLIENT TARGET: the median Mpps of those runs ("" if none).
+med() { jq -r --arg c "$1" --arg t "$2" 'select(.client == $c and .target == $t) | .Mpps' "$RUNS" | cmp_median; }
+mt=$(med testpmd ternd)
+mp=$(med testpmd testpmd)
 ratio=$(cmp_ratio "$mt" "$mp")
+bt=$(med tern-bench ternd)
+bp=$(med tern-bench testpmd)
+bratio=$(cmp_ratio "$bt" "$bp")
+gratio=$(cmp_ratio "$bp" "$mp")
+
+# jnum X: X as a JSON number, null when empty.
+jnum() { printf '%s\n' "${1:-null}"; }
 
 OUT=$(cmp_results_file loop_vs_testpmd.json)
 jq -s --argjson machine "$(cmp_machine_json)" --argjson rounds "$ROUNDS" \
 	--argjson t "$DURATION" --argjson w "$WARMUP" --argjson k "$BURSTS" \
 	--argjson loop "$LOOP_PKTS" --argjson size "$SIZE" --argjson frame "$FRAME" \
 	--arg flow "$CMP_CLIENT_IP:$SPORT -> $CMP_SERVER_IP:$PORT" \
-	--argjson mt "$mt" --argjson mp "$mp" \
-	'{benchmark: "loop_vs_testpmd", machine: $machine,
-	  setup: {device: "memif (server: DUT, client: dpdk-testpmd), --no-huge",
+	--arg clients "${CLIENTS[*]}" --arg duts "${DUTS[*]}" \
+	--argjson mt "$(jnum "$mt")" --argjson mp "$(jnum "$mp")" \
+	--argjson bt "$(jnum "$bt")" --argjson bp "$(jnum "$bp")" \
+	'def ratio(a; b): if a == null or b == null or b == 0 then null else a / b end;
+	 {benchmark: "loop_vs_testpmd", machine: $machine,
+	  setup: {device: "memif (server: DUT, client: dpdk-testpmd or tern-bench), --no-huge",
+	          clients: ($clients | split(" ")), duts: ($duts | split(" ")),
 	          client: "dpdk-testpmd --lcores 0@0,1@0 -- -i --forward-mode=5tswap, start tx_first",
+	          tern_bench_client: "tern-bench -l 0 -- --mode closed --outstanding <packets_in_loop> --flows 1",
 	          client_cpu: 0, dut_cpu: 1, burst_count: $k, packets_in_loop: $loop,
 	          udp_payload_bytes: $size, frame_bytes: $frame, flow: $flow,
 	          warmup_s: $w, seconds_per_run: $t, rounds: $rounds,
-	          rate: "Rx-pps of the client testpmd between two show port stats: its RX count over its own interval",
+	          rate: "testpmd client: its Rx-pps between two show port stats (its RX count over its own interval); tern-bench client: its replies in its measured window over the window",
 	          testpmd: "--forward-mode=5tswap --nb-cores=1", ternd: "udp_responder mode=echo"},
-	  runs: ., median_Mpps: {ternd: $mt, testpmd: $mp},
+	  runs: .,
+	  median_Mpps: {ternd: $mt, testpmd: $mp},
+	  median_Mpps_by_client: {testpmd: {ternd: $mt, testpmd: $mp},
+	                          "tern-bench": {ternd: $bt, testpmd: $bp}},
 	  generator_ceiling_Mpps: $mp,
 	  runs_sharing_the_cpus: [.[] | select((.cpu_not_ours_pct // 0) >= 5 or .others_running != null)
-	                          | {target, round}],
-	  ratio_ternd_over_testpmd: ($mt / $mp)}' "$RUNS" >"$OUT" ||
-	tern_die "could not write $OUT"
+	                          | {client, target, round}],
+	  ratio_ternd_over_testpmd: ratio($mt; $mp),
+	  ratio_ternd_over_testpmd_tern_bench_client: ratio($bt; $bp),
+	  ratio_tern_bench_over_testpmd_client: ratio($bp; $mp),
+	  tern_bench_keeps_up: (if ratio($bp; $mp) == null then null else ratio($bp; $mp) >= 0.9 end)}' \
+	"$RUNS" >"$OUT" || tern_die "could not write $OUT"
 
 echo
 echo "loop_vs_testpmd: medians over $ROUNDS rounds (a loop of $LOOP_PKTS packets over memif;" \
-	"the DUT forwarding on CPU 1, the client testpmd 5tswap on CPU 0)"
-printf '  ternd    %7.3f Mpps  (udp_responder echo)\n' "$mt"
-printf '  testpmd  %7.3f Mpps  (5tswap)\n' "$mp"
-printf '  ratio    %7s  (ternd/testpmd)\n' "$ratio"
-echo "  The generator's own ceiling is the testpmd figure, by construction: against the testpmd"
-echo "  DUT both ends run the same 5tswap on one core each, so no DUT can loop faster with this"
-echo "  client on this machine."
-if awk -v r="$ratio" 'BEGIN { exit !(r + 0 < 0.9) }'; then
-	echo "  ternd's loop rate is well under that ceiling: ternd, not the client, set its runs' rate."
-else
-	echo "  ternd's loop rate is at that ceiling: the client may have been the limit of its runs."
+	"the DUT forwarding on CPU 1, the client on CPU 0)"
+if [ -n "$mt$mp" ]; then
+	echo " client testpmd 5tswap:"
+	[ -z "$mt" ] || printf '  ternd    %7.3f Mpps  (udp_responder echo)\n' "$mt"
+	[ -z "$mp" ] || printf '  testpmd  %7.3f Mpps  (5tswap)\n' "$mp"
+fi
+if [ -n "$mt" ] && [ -n "$mp" ]; then
+	printf '  ratio    %7s  (ternd/testpmd)\n' "$ratio"
+	echo "  The generator's own ceiling is the testpmd figure, by construction: against the testpmd"
+	echo "  DUT both ends run the same 5tswap on one core each, so no DUT can loop faster with this"
+	echo "  client on this machine."
+	if awk -v r="$ratio" 'BEGIN { exit !(r + 0 < 0.9) }'; then
+		echo "  ternd's loop rate is well under that ceiling: ternd, not the client, set its runs' rate."
+	else
+		echo "  ternd's loop rate is at that ceiling: the client may have been the limit of its runs."
+	fi
+fi
+if [ -n "$bt$bp" ]; then
+	echo " client tern-bench (closed loop, $LOOP_PKTS outstanding):"
+	[ -z "$bt" ] || printf '  ternd    %7.3f Mpps  (udp_responder echo)\n' "$bt"
+	[ -z "$bp" ] || printf '  testpmd  %7.3f Mpps  (5tswap)\n' "$bp"
+	[ -z "$bt" ] || [ -z "$bp" ] || printf '  ratio    %7s  (ternd/testpmd)\n' "$bratio"
+fi
+if [ -n "$bp" ] && [ -n "$mp" ]; then
+	printf ' generators against the testpmd DUT: tern-bench/testpmd client %s' "$gratio"
+	if awk -v r="$gratio" 'BEGIN { exit !(r + 0 >= 0.9) }'; then
+		echo " (at least 0.9: tern-bench keeps up with testpmd's own loop)"
+	else
+		echo " (under 0.9: tern-bench, not the responder, limits its loop)"
+	fi
 fi
 disturbed=$(jq -s '[.[] | select((.cpu_not_ours_pct // 0) >= 5 or .others_running != null)] | length' "$RUNS")
 [ "$disturbed" = 0 ] ||
-	echo "  NOTE: $disturbed of $((2 * ROUNDS)) runs shared the CPUs with other work (see above): figures are noisy"
+	echo "  NOTE: $disturbed of $(wc -l <"$RUNS") runs shared the CPUs with other work (see above): figures are noisy"
 echo "  results: $OUT"

@@ -24,6 +24,66 @@ udp_of(uint8_t *frame)
 	return (struct rte_udp_hdr *)(frame + LG_L2_LEN + LG_L3_LEN);
 }
 
+/* One's complement sums in 64 bits: a sum of 64-bit (or 32-bit) words with
+ * end-around carries is congruent to the sum of their 16-bit words modulo
+ * 0xffff (2^16 = 1 there), in either byte order, and is 0 only if they all
+ * are: folded to 16 bits it is what rte_raw_cksum() gives. */
+static inline uint64_t
+csum_add(uint64_t sum, uint64_t w)
+{
+	sum += w;
+	return sum + (sum < w);
+}
+
+static inline uint16_t
+csum_fold(uint64_t sum)
+{
+	sum = (sum >> 32) + (sum & 0xffffffffu);	/* <= 0x1fffffffe */
+	sum = (sum >> 32) + (sum & 0xffffffffu);	/* <= 0xffffffff */
+	sum = (sum >> 16) + (sum & 0xffffu);		/* <= 0x1fffe */
+	sum = (sum >> 16) + (sum & 0xffffu);		/* <= 0xffff */
+	return (uint16_t)sum;
+}
+
+static inline uint64_t
+csum_bytes(const void *buf, uint32_t len, uint64_t sum)
+{
+	const uint8_t *p = buf;
+	uint64_t w;
+
+	for (; len >= 8; p += 8, len -= 8) {
+		memcpy(&w, p, 8);
+		sum = csum_add(sum, w);
+	}
+	/* The rest (at even offsets) by loads of its size: bytes put together
+	 * on the stack would make the 8-byte reload wait for the byte stores. */
+	if (len >= 4) {
+		uint32_t v;
+
+		memcpy(&v, p, 4);
+		sum = csum_add(sum, v);
+		p += 4;
+		len -= 4;
+	}
+	if (len >= 2) {
+		uint16_t v;
+
+		memcpy(&v, p, 2);
+		sum = csum_add(sum, v);
+		p += 2;
+		len -= 2;
+	}
+	if (len > 0)	/* an odd last byte, padded with a zero byte after it */
+		sum = csum_add(sum, RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN ? p[0] : (uint16_t)(p[0] << 8));
+	return sum;
+}
+
+uint16_t
+lg_raw_cksum(const void *buf, uint32_t len)
+{
+	return csum_fold(csum_bytes(buf, len, 0));
+}
+
 /* Payload byte i (i >= LG_MIN_SIZE): a fixed pattern, so a reply can be
  * compared with the template. */
 static uint8_t
@@ -198,13 +258,8 @@ lg_build(const struct lg_tmpl *t, uint8_t *buf, uint32_t run_id, uint64_t seq,
 	 uint64_t t_intended, uint64_t t_sent)
 {
 	struct rte_udp_hdr *udp = udp_of(buf);
-	struct lg_stamp st = {
-		.magic = LG_MAGIC,
-		.run_id = run_id,
-		.seq = seq,
-		.t_intended = t_intended,
-		.t_sent = t_sent,
-	};
+	struct lg_stamp *st = (struct lg_stamp *)(udp + 1);
+	uint64_t ssum;
 	uint32_t sum;
 	uint16_t ck;
 
@@ -214,10 +269,20 @@ lg_build(const struct lg_tmpl *t, uint8_t *buf, uint32_t run_id, uint64_t seq,
 	}
 	memcpy(buf, t->frame, t->frame_len);
 	udp->src_port = rte_cpu_to_be_16(lg_sport(t, seq));
-	memcpy(udp + 1, &st, sizeof(st));
+	/* Written in place (packed), summed from the values: no copy through
+	 * the stack, whose narrow stores a wide reload would wait for. */
+	st->magic = LG_MAGIC;
+	st->run_id = run_id;
+	st->seq = seq;
+	st->t_intended = t_intended;
+	st->t_sent = t_sent;
 	/* The stamp starts at an even offset of the UDP header: its 16-bit words
-	 * line up with the datagram's, so its sum adds to the template's. */
-	sum = t->l4_sum + udp->src_port + __rte_raw_cksum(&st, sizeof(st), 0);
+	 * line up with the datagram's, so its sum adds to the template's. Each
+	 * field's 16-bit words sum (modulo 0xffff) to the field's value. */
+	ssum = csum_add((uint64_t)LG_MAGIC + run_id, seq);
+	ssum = csum_add(ssum, t_intended);
+	ssum = csum_add(ssum, t_sent);
+	sum = t->l4_sum + udp->src_port + csum_fold(ssum);
 	ck = (uint16_t)~__rte_raw_cksum_reduce(sum);
 	udp->dgram_cksum = ck == 0 ? 0xffff : ck;
 }
@@ -241,6 +306,22 @@ is_ours(const struct lg_tmpl *t, const uint8_t *buf, uint32_t len)
 	return dport >= t->cfg.sport_base && dport - t->cfg.sport_base < t->cfg.flows;
 }
 
+/* rte_ipv4_udptcp_cksum_verify(ip, udp) == 0, for a UDP datagram whose IPv4
+ * total length is LG_L3_LEN + l4_len (checked before): the datagram plus
+ * the pseudo header (addresses, protocol, UDP length) sum to 0xffff. The
+ * pseudo header is summed from the IPv4 header itself, not from a copy on
+ * the stack (rte_ipv4_phdr_cksum), whose narrow stores its loads would wait
+ * for. Both sums are nonzero, so the folded total is the same test. */
+static bool
+udp_cksum_ok(const struct rte_ipv4_hdr *ip, const struct rte_udp_hdr *udp, uint16_t l4_len)
+{
+	uint64_t sum = csum_bytes(&ip->src_addr, 8, 0);	/* src_addr, dst_addr */
+
+	sum = csum_add(sum, (uint64_t)rte_cpu_to_be_16((uint16_t)IPPROTO_UDP) +
+			   rte_cpu_to_be_16(l4_len));
+	return csum_fold(csum_bytes(udp, l4_len, sum)) == 0xffff;
+}
+
 /* Headers of a reply: NULL if fine, else what is wrong. */
 static const char *
 check_headers(const struct lg_tmpl *t, const uint8_t *buf, uint32_t len)
@@ -254,7 +335,7 @@ check_headers(const struct lg_tmpl *t, const uint8_t *buf, uint32_t len)
 		return "Ethernet destination is not our MAC";
 	if (len < (uint32_t)LG_HDRS_LEN + t->cfg.size)
 		return "frame shorter than a request";
-	if (rte_raw_cksum(ip, LG_L3_LEN) != 0xffff)
+	if (lg_raw_cksum(ip, LG_L3_LEN) != 0xffff)
 		return "bad IPv4 header checksum";
 	if (rte_be_to_cpu_16(ip->total_length) != LG_L3_LEN + l4_len ||
 	    rte_be_to_cpu_16(udp->dgram_len) != l4_len)
@@ -262,7 +343,7 @@ check_headers(const struct lg_tmpl *t, const uint8_t *buf, uint32_t len)
 	if (rte_be_to_cpu_16(ip->fragment_offset) &
 	    (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))
 		return "reply is a fragment";
-	if (udp->dgram_cksum != 0 && rte_ipv4_udptcp_cksum_verify(ip, udp) != 0)
+	if (udp->dgram_cksum != 0 && !udp_cksum_ok(ip, udp, l4_len))
 		return "bad UDP checksum";
 	return NULL;
 }

@@ -100,10 +100,23 @@ enum lg_rx_kind {
 /** Fill t from c. Returns 0, or -EINVAL if c->size or c->flows is out of range. */
 int lg_tmpl_init(struct lg_tmpl *t, const struct lg_flow_cfg *c);
 
+/**
+ * rte_raw_cksum(buf, len), 8 bytes at a time: the same value (the 16-bit
+ * one's complement sum of the 16-bit words, an odd last byte padded with a
+ * zero; 0 only when every byte is 0).
+ */
+uint16_t lg_raw_cksum(const void *buf, uint32_t len);
+
 /** Source port of request seq. */
 static inline uint16_t
 lg_sport(const struct lg_tmpl *t, uint64_t seq)
 {
+	/* Once per request and once per reply: no 64-bit division when a
+	 * 32-bit one (or none) gives the same. */
+	if (t->cfg.flows == 1)
+		return t->cfg.sport_base;
+	if (seq <= UINT32_MAX)
+		return (uint16_t)(t->cfg.sport_base + (uint32_t)seq % t->cfg.flows);
 	return (uint16_t)(t->cfg.sport_base + seq % t->cfg.flows);
 }
 

@@ -5,9 +5,11 @@
  * classified as a reply with the stamp intact; each kind of damage is caught.
  * memcached-get mode: the get and set frames say what memcached expects, and
  * a kv/memcached answer (VALUE ... END for the key asked, STORED) is matched
- * to its request through the request id and port.
+ * to its request through the request id and port. lg_raw_cksum agrees with
+ * rte_raw_cksum, lg_sport with its definition.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include <rte_ip.h>
@@ -70,6 +72,8 @@ test_request(uint16_t size)
 		.sport_base = 40000, .flows = 5, .dport = 7, .size = size,
 		.check_payload = true,
 	};
+	static const uint64_t vals[] = { 0, 1, 0xffff, 0xffffffffull, 0x8000000000000000ull,
+					 123456789012ull, UINT64_MAX };
 	uint8_t f[LG_MAX_FRAME], g[LG_MAX_FRAME];
 	struct lg_stamp st;
 	uint32_t len;
@@ -121,6 +125,27 @@ test_request(uint16_t size)
 	memcpy(g, f, len);
 	udp_of(g)->dst_port = rte_cpu_to_be_16(39999);
 	CHECK_EQ(classify(g, len, 77, &st), LG_RX_OTHER);
+	/* lg_build's UDP checksum (summed from the stamp's values) is right for
+	 * extreme stamps too. */
+	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++)
+		for (size_t j = 0; j < sizeof(vals) / sizeof(vals[0]); j++) {
+			lg_build(&tmpl, g, (uint32_t)vals[j], vals[i], vals[j], vals[(i + j) % 7]);
+			CHECK_EQ(rte_ipv4_udptcp_cksum_verify(ip_of(g), udp_of(g)), 0);
+		}
+	/* lg_classify's UDP checksum verdict is rte_ipv4_udptcp_cksum_verify's,
+	 * whatever byte of the checksum or payload is changed, by whatever. */
+	for (uint32_t off = LG_HDRS_LEN - 2; off < len; off++)
+		for (unsigned int d = 1; d < 256; d += 127) {
+			const char *why = NULL;
+			bool bad;
+
+			memcpy(g, f, len);
+			g[off] = (uint8_t)(g[off] + d);
+			bad = udp_of(g)->dgram_cksum != 0 &&
+			      rte_ipv4_udptcp_cksum_verify(ip_of(g), udp_of(g)) != 0;
+			(void)lg_classify(&tmpl, g, len, 77, &st, &why);
+			CHECK_EQ(why != NULL && strcmp(why, "bad UDP checksum") == 0, bad);
+		}
 }
 
 /* Turn f (a memcached request) into the answer body given, as kv would. */
@@ -200,6 +225,42 @@ test_memcached(void)
 	CHECK_EQ(lg_tmpl_init(&tmpl, &c), -EINVAL);
 }
 
+/* lg_raw_cksum is rte_raw_cksum, for every length and alignment, on random
+ * bytes, all zeros and all ones (sums that wrap most). */
+static void
+test_cksum(void)
+{
+	static uint8_t buf[LG_MAX_FRAME + 16];
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+
+	for (int fill = 0; fill < 3; fill++) {
+		for (size_t i = 0; i < sizeof(buf); i++) {
+			x = x * 6364136223846793005ull + 1442695040888963407ull;
+			buf[i] = fill == 0 ? (uint8_t)(x >> 56) : fill == 1 ? 0 : 0xff;
+		}
+		for (uint32_t off = 0; off < 8; off++)
+			for (uint32_t len = 0; len + off <= sizeof(buf); len++)
+				CHECK_EQ(lg_raw_cksum(buf + off, len), rte_raw_cksum(buf + off, len));
+	}
+}
+
+/* lg_sport: sport_base + seq mod flows, 32-bit shortcut or not. */
+static void
+test_sport(void)
+{
+	static const uint16_t flows[] = { 1, 2, 3, 64, 1000 };
+	static const uint64_t seqs[] = { 0, 1, 63, 64, 65535, UINT32_MAX, 1ull << 32,
+					 (1ull << 32) + 7, UINT64_MAX };
+	struct lg_flow_cfg c = { .size = 64, .sport_base = 40000 };
+
+	for (size_t i = 0; i < sizeof(flows) / sizeof(flows[0]); i++) {
+		c.flows = flows[i];
+		CHECK_EQ(lg_tmpl_init(&tmpl, &c), 0);
+		for (size_t j = 0; j < sizeof(seqs) / sizeof(seqs[0]); j++)
+			CHECK_EQ(lg_sport(&tmpl, seqs[j]), (uint16_t)(40000 + seqs[j] % flows[i]));
+	}
+}
+
 int
 main(void)
 {
@@ -214,5 +275,7 @@ main(void)
 	test_request(65);
 	test_request(LG_MAX_SIZE);
 	test_memcached();
+	test_cksum();
+	test_sport();
 	return check_done("loadgen_packet");
 }
