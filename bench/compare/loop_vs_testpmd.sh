@@ -264,6 +264,18 @@ run_failed() {
 
 # measure_testpmd TARGET ROUND: one run of the testpmd client against
 # TARGET (ternd or testpmd).
+# noise_notes CPU0 CPU1 OTHERS: sets other_pct (the share of the two CPUs the
+# rest of the machine took during a run) and prints a note when it, or other
+# DPDK and benchmark processes, may have disturbed the run.
+noise_notes() {
+	other_pct=$(cmp_cpu_other_pct "$1" "$2")
+	if awk -v p="$other_pct" 'BEGIN { exit !(p + 0 >= 5) }'; then
+		printf '                    NOTE: the client and the DUT got only %.0f%% of the two CPUs: the rest of the machine took %s%%\n' \
+			"$(awk -v p="$other_pct" 'BEGIN { print 100 - p }')" "$other_pct"
+	fi
+	[ -z "$3" ] || printf '                    NOTE: other DPDK/benchmark processes ran during this run: %s\n' "$3"
+}
+
 measure_testpmd() {
 	local target=$1 round=$2 rx0 rx1 pps ts0 ts1 s0 s1 cdrop interval interval_s mpps mpps_s
 	local w_rx w_tx w_drops
@@ -317,12 +329,7 @@ measure_testpmd() {
 			"$w_rx" "$w_tx" "$w_drops"
 	fi
 	[ "${cdrop:-0}" = 0 ] || tern_say "round $round $target: the client dropped $cdrop packets on TX"
-	other_pct=$(cmp_cpu_other_pct "$cpu0" "$cpu1")
-	if awk -v p="$other_pct" 'BEGIN { exit !(p + 0 >= 5) }'; then
-		printf '                    NOTE: the client and the DUT got only %.0f%% of the two CPUs: the rest of the machine took %s%%\n' \
-			"$(awk -v p="$other_pct" 'BEGIN { print 100 - p }')" "$other_pct"
-	fi
-	[ -z "$others" ] || printf '                    NOTE: other DPDK/benchmark processes ran during this run: %s\n' "$others"
+	noise_notes "$cpu0" "$cpu1" "$others"
 	jq -nc --arg t "$target" --argjson r "$round" --argjson mpps "$mpps" --argjson pps "$pps" \
 		--arg client testpmd \
 		--argjson n $((rx1 - rx0)) --argjson i "$interval" --argjson is "$interval_s" \
@@ -380,12 +387,7 @@ measure_tern_bench() {
 		"$(jq -r .received <<<"$b")" "$(jq -r .late <<<"$b")" "$(jq -r .lost <<<"$b")" \
 		"$(jq -r .dup <<<"$b")" "$(jq -r .invalid <<<"$b")" "$(jq -r .p50_us <<<"$b")"
 	printf '                    %s\n' "$DUT_SUMMARY"
-	other_pct=$(cmp_cpu_other_pct "$cpu0" "$cpu1")
-	if awk -v p="$other_pct" 'BEGIN { exit !(p + 0 >= 5) }'; then
-		printf '                    NOTE: the client and the DUT got only %.0f%% of the two CPUs: the rest of the machine took %s%%\n' \
-			"$(awk -v p="$other_pct" 'BEGIN { print 100 - p }')" "$other_pct"
-	fi
-	[ -z "$others" ] || printf '                    NOTE: other DPDK/benchmark processes ran during this run: %s\n' "$others"
+	noise_notes "$cpu0" "$cpu1" "$others"
 	jq -c --arg t "$target" --argjson r "$round" --argjson dd "$DUT_DROPS" --argjson dut "$DUT_JSON" \
 		--arg others "$others" --argjson other_pct "$other_pct" \
 		'{client: "tern-bench", target: $t, round: $r, Mpps: .Mpps, achieved_pps: .achieved_pps,
