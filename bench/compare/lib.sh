@@ -173,15 +173,21 @@ cmp_bench_json() {
 # cmp_bench_finish: reaps tern-bench after the responder stopped (it then
 # sees the memif link go down and exits); killed after 10 s.
 cmp_bench_finish() {
-	local i
 	[ -n "$BENCH_PID" ] || return 0
-	for ((i = 0; i < 100; i++)); do
-		kill -0 "$BENCH_PID" 2>/dev/null || break
+	cmp_reap "$BENCH_PID" 100
+	BENCH_PID=
+}
+
+# cmp_reap PID TENTHS: wait up to TENTHS tenths of a second for PID to end,
+# then kill it, and reap it.
+cmp_reap() {
+	local i
+	for ((i = 0; i < $2; i++)); do
+		kill -0 "$1" 2>/dev/null || break
 		sleep 0.1
 	done
-	kill -KILL "$BENCH_PID" 2>/dev/null
-	wait "$BENCH_PID" 2>/dev/null
-	BENCH_PID=
+	kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
 }
 
 # The responder testpmd (cmp_testpmd_memif): its pid while it runs, the
@@ -234,15 +240,9 @@ cmp_testpmd_memif() {
 # cmp_testpmd_stop: SIGTERM to the responder testpmd (it stops forwarding,
 # prints its statistics to its log and exits); SIGKILL after 20 s.
 cmp_testpmd_stop() {
-	local i
 	[ -n "$CMP_TESTPMD_PID" ] || return 0
 	kill -TERM "$CMP_TESTPMD_PID" 2>/dev/null
-	for ((i = 0; i < 200; i++)); do
-		kill -0 "$CMP_TESTPMD_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$CMP_TESTPMD_PID" 2>/dev/null
-	wait "$CMP_TESTPMD_PID" 2>/dev/null
+	cmp_reap "$CMP_TESTPMD_PID" 200
 	CMP_TESTPMD_PID=
 }
 

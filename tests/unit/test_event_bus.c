@@ -21,7 +21,6 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <rte_common.h>
@@ -34,6 +33,7 @@
 #include "check.h"
 #include "eal_runtime.h"
 #include "event_bus.h"
+#include "mono_clock.h"
 
 #define SMALL_RING 8          /* holds SMALL_RING - 1 events */
 #define MT_RING 64
@@ -314,15 +314,6 @@ test_two_producers(void)
 	tern_bus_free(&b);
 }
 
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 struct sleeper {
 	struct tern_bus *bus;
 	uint64_t sleep_ns;
@@ -335,11 +326,11 @@ static void *
 sleeper_thread(void *arg)
 {
 	struct sleeper *s = arg;
-	uint64_t t0 = mono_ns();
+	uint64_t t0 = tern_mono_ns();
 
 	s->started = 1;
 	s->woken = tern_bus_sleep(s->bus, 0, s->sleep_ns);
-	s->took_ns = mono_ns() - t0;
+	s->took_ns = tern_mono_ns() - t0;
 	return NULL;
 }
 
