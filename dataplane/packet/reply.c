@@ -193,9 +193,9 @@ tern_reply_udp(struct rte_mbuf *m, const struct tern_parsed *p,
 	 * request's was checked on arrival; 0 (none, IPv4) is summed. */
 	if (echo && udp->dgram_cksum != 0)
 		return;
-	udp->dgram_cksum = 0;
 	/* Pseudo-header (addresses, protocol, length), then the UDP header
-	 * (both ports, length, a zero checksum), then the payload. */
+	 * (both ports, length; the checksum field counts as zero), then the
+	 * payload: nothing is read back from the header. */
 	sum = h.addr_sum + tern_cksum_pair(0, IPPROTO_UDP) + 2 * (uint64_t)be_len +
 	      sport + dport;
 	ck = (uint16_t)~tern_cksum_fold(tern_cksum_raw(udp + 1, payload_len, sum));
