@@ -147,6 +147,24 @@ addr_same(const struct tern_addr *x, const struct tern_addr *y)
 	       memcmp(x->addr, y->addr, addr_len(x->family)) == 0;
 }
 
+/* a (IPv4) as words: the address, its subnet's network and broadcast. */
+static struct tern_addr4
+addr4_of(const struct tern_addr *a)
+{
+	uint32_t host = a->prefix == 0 ? UINT32_MAX : (UINT32_C(1) << (32 - a->prefix)) - 1;
+	uint32_t ip = (uint32_t)a->addr[0] << 24 | (uint32_t)a->addr[1] << 16 |
+		      (uint32_t)a->addr[2] << 8 | a->addr[3];
+	struct tern_addr4 w = {
+		.net = htonl(ip & ~host),
+		.bcast = htonl((ip & ~host) | host),
+		.port_id = a->port_id,
+		.directed = a->prefix <= 30,
+	};
+
+	memcpy(&w.addr, a->addr, sizeof(w.addr));
+	return w;
+}
+
 struct tern_addr_table *
 tern_addr_table_with(const struct tern_addr_table *old,
 		     const struct tern_addr *a, struct tern_err *err)
@@ -189,29 +207,16 @@ tern_addr_table_with(const struct tern_addr_table *old,
 		memset(t, 0, sizeof(*t));
 	t->a[n] = *a;
 	t->n = n + 1;
+	if (a->family == 4)
+		t->a4[t->n4++] = addr4_of(a);
 	return t;
 }
 
 /*
  * The lookups below run per packet: a linear scan of at most TERN_MAX_ADDRS
- * entries, each a fixed-size memcmp the compiler turns into one or two loads.
+ * entries, each a fixed-size memcmp the compiler turns into one or two loads
+ * (IPv4's, tern_addr_is_local4, is inline in the header, over a4).
  */
-
-bool
-tern_addr_is_local4(const struct tern_addr_table *t, uint16_t port,
-		    const uint8_t *ip)
-{
-	unsigned i;
-
-	for (i = 0; i < t->n; i++) {
-		const struct tern_addr *a = &t->a[i];
-
-		if (a->family == 4 && a->port_id == port &&
-		    memcmp(a->addr, ip, 4) == 0)
-			return true;
-	}
-	return false;
-}
 
 bool
 tern_addr_is_local6(const struct tern_addr_table *t, uint16_t port,

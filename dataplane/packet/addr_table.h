@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "err.h"
 
@@ -26,9 +27,21 @@ struct tern_addr {
 	uint8_t addr[16];   /**< network order; IPv4 uses the first 4 bytes */
 };
 
+/** An IPv4 entry as 32-bit words (network order, as a 4-byte load gives
+ *  them), for the per-packet checks. */
+struct tern_addr4 {
+	uint32_t addr;      /**< the address */
+	uint32_t net;       /**< its subnet's network address */
+	uint32_t bcast;     /**< its subnet's broadcast address */
+	uint16_t port_id;
+	uint8_t directed;   /**< net and bcast are distinct from hosts: prefix <= 30 */
+};
+
 struct tern_addr_table {
 	unsigned n;
+	unsigned n4;                          /**< entries in a4 */
 	struct tern_addr a[TERN_MAX_ADDRS];
+	struct tern_addr4 a4[TERN_MAX_ADDRS]; /**< a's IPv4 entries, in order */
 };
 
 /**
@@ -51,8 +64,17 @@ struct tern_addr_table *tern_addr_table_with(const struct tern_addr_table *old,
 					     struct tern_err *err);
 
 /** True if ip (4 bytes, network order) is one of tern's on port. Fast path. */
-bool tern_addr_is_local4(const struct tern_addr_table *t, uint16_t port,
-			 const uint8_t *ip);
+static inline bool
+tern_addr_is_local4(const struct tern_addr_table *t, uint16_t port, const uint8_t *ip)
+{
+	uint32_t v;
+
+	memcpy(&v, ip, sizeof(v));
+	for (unsigned i = 0; i < t->n4; i++)
+		if (t->a4[i].addr == v && t->a4[i].port_id == port)
+			return true;
+	return false;
+}
 
 /** True if ip (16 bytes) is one of tern's on port. Fast path. */
 bool tern_addr_is_local6(const struct tern_addr_table *t, uint16_t port,

@@ -89,12 +89,6 @@ tern_cksum_ipv4_hdr(const void *hdr, uint16_t hdr_len)
 	return (uint16_t)~tern_cksum_fold(tern_cksum_raw(hdr, hdr_len, 0));
 }
 
-bool
-tern_cksum_ipv4_hdr_ok(const void *hdr, uint16_t hdr_len)
-{
-	return tern_cksum_fold(tern_cksum_raw(hdr, hdr_len, 0)) == CKSUM_GOOD_SUM;
-}
-
 uint16_t
 tern_cksum_l4_v4(const uint8_t *src, const uint8_t *dst, uint8_t proto,
 		 const void *l4, uint16_t len)

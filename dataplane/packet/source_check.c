@@ -3,38 +3,26 @@
 
 #include "source_check.h"
 
-/* src is the all-ones (broadcast) or all-zeros (the network itself, the
- * old broadcast) host part of one of tern's IPv4 subnets on port (subnets
- * of /30 and wider have both). */
-static bool
-is_directed_bcast4(const struct tern_addr_table *t, uint16_t port, uint32_t src)
-{
-	for (unsigned i = 0; i < t->n; i++) {
-		const struct tern_addr *a = &t->a[i];
-		uint32_t net, host;
-
-		if (a->family != 4 || a->port_id != port || a->prefix > 30)
-			continue;
-		host = a->prefix == 0 ? UINT32_MAX : (UINT32_C(1) << (32 - a->prefix)) - 1;
-		net = ((uint32_t)a->addr[0] << 24 | (uint32_t)a->addr[1] << 16 |
-		       (uint32_t)a->addr[2] << 8 | a->addr[3]) & ~host;
-		if (src == (net | host) || src == net)
-			return true;
-	}
-	return false;
-}
-
+/* One pass over tern's IPv4 subnets on port: src is not one of tern's
+ * addresses, nor the all-ones (broadcast) or all-zeros (the network itself,
+ * the old broadcast) host part of a subnet of /30 or wider (which have both). */
 bool
 tern_source_ok4(const struct tern_addr_table *t, uint16_t port, const uint8_t *src)
 {
-	uint32_t s = (uint32_t)src[0] << 24 | (uint32_t)src[1] << 16 |
-		     (uint32_t)src[2] << 8 | src[3];
+	uint32_t s;
 
 	if (src[0] == 0 || src[0] == 127 || src[0] >= 224)
 		return false; /* this network, loopback, multicast, class E, 255.255.255.255 */
-	if (is_directed_bcast4(t, port, s))
-		return false;
-	return !tern_addr_is_local4(t, port, src);
+	memcpy(&s, src, sizeof(s));
+	for (unsigned i = 0; i < t->n4; i++) {
+		const struct tern_addr4 *a = &t->a4[i];
+
+		if (a->port_id != port)
+			continue;
+		if (s == a->addr || (a->directed && (s == a->net || s == a->bcast)))
+			return false;
+	}
+	return true;
 }
 
 bool

@@ -366,6 +366,40 @@ test_lengths(void)
 	}
 }
 
+/* The fast path's inline IPv4 UDP check (addresses as one 8-byte field)
+ * agrees with tern_cksum_l4_v4_ok at every length and address pair, and
+ * catches a flipped bit in either address, the length or the data. */
+static void
+test_udp4_inline(void)
+{
+	uint8_t addrs[8], m[301];
+	uint32_t x = 777;
+
+	for (size_t i = 0; i < sizeof(m); i++) {
+		x = x * 1103515245u + 12345u;
+		m[i] = x >> 16;
+	}
+	for (uint16_t len = 8; len < sizeof(m); len++) {
+		for (size_t i = 0; i < sizeof(addrs); i++) {
+			x = x * 1103515245u + 12345u;
+			addrs[i] = x >> 16;
+		}
+		store(m, UDP_CKSUM_OFF, 0);
+		CHECK(tern_cksum_udp4_ok(addrs, m, len)); /* no checksum */
+		store(m, UDP_CKSUM_OFF, tern_cksum_l4_v4(addrs, addrs + 4, PROTO_UDP, m, len));
+		CHECK(tern_cksum_udp4_ok(addrs, m, len));
+		CHECK(tern_cksum_l4_v4_ok(addrs, addrs + 4, PROTO_UDP, m, len));
+		addrs[len % 8] ^= 0x10;
+		CHECK(!tern_cksum_udp4_ok(addrs, m, len));
+		addrs[len % 8] ^= 0x10;
+		if (len > 8)
+			CHECK(!tern_cksum_udp4_ok(addrs, m, len - 1)); /* length summed */
+		m[len - 1] ^= 0x04;
+		CHECK(!tern_cksum_udp4_ok(addrs, m, len));
+		m[len - 1] ^= 0x04;
+	}
+}
+
 int
 main(void)
 {
@@ -374,5 +408,6 @@ main(void)
 	test_udp_zero_rule();
 	test_zero_checksum();
 	test_lengths();
+	test_udp4_inline();
 	return check_done("test_cksum");
 }
