@@ -10,9 +10,18 @@
 # IPs and UDP ports, which is exactly an echo. Runs alternate (ternd,
 # testpmd, ternd, testpmd, ...); the script prints each run's Mpps, the
 # medians and the ratio ternd/testpmd.
+#
+# A generator slower than both responders measures itself, so the
+# generator is chosen first (--generator, default auto): auto runs
+# loop_vs_testpmd.sh with both clients (tern-bench, and testpmd 5tswap
+# primed with tx_first) against both responders, and reports the ratio
+# under tern-bench if it kept up with the testpmd client (at least 0.9x
+# against the testpmd responder), under the testpmd loop otherwise, and
+# says which and why. --generator testpmd runs the testpmd loop alone;
+# --generator tern-bench the tern-bench runs described above (64 flows).
 # Results: $BENCH_RESULTS/throughput_vs_testpmd.json.
 #
-# usage: bench/compare/throughput_vs_testpmd.sh [--rounds N] [--time SECONDS] [--outstanding N] [--size BYTES] [--no-build] [--no-install]
+# usage: bench/compare/throughput_vs_testpmd.sh [--generator auto|tern-bench|testpmd] [--rounds N] [--time SECONDS] [--outstanding N] [--size BYTES] [--no-build] [--no-install]
 set -u
 
 TERN_PROG=throughput_vs_testpmd.sh
@@ -26,22 +35,60 @@ OUTSTANDING=256
 SIZE=64
 FLOWS=64
 PORT=7
+GENERATOR=auto
+LOOP_ARGS=()
 
 while [ $# -gt 0 ]; do
 	case "$1" in
+	--generator) GENERATOR=${2:-}; shift ;;
 	--rounds) ROUNDS=${2:-}; shift ;;
 	--time) DURATION=${2:-}; shift ;;
 	--outstanding) OUTSTANDING=${2:-}; shift ;;
 	--size) SIZE=${2:-}; shift ;;
 	-h | --help) usage 0 ;;
-	*) cmp_common_opt "$1" || usage 2 ;;
+	*) cmp_common_opt "$1" || usage 2; LOOP_ARGS+=("$1") ;;
 	esac
 	shift
 done
+case "$GENERATOR" in auto | tern-bench | testpmd) ;; *) usage 2 ;; esac
 [ "$ROUNDS" -gt 0 ] 2>/dev/null || usage 2
 [ "$DURATION" -gt 0 ] 2>/dev/null || usage 2
 [ "$OUTSTANDING" -gt 0 ] 2>/dev/null || usage 2
 [ "$SIZE" -gt 0 ] 2>/dev/null || usage 2
+
+# The testpmd loop as the generator (auto: with tern-bench alternated in):
+# loop_vs_testpmd.sh measures, this picks the figure and writes the result.
+by_loop() {
+	local clients=testpmd loop out keeps ratio gen why
+	[ "$GENERATOR" = auto ] && clients=both
+	"$(dirname "$(readlink -f "$0")")/loop_vs_testpmd.sh" --client "$clients" --dut both \
+		--rounds "$ROUNDS" --time "$DURATION" "${LOOP_ARGS[@]}" || exit
+	loop=$(cmp_results_file loop_vs_testpmd.json)
+	keeps=$(jq -r '.tern_bench_keeps_up // false' "$loop")
+	if [ "$keeps" = true ]; then
+		gen=tern-bench
+		why="tern-bench kept up: $(jq -r '.ratio_tern_bench_over_testpmd_client * 100 | round / 100' "$loop")x the testpmd client's loop rate against testpmd"
+		ratio=$(jq -r '.ratio_ternd_over_testpmd_tern_bench_client' "$loop")
+	else
+		gen="testpmd loop"
+		why=$([ "$GENERATOR" = auto ] &&
+			echo "tern-bench did not keep up: $(jq -r '.ratio_tern_bench_over_testpmd_client * 100 | round / 100' "$loop")x the testpmd client's loop rate (0.9 needed)" ||
+			echo "chosen with --generator testpmd")
+		ratio=$(jq -r '.ratio_ternd_over_testpmd' "$loop")
+	fi
+	out=$(cmp_results_file throughput_vs_testpmd.json)
+	jq --arg g "$gen" --arg why "$why" --argjson r "$ratio" \
+		'{benchmark: "throughput_vs_testpmd", generator: $g, generator_why: $why,
+		  ratio_ternd_over_testpmd: $r, loop: .}' "$loop" >"$out" ||
+		tern_die "could not write $out"
+	echo
+	echo "throughput_vs_testpmd: generator: $gen ($why)"
+	printf '  ratio    %7s  (ternd/testpmd under that generator)\n' \
+		"$(jq -rn --argjson r "$ratio" 'if $r == null then "none" else $r * 100 | round / 100 end')"
+	echo "  results: $out"
+	exit 0
+}
+[ "$GENERATOR" = tern-bench ] || by_loop
 
 TESTPMD_BURSTS=
 TESTPMD_CPP=
