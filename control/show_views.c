@@ -443,6 +443,13 @@ show_worker_events(struct emit *em, const struct tern_engine *e, unsigned w,
 	field_u64(em, "timer_late_p50_ns", tern_hist_cycles_to_ns(s.p50, hz));
 	field_u64(em, "timer_late_p99_ns", tern_hist_cycles_to_ns(s.p99, hz));
 	field_u64(em, "timer_late_max_ns", tern_hist_cycles_to_ns(s.max, hz));
+	/* Idle: how a sleep ends, and how late timed ones wake. */
+	memcpy(h, &e->workers[w].wake_late, sizeof(*h)); /* its worker writes it */
+	tern_hist_summarize(h, &s);
+	field_str(em, "idle_wait", e->conf.idle.mode == TERN_IDLE_BUSY ? "none" :
+		  e->workers[w].rx_wake ? "frame" : "steps");
+	field_u64(em, "wake_late_p50_ns", tern_hist_cycles_to_ns(s.p50, hz));
+	field_u64(em, "wake_late_p99_ns", tern_hist_cycles_to_ns(s.p99, hz));
 	row_end(em);
 }
 

@@ -123,7 +123,7 @@ usage(FILE *f)
 		"  --exec FILE              run the commands in FILE at start-up (one per line)\n"
 		"  --burst N                RX burst size, 1-%u (default %u)\n"
 		"  --rss MODE               symmetric (default), default (the device's key) or off\n"
-		"  --idle POLICY            busy (default) or adaptive[:spin=N,pause=N,sleep_min_us=N,sleep_max_us=N]\n"
+		"  --idle POLICY            busy (default) or adaptive[:poll_us=N,sleep_min_us=N,sleep_max_us=N]\n"
 		"  --steer MODE             auto (default: spread a port over all workers by flow hash) or off\n"
 		"  --mbufs N                mbufs in the pool, %u-%u (default: enough for every ring full)\n"
 		"  --control PATH           control socket (default %s/<file-prefix>.sock; 'none': no socket)\n"

@@ -186,7 +186,7 @@ tern_bus_pending(const struct tern_bus *b, unsigned worker)
 	return rte_ring_count(b->ring[worker]);
 }
 
-int
+enum tern_wake_cause
 tern_bus_sleep(struct tern_bus *b, unsigned worker, uint64_t ns)
 {
 	struct tern_wake *w = &b->wake[worker];
@@ -194,7 +194,7 @@ tern_bus_sleep(struct tern_bus *b, unsigned worker, uint64_t ns)
 	tern_wake_prepare(w);
 	if (rte_ring_count(b->ring[worker]) != 0) {
 		tern_wake_cancel(w);
-		return 1;
+		return TERN_WAKE_RUNG;
 	}
-	return tern_wake_wait(w, ns) ? 1 : 0;
+	return tern_wake_wait(w, ns);
 }

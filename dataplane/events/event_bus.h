@@ -92,11 +92,12 @@ unsigned tern_bus_drain(struct tern_bus *b, unsigned worker, struct tern_event *
 unsigned tern_bus_pending(const struct tern_bus *b, unsigned worker);
 
 /**
- * Sleep up to ns unless an event waits for worker, or until one is posted.
- * Returns 1 if a post ended the sleep (or one was waiting: no sleep), 0 on
- * the timeout. That worker only, RCU-offline.
+ * Sleep up to ns unless an event waits for worker, or until one is posted
+ * or a frame arrives on one of its doorbell's RX descriptors. Returns what
+ * ended it: TERN_WAKE_RUNG (1) for a post (or one was waiting: no sleep),
+ * TERN_WAKE_RX, or TERN_WAKE_TIMEOUT (0). That worker only, RCU-offline.
  */
-int tern_bus_sleep(struct tern_bus *b, unsigned worker, uint64_t ns);
+enum tern_wake_cause tern_bus_sleep(struct tern_bus *b, unsigned worker, uint64_t ns);
 
 #ifdef __cplusplus
 }

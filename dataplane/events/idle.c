@@ -7,8 +7,7 @@
 #include "decimal.h"
 #include "idle.h"
 
-#define IDLE_SPIN_DEFAULT      1000
-#define IDLE_PAUSE_DEFAULT     10000
+#define IDLE_POLL_DEFAULT      100
 #define IDLE_SLEEP_MIN_DEFAULT 10
 #define IDLE_SLEEP_MAX_DEFAULT 200
 /* A sleep longer than this would delay stopping and every first packet. */
@@ -16,14 +15,13 @@
 #define IDLE_SPEC_MAX          128
 
 #define IDLE_EXPECTED "expected busy, adaptive or adaptive:KEY=N[,KEY=N...] " \
-	"with KEY spin, pause, sleep_min_us or sleep_max_us"
+	"with KEY poll_us, sleep_min_us or sleep_max_us"
 
 void
 tern_idle_conf_default(struct tern_idle_conf *c, enum tern_idle_mode mode)
 {
 	c->mode = mode;
-	c->spin_polls = IDLE_SPIN_DEFAULT;
-	c->pause_polls = IDLE_PAUSE_DEFAULT;
+	c->poll_us = IDLE_POLL_DEFAULT;
 	c->sleep_min_us = IDLE_SLEEP_MIN_DEFAULT;
 	c->sleep_max_us = IDLE_SLEEP_MAX_DEFAULT;
 }
@@ -43,8 +41,7 @@ parse_param(char *kv, struct tern_idle_conf *c, struct tern_err *err)
 		size_t off;
 		uint32_t min, max;
 	} keys[] = {
-		{ "spin", offsetof(struct tern_idle_conf, spin_polls), 0, UINT32_MAX },
-		{ "pause", offsetof(struct tern_idle_conf, pause_polls), 0, UINT32_MAX },
+		{ "poll_us", offsetof(struct tern_idle_conf, poll_us), 0, IDLE_SLEEP_LIMIT_US },
 		{ "sleep_min_us", offsetof(struct tern_idle_conf, sleep_min_us),
 		  1, IDLE_SLEEP_LIMIT_US },
 		{ "sleep_max_us", offsetof(struct tern_idle_conf, sleep_max_us),
@@ -123,39 +120,30 @@ tern_idle_parse(const char *s, struct tern_idle_conf *c, struct tern_err *err)
 }
 
 void
-tern_idle_init(struct tern_idle *s, const struct tern_idle_conf *c)
+tern_idle_init(struct tern_idle *s, const struct tern_idle_conf *c, uint64_t now,
+	       uint64_t tsc_hz)
 {
 	s->conf = *c;
-	s->empty = 0;
+	s->poll_cycles = (uint64_t)((double)c->poll_us * (double)tsc_hz / 1e6);
+	s->last_work = now;
 	s->sleep_us = c->sleep_min_us;
 	s->sleeps = 0;
 	s->slept_ns = 0;
 }
 
-/* Empty iterations that poll or pause before the first sleep. */
-static inline uint32_t
-awake_polls(const struct tern_idle_conf *c)
-{
-	uint64_t n = (uint64_t)c->spin_polls + c->pause_polls; /* may not fit in 32 bits */
-
-	return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
-}
-
 enum tern_idle_action
-tern_idle_step(struct tern_idle *s, unsigned work, uint64_t *sleep_ns)
+tern_idle_step(struct tern_idle *s, unsigned work, uint64_t now, uint64_t *sleep_ns)
 {
 	if (s->conf.mode == TERN_IDLE_BUSY)
 		return TERN_IDLE_POLL;
 	if (work != 0) {
-		s->empty = 0;
+		s->last_work = now;
 		s->sleep_us = s->conf.sleep_min_us;
 		return TERN_IDLE_POLL;
 	}
-	if (s->empty < awake_polls(&s->conf)) {
-		/* The first spin_polls empty iterations poll, the next pause_polls pause. */
-		return s->empty++ < s->conf.spin_polls ? TERN_IDLE_POLL : TERN_IDLE_PAUSE;
-	}
-	/* Asleep: empty stays put (no wrap-around), the sleep doubles to its cap. */
+	if (now - s->last_work < s->poll_cycles)
+		return TERN_IDLE_PAUSE;
+	/* Asleep: the step doubles to its cap while nothing arrives. */
 	*sleep_ns = (uint64_t)s->sleep_us * 1000;
 	s->sleeps++;
 	s->slept_ns += *sleep_ns;

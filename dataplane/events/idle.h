@@ -2,12 +2,15 @@
 /**
  * @file
  * The idle policy of a worker loop (--idle busy|adaptive). busy polls
- * without pause. adaptive counts loop iterations that found no work: after
- * spin_polls of them it pauses (rte_pause) each iteration, after pause_polls
- * more it sleeps, starting at sleep_min_us and doubling up to sleep_max_us
- * while nothing arrives; the first iteration with work resets it to polling.
- * The loop sleeps RCU-offline, never past its next timer, and an event
- * posted to the worker (event_bus.h) ends its sleep at once.
+ * without pause. adaptive decides by time, not by iteration count: for
+ * poll_us after the last iteration that found work it polls (with an
+ * rte_pause between empty iterations), then it sleeps. A worker whose every
+ * RX queue can wake it (rx_wake.h) sleeps until a frame, its next timer or a
+ * post arrives; one without sleeps in steps, starting at sleep_min_us and
+ * doubling up to sleep_max_us while nothing arrives. The first iteration
+ * with work resets it to polling. The loop sleeps RCU-offline, never past
+ * its next timer, and an event posted to the worker (event_bus.h) ends its
+ * sleep at once.
  *
  * Pure state machine: one struct per worker, touched by that worker only.
  */
@@ -29,10 +32,9 @@ enum tern_idle_mode {
 
 struct tern_idle_conf {
 	enum tern_idle_mode mode;
-	uint32_t spin_polls;     /**< empty iterations before pausing (default 1000) */
-	uint32_t pause_polls;    /**< further empty iterations before sleeping (default 10000) */
-	uint32_t sleep_min_us;   /**< first sleep (default 10) */
-	uint32_t sleep_max_us;   /**< longest sleep (default 200) */
+	uint32_t poll_us;        /**< polling after the last work (default 100) */
+	uint32_t sleep_min_us;   /**< first sleep step without RX wake-ups (default 10) */
+	uint32_t sleep_max_us;   /**< longest sleep step without RX wake-ups (default 200) */
 };
 
 enum tern_idle_action {
@@ -43,8 +45,9 @@ enum tern_idle_action {
 
 struct tern_idle {
 	struct tern_idle_conf conf;
-	uint32_t empty;          /**< consecutive iterations with no work */
-	uint32_t sleep_us;       /**< next sleep length */
+	uint64_t poll_cycles;    /**< poll_us in TSC cycles */
+	uint64_t last_work;      /**< TSC of the last iteration with work */
+	uint32_t sleep_us;       /**< next sleep step */
 	uint64_t sleeps;         /**< sleeps taken (for counters) */
 	uint64_t slept_ns;       /**< total asked-for sleep */
 };
@@ -54,7 +57,7 @@ void tern_idle_conf_default(struct tern_idle_conf *c, enum tern_idle_mode mode);
 
 /**
  * Parse "busy", "adaptive" or "adaptive:KEY=N[,KEY=N...]" with keys
- * spin, pause, sleep_min_us, sleep_max_us. 0, or -EINVAL with err set
+ * poll_us, sleep_min_us, sleep_max_us. 0, or -EINVAL with err set
  * saying what was wrong.
  */
 int tern_idle_parse(const char *s, struct tern_idle_conf *c, struct tern_err *err);
@@ -62,14 +65,18 @@ int tern_idle_parse(const char *s, struct tern_idle_conf *c, struct tern_err *er
 /** "busy" or "adaptive". */
 const char *tern_idle_mode_name(enum tern_idle_mode mode);
 
-void tern_idle_init(struct tern_idle *s, const struct tern_idle_conf *c);
+/** Start polling at TSC now; tsc_hz converts poll_us. */
+void tern_idle_init(struct tern_idle *s, const struct tern_idle_conf *c, uint64_t now,
+		    uint64_t tsc_hz);
 
 /**
- * After one loop iteration that did `work` units (packets, events, timers):
- * what to do before the next. For TERN_IDLE_SLEEP, *sleep_ns is the length
- * (the caller shortens it to its next timer). Worker lcore, fast path.
+ * After one loop iteration that did `work` units (packets, events, timers),
+ * at TSC now: what to do before the next. For TERN_IDLE_SLEEP, *sleep_ns is
+ * the step without RX wake-ups (the caller shortens it to its next timer,
+ * or sleeps until woken when it can be). Worker lcore, fast path.
  */
-enum tern_idle_action tern_idle_step(struct tern_idle *s, unsigned work, uint64_t *sleep_ns);
+enum tern_idle_action tern_idle_step(struct tern_idle *s, unsigned work, uint64_t now,
+				     uint64_t *sleep_ns);
 
 #ifdef __cplusplus
 }

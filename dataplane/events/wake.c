@@ -22,6 +22,19 @@ tern_wake_init(struct tern_wake *w, struct tern_err *err)
 	w->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (w->fd < 0)
 		return tern_err_set(err, errno, "worker doorbell: eventfd: %s", strerror(errno));
+	w->pfd[0] = (struct pollfd){ .fd = w->fd, .events = POLLIN };
+	return 0;
+}
+
+int
+tern_wake_add_rx_fd(struct tern_wake *w, int fd)
+{
+	for (unsigned i = 0; i < w->n_rx; i++)
+		if (w->pfd[1 + i].fd == fd)
+			return 0;
+	if (w->n_rx >= TERN_WAKE_MAX_RX_FDS)
+		return -ENOSPC;
+	w->pfd[1 + w->n_rx++] = (struct pollfd){ .fd = fd, .events = POLLIN };
 	return 0;
 }
 
@@ -48,22 +61,27 @@ tern_wake_cancel(struct tern_wake *w)
 	__atomic_store_n(&w->asleep, 0, __ATOMIC_RELAXED);
 }
 
-bool
+enum tern_wake_cause
 tern_wake_wait(struct tern_wake *w, uint64_t ns)
 {
-	struct pollfd pfd = { .fd = w->fd, .events = POLLIN };
 	struct timespec ts = {
 		.tv_sec = (time_t)(ns / 1000000000u),
 		.tv_nsec = (long)(ns % 1000000000u),
 	};
+	enum tern_wake_cause cause = TERN_WAKE_TIMEOUT;
 	uint64_t v;
-	bool rung;
+	int n;
 
-	rung = ppoll(&pfd, 1, &ts, NULL) > 0 && (pfd.revents & POLLIN);
+	n = ppoll(w->pfd, 1 + w->n_rx, &ts, NULL);
 	__atomic_store_n(&w->asleep, 0, __ATOMIC_RELAXED);
-	if (rung && read(w->fd, &v, sizeof(v)) != (ssize_t)sizeof(v))
-		rung = false;
-	return rung;
+	if (n <= 0)
+		return TERN_WAKE_TIMEOUT;
+	for (unsigned i = 1; i <= w->n_rx; i++)
+		if (w->pfd[i].revents != 0)
+			cause = TERN_WAKE_RX;
+	if ((w->pfd[0].revents & POLLIN) && read(w->fd, &v, sizeof(v)) == (ssize_t)sizeof(v))
+		cause = TERN_WAKE_RUNG;
+	return cause;
 }
 
 void

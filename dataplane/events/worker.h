@@ -114,6 +114,11 @@ struct tern_worker {
 	struct tern_txbuf tx[TERN_MAX_PORTS];
 	struct tern_hist latency;                /**< RX burst to TX burst, TSC cycles */
 	struct tern_idle idle;
+	/** Under --idle adaptive: a frame on any of its RX queues ends its
+	 *  sleep (their kernel sockets are on its doorbell), so it sleeps
+	 *  until a frame, a post or its next timer, not in steps. */
+	bool rx_wake;
+	struct tern_hist wake_late;              /**< timed sleeps: woken past the time asked, TSC cycles */
 	uint64_t iter;                           /**< loop iterations so far */
 	/** Iterations finished (release store at the end of each, with the
 	 *  quiescent state): the control thread waits for it to move to know

@@ -228,29 +228,65 @@ tern_worker_poll_once(struct tern_worker *w)
 	return work;
 }
 
+/* A worker that frames can wake sleeps until one comes, a post, or its
+ * next timer; this bounds that sleep all the same (a lost wake-up, were
+ * there one, would cost at most this), unless sleep_max_us is longer. */
+#define RX_WAKE_SLEEP_MAX_NS (100 * 1000 * 1000)
+
+/* Under --idle adaptive: put the kernel sockets of every queue this worker
+ * polls on its doorbell. True if each has them (or it polls none): then a
+ * frame ends its sleep. */
+static bool
+arm_rx_wake(struct tern_worker *w)
+{
+	struct tern_wake *wk = &w->engine->bus.wake[w->idx];
+
+	for (unsigned i = 0; i < w->n_rxq; i++) {
+		const struct tern_port *p = &w->engine->ports[w->rxq[i].port_id];
+
+		if (p->n_rx_wake == 0)
+			return false;
+		for (unsigned k = 0; k < p->n_rx_wake; k++)
+			if (tern_wake_add_rx_fd(wk, p->rx_wake_fd[k]) < 0)
+				return false;
+	}
+	return true;
+}
+
 /* Sleep offline (grace periods do not wait for us), never past the next
  * timer, and only until something is posted to us (the event bus rings our
- * doorbell); count the time really slept. */
+ * doorbell) or, with rx_wake, a frame arrives; count the time really slept
+ * and what ended it. */
 static void
 idle_sleep(struct tern_worker *w, uint64_t ns)
 {
 	uint64_t next = tern_timers_next_ns();
-	uint64_t t0;
-	int woken;
+	enum tern_wake_cause cause;
+	uint64_t t0, took;
 
+	if (w->rx_wake && ns < RX_WAKE_SLEEP_MAX_NS)
+		ns = RX_WAKE_SLEEP_MAX_NS;
 	if (next < ns)
 		ns = next;
 	if (ns == 0)
 		return;
 	t0 = rte_rdtsc();
 	rcu_thread_offline();
-	woken = tern_bus_sleep(&w->engine->bus, w->idx, ns);
+	cause = tern_bus_sleep(&w->engine->bus, w->idx, ns);
 	rcu_thread_online();
+	took = rte_rdtsc() - t0;
 	/* What the sleep really took: the kernel overshoots short sleeps. */
 	tern_wctr_add(&w->wstats, TERN_WCTR_IDLE_SLEEPS, 1);
-	tern_wctr_add(&w->wstats, TERN_WCTR_IDLE_WOKEN, woken == 1);
+	tern_wctr_add(&w->wstats, TERN_WCTR_IDLE_WOKEN, cause == TERN_WAKE_RUNG);
+	tern_wctr_add(&w->wstats, TERN_WCTR_IDLE_WOKEN_RX, cause == TERN_WAKE_RX);
+	tern_wctr_add(&w->wstats, TERN_WCTR_IDLE_TIMED_OUT, cause == TERN_WAKE_TIMEOUT);
 	tern_wctr_add(&w->wstats, TERN_WCTR_IDLE_SLEPT_NS,
-		      tern_hist_cycles_to_ns(rte_rdtsc() - t0, rte_get_tsc_hz()));
+		      tern_hist_cycles_to_ns(took, rte_get_tsc_hz()));
+	if (cause == TERN_WAKE_TIMEOUT) {
+		uint64_t asked = (uint64_t)((double)ns * (double)rte_get_tsc_hz() / 1e9);
+
+		tern_hist_add(&w->wake_late, took > asked ? took - asked : 0, 1);
+	}
 }
 
 static void
@@ -258,12 +294,14 @@ idle(struct tern_worker *w, unsigned work)
 {
 	uint64_t ns = 0;
 
-	switch (tern_idle_step(&w->idle, work, &ns)) {
+	switch (tern_idle_step(&w->idle, work, rte_rdtsc(), &ns)) {
 	case TERN_IDLE_PAUSE:
 		rte_pause();
 		break;
 	case TERN_IDLE_SLEEP:
-		idle_sleep(w, ns);
+		/* Never asleep over frames waiting their turn. */
+		if (tern_worker_backlog_len(w) == 0)
+			idle_sleep(w, ns);
 		break;
 	default:
 		break;
@@ -292,10 +330,12 @@ tern_worker_main(void *arg)
 	bool busy = e->conf.idle.mode == TERN_IDLE_BUSY;
 
 	tern_host_set_worker(w->idx);
-	tern_idle_init(&w->idle, &e->conf.idle);
+	tern_idle_init(&w->idle, &e->conf.idle, rte_rdtsc(), rte_get_tsc_hz());
 	/* Short sleeps, not the default 50 us of timer slack on top. */
-	if (!busy)
+	if (!busy) {
 		prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
+		w->rx_wake = arm_rx_wake(w);
+	}
 	/* A QSBR reader from here on: online, so grace periods wait for us. */
 	rcu_register_thread();
 	while (!__atomic_load_n(&e->stop, __ATOMIC_ACQUIRE)) {

@@ -1,8 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Drops the kernel counted under a vdev: see kernel_drops.h. */
-#include <dirent.h>
-#include <limits.h>
-#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,8 +7,8 @@
 
 #include <linux/if_packet.h>
 
-#include "decimal.h"
 #include "kernel_drops.h"
+#include "kernel_sockets.h"
 
 static bool
 read_sysfs_rx_dropped(const char *ifname, uint64_t *v)
@@ -33,39 +30,12 @@ read_sysfs_rx_dropped(const char *ifname, uint64_t *v)
 	return true;
 }
 
-/* Is fd an AF_PACKET socket bound to interface ifindex? */
-static bool
-is_packet_socket_on(int fd, unsigned ifindex)
-{
-	struct sockaddr_ll sll;
-	socklen_t len = sizeof(sll);
-
-	memset(&sll, 0, sizeof(sll));
-	if (getsockname(fd, (struct sockaddr *)&sll, &len) < 0)
-		return false;
-	return sll.sll_family == AF_PACKET && (unsigned)sll.sll_ifindex == ifindex;
-}
-
 /* The af_packet driver's sockets: this process's descriptors that are packet
  * sockets bound to the interface. */
 static void
 find_packet_sockets(struct tern_kernel_drops *d)
 {
-	unsigned ifindex = if_nametoindex(d->ifname);
-	struct dirent *de;
-	DIR *dir;
-
-	if (ifindex == 0 || (dir = opendir("/proc/self/fd")) == NULL)
-		return;
-	while ((de = readdir(dir)) != NULL && d->n_fds < TERN_KDROPS_MAX_FDS) {
-		uint64_t fd;
-
-		if (tern_dec_parse(de->d_name, 0, INT_MAX, &fd) < 0 || (int)fd == dirfd(dir))
-			continue;
-		if (is_packet_socket_on((int)fd, ifindex))
-			d->fds[d->n_fds++] = (int)fd;
-	}
-	closedir(dir);
+	d->n_fds = tern_kernel_sockets(AF_PACKET, d->ifname, d->fds, TERN_KDROPS_MAX_FDS);
 }
 
 void

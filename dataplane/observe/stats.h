@@ -62,6 +62,8 @@ extern "C" {
 	X(IDLE_SLEEPS, idle_sleeps, "sleeps taken under `--idle adaptive`") \
 	X(IDLE_SLEPT_NS, idle_slept_ns, "time spent asleep (measured), ns") \
 	X(IDLE_WOKEN, idle_woken, "sleeps ended early by an event posted to the worker (a message, hand-off, steered frame or reply to send), or not begun because one was waiting") \
+	X(IDLE_WOKEN_RX, idle_woken_rx, "sleeps ended by a frame arriving (af_packet and AF_XDP ports, whose kernel sockets wake the worker)") \
+	X(IDLE_TIMED_OUT, idle_timed_out, "sleeps that ran the time asked: to the next timer, or one sleep step where frames cannot wake the worker") \
 	X(BUS_MSGS, bus_msgs, "messages delivered to an app's `on_message`") \
 	X(BUS_NO_APP, bus_no_app, "messages for an app no longer loaded (dropped)") \
 	X(BUS_POST_FULL, bus_post_full, "messages this worker posted that were refused (ring full)") \

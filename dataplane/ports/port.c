@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <rte_common.h>
 #include <rte_dev.h>
@@ -437,6 +438,19 @@ kernel_if_up(const char *ifname)
 	return strncmp(state, "up", 2) == 0 || strncmp(state, "unknown", 7) == 0;
 }
 
+/* The descriptors that turn readable when a frame waits: the kernel
+ * sockets under af_packet and AF_XDP (no other driver tern runs on has
+ * RX interrupts in DPDK 22.11 but tap and virtio; see docs/performance.md). */
+static void
+port_learn_rx_wake(struct tern_port *p)
+{
+	int family = strcmp(p->driver, "net_af_packet") == 0 ? AF_PACKET :
+		     strcmp(p->driver, "net_af_xdp") == 0 ? AF_XDP : -1;
+
+	p->n_rx_wake = family < 0 || p->kernel_if[0] == '\0' ? 0 :
+		       tern_kernel_sockets(family, p->kernel_if, p->rx_wake_fd, TERN_KSOCK_MAX);
+}
+
 int
 tern_port_start(struct tern_port *p, struct tern_err *err)
 {
@@ -467,6 +481,7 @@ tern_port_start(struct tern_port *p, struct tern_err *err)
 	port_learn_key(p, &info);
 	port_learn_kernel_if(p, &info);
 	tern_kernel_drops_init(&p->kdrops, p->driver, p->kernel_if);
+	port_learn_rx_wake(p);
 	return 0;
 }
 

@@ -16,6 +16,7 @@
 #include <rte_mempool.h>
 
 #include "kernel_drops.h"
+#include "kernel_sockets.h"
 
 #include "err.h"
 #include "rss.h"
@@ -54,6 +55,8 @@ struct tern_port {
 	char kernel_if[32];                   /**< the kernel interface under a vdev (iface=), or "" */
 	uint32_t link_changes;                /**< up/down transitions seen since start */
 	struct tern_kernel_drops kdrops;      /**< kernel drops under a vdev; control thread */
+	unsigned n_rx_wake;                   /**< descriptors in rx_wake_fd (0: none) */
+	int rx_wake_fd[TERN_KSOCK_MAX];       /**< readable when a frame waits (kernel_sockets.h) */
 	bool started;
 };
 

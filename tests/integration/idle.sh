@@ -10,8 +10,9 @@
 #      sleeps (idle_sleeps stays 0);
 #   2. --idle adaptive (the defaults): idle, the process uses far less
 #      (< 30% of one CPU, and runnable < 30% of the time) and the worker
-#      sleeps (idle_sleeps grows); woken from sleep, it answers every UDP
-#      echo and ping; control commands (bind, unbind: each waits for an
+#      sleeps (idle_sleeps grows) on its queue's kernel socket (idle_wait is
+#      "frame"); woken from sleep by the frames (idle_woken_rx grows), it
+#      answers every UDP echo and ping; control commands (bind, unbind: each waits for an
 #      RCU grace period) complete (CTL_MAX_MS only catches a hang); ternd
 #      exits 0 without leaks;
 #   3. --idle adaptive with one-second sleeps: a bind and an unbind (two
@@ -200,6 +201,13 @@ tern_say "adaptive: worker 0 slept $((sleeps1 - sleeps0)) times," \
 tern_say "adaptive: $ECHO_COUNT UDP echoes from 4 sockets to a sleeping worker"
 in_ns /usr/bin/python3 "$UDP_CLIENT" --dst "$TERN_ADDR" --port 7 --count "$ECHO_COUNT" \
 	--sockets 4 --size 64 --timeout 3 || tern_fail "UDP echo to an idle (adaptive) ternd failed"
+# The worker slept on its queue's kernel socket: frames woke it.
+wait_kind=$(wctr idle_wait)
+woken_rx=$(wctr idle_woken_rx)
+tern_say "adaptive: worker 0 waits for '$wait_kind'; frames ended ${woken_rx:-n/a} of its sleeps"
+[ "$wait_kind" = frame ] || tern_fail "--idle adaptive: worker 0 waits by '$wait_kind', not for" \
+	"frames: its queue's kernel sockets were not found"
+[ "${woken_rx:-0}" -gt 0 ] || tern_fail "--idle adaptive: no sleep ended by a frame (idle_woken_rx=${woken_rx:-none})"
 sleep 1
 tern_say "adaptive: ping -c 3 $TERN_ADDR after 1 s idle"
 in_ns ping -c 3 -W 2 "$TERN_ADDR" >"$TERN_TMP/ping.log" ||
@@ -212,7 +220,7 @@ rx=$(ternd_counter "$TERN_TMP/ternd.log" 'total:' rx)
 [ "${rx:-0}" -ge "$ECHO_COUNT" ] || tern_fail "ternd counted rx=$rx, fewer than $ECHO_COUNT"
 
 # 3. one-second sleeps: grace periods must not wait for a sleeping worker.
-long="adaptive:spin=0,pause=0,sleep_min_us=1000000,sleep_max_us=1000000"
+long="adaptive:poll_us=0,sleep_min_us=1000000,sleep_max_us=1000000"
 start "$long"
 sleep 1
 # The behaviour, not a timing: a bind (which waits for a grace period)

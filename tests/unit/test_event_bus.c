@@ -375,6 +375,66 @@ test_post_wakes_sleeper(void)
 	tern_bus_free(&b);
 }
 
+/* A frame ends a sleep: an RX descriptor on the doorbell turning readable
+ * (here a pipe, as a kernel socket does when a frame waits) ends a 10 s
+ * sleep with TERN_WAKE_RX, one readable before the sleep (a frame after the
+ * last RX poll) ends it at once, a post still counts as a post, and the
+ * descriptor list refuses duplicates quietly and overflow loudly. */
+static void
+test_rx_fd_wakes_sleeper(void)
+{
+	struct sleeper s = { .sleep_ns = 10000000000ull };
+	struct tern_event ev = msg_event(1, 7), out[2];
+	struct tern_bus b;
+	struct tern_err err;
+	int fds[2];
+	char c = 'x';
+	pthread_t th;
+
+	CHECK_EQ(tern_bus_create(&b, "rxwake", 1, SMALL_RING, &err), 0);
+	CHECK_EQ(pipe(fds), 0);
+	CHECK_EQ(tern_wake_add_rx_fd(&b.wake[0], fds[0]), 0);
+	CHECK_EQ(tern_wake_add_rx_fd(&b.wake[0], fds[0]), 0);
+	CHECK_EQ(b.wake[0].n_rx, 1);
+	s.bus = &b;
+
+	CHECK_EQ(pthread_create(&th, NULL, sleeper_thread, &s), 0);
+	while (!s.started)
+		sched_yield();
+	usleep(50000);
+	CHECK_EQ(write(fds[1], &c, 1), 1);
+	pthread_join(th, NULL);
+	printf("a frame woke a 10 s sleep after %" PRIu64 " ms\n", s.took_ns / 1000000);
+	CHECK_EQ(s.woken, TERN_WAKE_RX);
+	CHECK(s.took_ns < 5000000000ull);
+
+	/* Still readable (the frame not taken yet): no sleep. */
+	s.sleep_ns = 10000000000ull;
+	sleeper_thread(&s);
+	CHECK_EQ(s.woken, TERN_WAKE_RX);
+	CHECK(s.took_ns < 5000000000ull);
+	CHECK_EQ(read(fds[0], &c, 1), 1);
+
+	/* A post with the descriptor quiet is a post. */
+	CHECK_EQ(tern_bus_post(&b, 0, &ev), 0);
+	sleeper_thread(&s);
+	CHECK_EQ(s.woken, TERN_WAKE_RUNG);
+	CHECK_EQ(tern_bus_drain(&b, 0, out, 2), 1);
+
+	/* Quiet: the time runs out. */
+	s.sleep_ns = 20000000;
+	sleeper_thread(&s);
+	CHECK_EQ(s.woken, TERN_WAKE_TIMEOUT);
+	CHECK(s.took_ns >= 20000000);
+
+	for (int i = 1; i < TERN_WAKE_MAX_RX_FDS; i++)
+		CHECK_EQ(tern_wake_add_rx_fd(&b.wake[0], 1000 + i), 0);
+	CHECK_EQ(tern_wake_add_rx_fd(&b.wake[0], 999), -ENOSPC);
+	close(fds[0]);
+	close(fds[1]);
+	tern_bus_free(&b);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -395,6 +455,7 @@ main(int argc, char **argv)
 	test_free_releases_mbufs();
 	test_two_producers();
 	test_post_wakes_sleeper();
+	test_rx_fd_wakes_sleeper();
 
 	snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
