@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <rte_cycles.h>
+
 #include "wake.h"
 
 int
@@ -92,6 +94,7 @@ tern_wake_ring(struct tern_wake *w)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&w->asleep, __ATOMIC_RELAXED) == 0)
 		return;
+	__atomic_store_n(&w->rung_tsc, rte_rdtsc(), __ATOMIC_RELAXED);
 	/* Only EAGAIN (the counter full) can fail: it is rung already. */
 	if (write(w->fd, &one, sizeof(one)) < 0)
 		return;

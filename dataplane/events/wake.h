@@ -44,6 +44,7 @@ enum tern_wake_cause {
 struct tern_wake {
 	int fd;               /**< eventfd, non-blocking */
 	uint32_t asleep;      /**< 1 from prepare until the wait ends */
+	uint64_t rung_tsc;    /**< TSC of the last ring that found it asleep */
 	/* The owner's only: the eventfd, then its RX descriptors. */
 	struct pollfd pfd[1 + TERN_WAKE_MAX_RX_FDS] __rte_cache_aligned;
 	unsigned n_rx;

@@ -118,7 +118,9 @@ struct tern_worker {
 	 *  sleep (their kernel sockets are on its doorbell), so it sleeps
 	 *  until a frame, a post or its next timer, not in steps. */
 	bool rx_wake;
-	struct tern_hist wake_late;              /**< timed sleeps: woken past the time asked, TSC cycles */
+	/** Woken late, TSC cycles: past the time asked (timed sleeps), after
+	 *  the ring (posts). This worker writes it. */
+	struct tern_hist wake_late;
 	uint64_t iter;                           /**< loop iterations so far */
 	/** Iterations finished (release store at the end of each, with the
 	 *  quiescent state): the control thread waits for it to move to know

@@ -253,6 +253,25 @@ arm_rx_wake(struct tern_worker *w)
 	return true;
 }
 
+/* How late the worker ran after it should have: past the time asked for a
+ * timed sleep, after the ring for a post (the kernel's wake-up delay, the
+ * same a frame pays; a frame's own arrival time is unknown). */
+static void
+note_wake_late(struct tern_worker *w, enum tern_wake_cause cause, uint64_t ns,
+	       uint64_t took, uint64_t now)
+{
+	uint64_t asked, rung;
+
+	if (cause == TERN_WAKE_TIMEOUT) {
+		asked = (uint64_t)((double)ns * (double)rte_get_tsc_hz() / 1e9);
+		tern_hist_add(&w->wake_late, took > asked ? took - asked : 0, 1);
+	} else if (cause == TERN_WAKE_RUNG) {
+		rung = __atomic_load_n(&w->engine->bus.wake[w->idx].rung_tsc, __ATOMIC_RELAXED);
+		if (rung != 0 && now >= rung && now - rung < took)
+			tern_hist_add(&w->wake_late, now - rung, 1);
+	}
+}
+
 /* Sleep offline (grace periods do not wait for us), never past the next
  * timer, and only until something is posted to us (the event bus rings our
  * doorbell) or, with rx_wake, a frame arrives; count the time really slept
@@ -282,11 +301,7 @@ idle_sleep(struct tern_worker *w, uint64_t ns)
 	tern_wctr_add(&w->wstats, TERN_WCTR_IDLE_TIMED_OUT, cause == TERN_WAKE_TIMEOUT);
 	tern_wctr_add(&w->wstats, TERN_WCTR_IDLE_SLEPT_NS,
 		      tern_hist_cycles_to_ns(took, rte_get_tsc_hz()));
-	if (cause == TERN_WAKE_TIMEOUT) {
-		uint64_t asked = (uint64_t)((double)ns * (double)rte_get_tsc_hz() / 1e9);
-
-		tern_hist_add(&w->wake_late, took > asked ? took - asked : 0, 1);
-	}
+	note_wake_late(w, cause, ns, took, t0 + took);
 }
 
 static void
