@@ -217,7 +217,7 @@ ternd_start_veth() {
 # ternd_start_memif NAME MEM_ARGS...: starts ternd (prefix from tern_prefix
 # NAME; MEM_ARGS such as --no-huge -m 512) with a memif server port at
 # $TERN_TMP/memif.sock and the responder in echo mode on UDP 7 of 198.18.0.1;
-# 0 once ready.
+# 0 once ready. TERND_EXTRA_ARGS (an array, optional) are more ternd options.
 ternd_start_memif() {
 	local name=$1
 	shift
@@ -227,7 +227,7 @@ ternd_start_memif() {
 	ternd_start "$TERN_TMP/ternd.log" -l 0,1 "$@" --no-pci --file-prefix "$TERN_PREFIX" \
 		--vdev "net_memif0,role=server,socket=$TERN_TMP/memif.sock,socket-abstract=no" \
 		-- --ip 198.18.0.1/24 --app-dir "$(dirname "$RESPONDER")" \
-		--exec "$TERN_TMP/start.cmds"
+		--exec "$TERN_TMP/start.cmds" ${TERND_EXTRA_ARGS[@]+"${TERND_EXTRA_ARGS[@]}"}
 	ternd_wait_ready "$TERN_TMP/ternd.log" 60
 }
 

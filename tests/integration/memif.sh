@@ -6,8 +6,13 @@
 # ICMP echo and COUNT UDP echoes (payloads, swapped addresses and ports,
 # checksums). Then ternd is stopped with SIGTERM and must exit 0, with
 # counters matching the traffic and no leaked mbufs.
+# With MEMIF_IDLE=adaptive (the test memif_adaptive), ternd runs --idle
+# adaptive and is left idle for a second first: its worker, which memif
+# cannot wake, sleeps in steps (idle_wait=steps, idle_sleeps grows), and
+# still answers every request, losing none across its sleeps.
 #
-# Environment (set by meson): TERND, RESPONDER, MEMIF_PEER.
+# Environment (set by meson): TERND, TERNCTL, RESPONDER, MEMIF_PEER;
+# MEMIF_IDLE (busy).
 set -u
 
 # shellcheck source=SCRIPTDIR/../../scripts/lib/tern.sh
@@ -16,6 +21,8 @@ set -u
 COUNT=${COUNT:-2000}
 SPORTS=${SPORTS:-16}
 SIZE=${SIZE:-200}
+MEMIF_IDLE=${MEMIF_IDLE:-busy}
+TERNCTL=${TERNCTL:-$(dirname "$TERND")/ternctl}
 
 tern_need_root
 tern_need_var TERND RESPONDER MEMIF_PEER
@@ -23,13 +30,32 @@ trap tern_cleanup EXIT
 trap 'exit 130' INT TERM
 
 tern_mktemp
-tern_say "starting ternd (memif server)"
+# ev FIELD: worker 0's FIELD in `show events json`.
+ev() {
+	"$TERNCTL" -p "$TERN_PREFIX" show events json 2>/dev/null | jq -r --arg f "$1" '.workers[0][$f] // empty'
+}
+
+tern_say "starting ternd (memif server, --idle $MEMIF_IDLE)"
+TERND_EXTRA_ARGS=(--idle "$MEMIF_IDLE")
 ternd_start_memif memif_d --no-huge -m 512 || tern_fail "ternd did not start"
+TERND_PREFIX=$TERN_PREFIX
 grep '^port ' "$TERN_TMP/ternd.log"
+if [ "$MEMIF_IDLE" != busy ]; then
+	sleep 1
+	sleeps0=$(TERN_PREFIX=$TERND_PREFIX ev idle_sleeps)
+	wait_kind=$(TERN_PREFIX=$TERND_PREFIX ev idle_wait)
+	tern_say "idle: worker 0 waits by '$wait_kind', $sleeps0 sleeps in its first second"
+	[ "$wait_kind" = steps ] || tern_fail "memif cannot wake a worker, yet idle_wait='$wait_kind'"
+	[ "${sleeps0:-0}" -gt 0 ] || tern_fail "--idle $MEMIF_IDLE: the idle worker never slept"
+fi
 
 tern_say "running memif_peer: $COUNT UDP requests from $SPORTS source ports, $SIZE B"
 memif_peer_start memif_p "$COUNT" "$SPORTS" "$SIZE"
 memif_peer_wait_done || tern_fail "memif_peer did not finish"
+if [ "$MEMIF_IDLE" != busy ]; then
+	tern_say "after the requests: $("$TERNCTL" -p "$TERND_PREFIX" show events json 2>/dev/null |
+		jq -r '.workers[0] | "\(.idle_sleeps) sleeps, \(.idle_timed_out) ended by the time"')"
+fi
 
 ternd_stop 20
 sed -n '/^ternd: .*stopping/,$p' "$TERN_TMP/ternd.log"
