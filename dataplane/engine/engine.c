@@ -44,6 +44,7 @@ setup_ports(struct tern_engine *e, struct tern_err *err)
 		.nb_rxd = e->conf.nb_rxd,
 		.nb_txd = e->conf.nb_txd,
 		.pool = e->pool,
+		.rx_intr = e->conf.idle.mode == TERN_IDLE_ADAPTIVE,
 	};
 	uint16_t pid;
 	int ret;

@@ -65,6 +65,7 @@ struct tern_rxq {
 	uint16_t port_id;
 	uint16_t queue;
 	uint8_t steer;           /**< spread over all workers (software steering) */
+	uint8_t intr;            /**< asleep, woken by its RX interrupt (armed around sleeps) */
 };
 
 /** Replies waiting for the port's TX queue; flushed after every burst. */
@@ -118,6 +119,7 @@ struct tern_worker {
 	 *  sleep (their kernel sockets are on its doorbell), so it sleeps
 	 *  until a frame, a post or its next timer, not in steps. */
 	bool rx_wake;
+	bool rx_intr;                            /**< some of its queues wake by RX interrupt */
 	/** Woken late, TSC cycles: past the time asked (timed sleeps), after
 	 *  the ring (posts). This worker writes it. */
 	struct tern_hist wake_late;

@@ -5,6 +5,7 @@
  * per-burst work (classification, apps, replies) is in packet/pipeline.c.
  */
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -233,24 +234,61 @@ tern_worker_poll_once(struct tern_worker *w)
  * there one, would cost at most this), unless sleep_max_us is longer. */
 #define RX_WAKE_SLEEP_MAX_NS (100 * 1000 * 1000)
 
-/* Under --idle adaptive: put the kernel sockets of every queue this worker
- * polls on its doorbell. True if each has them (or it polls none): then a
- * frame ends its sleep. */
+/* Under --idle adaptive: put on the doorbell, for every queue this worker
+ * polls, its port's kernel sockets or else its RX interrupt fd. True if
+ * each queue has one or the other (or it polls none): then a frame ends its
+ * sleep. */
 static bool
 arm_rx_wake(struct tern_worker *w)
 {
 	struct tern_wake *wk = &w->engine->bus.wake[w->idx];
 
 	for (unsigned i = 0; i < w->n_rxq; i++) {
-		const struct tern_port *p = &w->engine->ports[w->rxq[i].port_id];
+		struct tern_rxq *q = &w->rxq[i];
+		const struct tern_port *p = &w->engine->ports[q->port_id];
 
-		if (p->n_rx_wake == 0)
-			return false;
-		for (unsigned k = 0; k < p->n_rx_wake; k++)
-			if (tern_wake_add_rx_fd(wk, p->rx_wake_fd[k]) < 0)
+		if (p->n_rx_wake != 0) {
+			for (unsigned k = 0; k < p->n_rx_wake; k++)
+				if (tern_wake_add_rx_fd(wk, p->rx_wake_fd[k]) < 0)
+					return false;
+		} else if (p->rx_intr_fd[q->queue] >= 0) {
+			if (tern_wake_add_rx_fd(wk, p->rx_intr_fd[q->queue]) < 0)
 				return false;
+			q->intr = 1;
+		} else {
+			return false;
+		}
 	}
 	return true;
+}
+
+/* Before a sleep: ask the queues that wake by RX interrupt to interrupt
+ * (a driver whose fd is readable anyway, as tap's, says -ENOTSUP: fine). */
+static void
+rx_intr_arm(struct tern_worker *w)
+{
+	for (unsigned i = 0; i < w->n_rxq; i++)
+		if (w->rxq[i].intr)
+			(void)rte_eth_dev_rx_intr_enable(w->rxq[i].port_id, w->rxq[i].queue);
+}
+
+/* After it: no more interrupts while polling, and an eventfd's count
+ * consumed (a queue's own fd is left alone: reading it would take a frame). */
+static void
+rx_intr_disarm(struct tern_worker *w)
+{
+	for (unsigned i = 0; i < w->n_rxq; i++) {
+		const struct tern_rxq *q = &w->rxq[i];
+		const struct tern_port *p = &w->engine->ports[q->port_id];
+		uint64_t count;
+
+		if (!q->intr)
+			continue;
+		(void)rte_eth_dev_rx_intr_disable(q->port_id, q->queue);
+		if (p->rx_intr_eventfd[q->queue] &&
+		    read(p->rx_intr_fd[q->queue], &count, sizeof(count)) < 0)
+			continue; /* EAGAIN: nothing counted */
+	}
 }
 
 /* How late the worker ran after it should have: past the time asked for a
@@ -289,11 +327,22 @@ idle_sleep(struct tern_worker *w, uint64_t ns)
 		ns = next;
 	if (ns == 0)
 		return;
+	/* A frame that came before the interrupts were armed raised none:
+	 * poll once more, armed, and do not sleep if there was work. */
+	if (w->rx_intr) {
+		rx_intr_arm(w);
+		if (tern_worker_poll_once(w) != 0) {
+			rx_intr_disarm(w);
+			return;
+		}
+	}
 	t0 = rte_rdtsc();
 	rcu_thread_offline();
 	cause = tern_bus_sleep(&w->engine->bus, w->idx, ns);
 	rcu_thread_online();
 	took = rte_rdtsc() - t0;
+	if (w->rx_intr)
+		rx_intr_disarm(w);
 	/* What the sleep really took: the kernel overshoots short sleeps. */
 	tern_wctr_add(&w->wstats, TERN_WCTR_IDLE_SLEEPS, 1);
 	tern_wctr_add(&w->wstats, TERN_WCTR_IDLE_WOKEN, cause == TERN_WAKE_RUNG);
@@ -350,6 +399,8 @@ tern_worker_main(void *arg)
 	if (!busy) {
 		prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
 		w->rx_wake = arm_rx_wake(w);
+		for (unsigned i = 0; i < w->n_rxq; i++)
+			w->rx_intr |= w->rxq[i].intr;
 	}
 	/* A QSBR reader from here on: online, so grace periods wait for us. */
 	rcu_register_thread();

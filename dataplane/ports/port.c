@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <rte_common.h>
 #include <rte_dev.h>
@@ -191,6 +192,20 @@ port_promiscuous(const struct tern_port *p, struct tern_err *err)
 	return 0;
 }
 
+/* Drivers that may deliver RX interrupts: not those known to have none in
+ * DPDK 22.11 (af_packet and AF_XDP are woken through their sockets). */
+static bool
+port_may_interrupt(const char *driver)
+{
+	static const char *const none[] = { "net_af_packet", "net_af_xdp", "net_memif",
+					    "net_ring", "net_null" };
+
+	for (size_t i = 0; i < RTE_DIM(none); i++)
+		if (strcmp(driver, none[i]) == 0)
+			return false;
+	return true;
+}
+
 int
 tern_port_setup(uint16_t port_id, const struct tern_port_conf *c,
 		struct tern_port *p, struct tern_err *err)
@@ -226,7 +241,15 @@ tern_port_setup(uint16_t port_id, const struct tern_port_conf *c,
 	port_rss(p, c, &info, &conf);
 	port_offloads(p, &info, &conf);
 
+	/* RX interrupts where the driver may have them (see port_learn_rx_wake);
+	 * a device that refuses them is configured without. */
+	conf.intr_conf.rxq = c->rx_intr && port_may_interrupt(p->driver);
 	ret = rte_eth_dev_configure(port_id, p->nb_queues, p->nb_queues, &conf);
+	if (ret < 0 && conf.intr_conf.rxq) {
+		conf.intr_conf.rxq = 0;
+		ret = rte_eth_dev_configure(port_id, p->nb_queues, p->nb_queues, &conf);
+	}
+	p->rx_intr = conf.intr_conf.rxq;
 	if (ret < 0) {
 		ret = tern_err_set(err, -ret, "port %u (%s): rte_eth_dev_configure "
 				   "(%u queues): %s", port_id, p->name, p->nb_queues, strerror(-ret));
@@ -438,9 +461,27 @@ kernel_if_up(const char *ifname)
 	return strncmp(state, "up", 2) == 0 || strncmp(state, "unknown", 7) == 0;
 }
 
+/* An eventfd counts interrupts and must be read after one; tap's RX
+ * interrupt fd is its queue's own descriptor, which a read would rob of a
+ * frame. */
+static bool
+fd_is_eventfd(int fd)
+{
+	char path[64], target[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return false;
+	target[n] = '\0';
+	return strcmp(target, "anon_inode:[eventfd]") == 0;
+}
+
 /* The descriptors that turn readable when a frame waits: the kernel
- * sockets under af_packet and AF_XDP (no other driver tern runs on has
- * RX interrupts in DPDK 22.11 but tap and virtio; see docs/performance.md). */
+ * sockets under af_packet and AF_XDP (which have no RX interrupts in DPDK
+ * 22.11), else each queue's RX interrupt fd where the driver has one (tap,
+ * virtio, NICs; see docs/performance.md). */
 static void
 port_learn_rx_wake(struct tern_port *p)
 {
@@ -449,6 +490,12 @@ port_learn_rx_wake(struct tern_port *p)
 
 	p->n_rx_wake = family < 0 || p->kernel_if[0] == '\0' ? 0 :
 		       tern_kernel_sockets(family, p->kernel_if, p->rx_wake_fd, TERN_KSOCK_MAX);
+	for (uint16_t q = 0; q < p->nb_queues; q++) {
+		p->rx_intr_fd[q] = p->rx_intr ? rte_eth_dev_rx_intr_ctl_q_get_fd(p->port_id, q) : -1;
+		if (p->rx_intr_fd[q] < 0)
+			p->rx_intr_fd[q] = -1;
+		p->rx_intr_eventfd[q] = p->rx_intr_fd[q] >= 0 && fd_is_eventfd(p->rx_intr_fd[q]);
+	}
 }
 
 int

@@ -34,6 +34,7 @@ struct tern_port_conf {
 	uint16_t nb_rxd;           /**< RX descriptors per queue */
 	uint16_t nb_txd;           /**< TX descriptors per queue */
 	struct rte_mempool *pool;  /**< RX buffers */
+	bool rx_intr;              /**< ask for RX interrupts (for --idle adaptive) */
 };
 
 struct tern_port {
@@ -57,6 +58,9 @@ struct tern_port {
 	struct tern_kernel_drops kdrops;      /**< kernel drops under a vdev; control thread */
 	unsigned n_rx_wake;                   /**< descriptors in rx_wake_fd (0: none) */
 	int rx_wake_fd[TERN_KSOCK_MAX];       /**< readable when a frame waits (kernel_sockets.h) */
+	bool rx_intr;                         /**< configured with RX interrupts */
+	int rx_intr_fd[TERN_MAX_QUEUES];      /**< queue q's RX interrupt fd, or -1 */
+	bool rx_intr_eventfd[TERN_MAX_QUEUES];/**< that fd is an eventfd: read it after a wake */
 	bool started;
 };
 
