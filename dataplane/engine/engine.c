@@ -218,6 +218,9 @@ tern_engine_close(struct tern_engine *e)
 		rte_free(e->workers[i].log);
 	rte_free(e->workers);
 	e->workers = NULL;
+	/* What is still out now is the drivers' or lost (ternd's exit check). */
+	if (e->pool != NULL)
+		e->mbufs_after_close = tern_engine_mbufs_in_use(e);
 	rte_mempool_free(e->pool);
 	e->pool = NULL;
 }

@@ -133,6 +133,7 @@ struct tern_engine {
 	struct tern_hist *lat_base;                /**< `show latency interval`'s last reading */
 	struct tern_stats_base *stats_base;        /**< `clear stats`' reading (control/stats_base.h) */
 	unsigned mbufs_baseline;                   /**< pool in-use count when workers started */
+	unsigned mbufs_after_close;                /**< pool in-use count once ports, apps and rings closed */
 	struct tern_pool_watch pool_watch;         /**< control thread (tern_engine_watch_pool) */
 	bool running;
 	volatile bool stop;                        /**< tells workers to leave their loop */

@@ -145,10 +145,11 @@ l4_cksum(const struct tern_parsed *p, const uint8_t *l3, uint8_t proto,
 	return tern_cksum_l4_v6(ip6->src_addr, ip6->dst_addr, proto, l4, len);
 }
 
-/* Ask the device to fill the IP and UDP checksums (pseudo-header sum seeded). */
+/* Ask the device to fill the UDP checksum (pseudo-header sum seeded), and
+ * the IPv4 header's if hw_ip (else it was summed in software). */
 static void
 request_tx_cksum(struct rte_mbuf *m, const struct tern_parsed *p,
-		 const struct reply_hdrs *h, struct rte_udp_hdr *udp)
+		 const struct reply_hdrs *h, struct rte_udp_hdr *udp, bool hw_ip)
 {
 	uint64_t fl;
 
@@ -156,7 +157,8 @@ request_tx_cksum(struct rte_mbuf *m, const struct tern_parsed *p,
 	m->l2_len = p->l3_off;
 	m->l3_len = h->l3_len;
 	if (p->l3 == TERN_L3_IPV4) {
-		fl = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_UDP_CKSUM;
+		fl = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_UDP_CKSUM |
+		     (hw_ip ? RTE_MBUF_F_TX_IP_CKSUM : 0);
 		udp->dgram_cksum = rte_ipv4_phdr_cksum((struct rte_ipv4_hdr *)h->l3, fl);
 	} else {
 		fl = RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_UDP_CKSUM;
@@ -169,11 +171,11 @@ void
 tern_reply_udp(struct rte_mbuf *m, const struct tern_parsed *p,
 	       uint16_t payload_len, const struct tern_reply_port *rp, bool echo)
 {
-	const uint64_t need = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
-	bool hw = (rp->tx_offloads & need) == need;
+	bool hw = rp->tx_offloads & RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+	bool hw_ip = hw && (rp->tx_offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM);
 	uint16_t l4_len = sizeof(struct rte_udp_hdr) + payload_len;
 	struct reply_hdrs h = reply_l2_l3(m, p, l4_len, REPLY_TTL, NULL, NULL,
-					  NULL, hw, rp);
+					  NULL, hw_ip, rp);
 	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)h.l4;
 	rte_be16_t sport = udp->dst_port, dport = udp->src_port;
 	rte_be16_t be_len = rte_cpu_to_be_16(l4_len);
@@ -184,7 +186,7 @@ tern_reply_udp(struct rte_mbuf *m, const struct tern_parsed *p,
 	udp->dst_port = dport;
 	udp->dgram_len = be_len;
 	if (hw) {
-		request_tx_cksum(m, p, &h, udp);
+		request_tx_cksum(m, p, &h, udp, hw_ip);
 		return;
 	}
 	m->ol_flags &= ~RTE_MBUF_F_TX_OFFLOAD_MASK;

@@ -118,16 +118,20 @@ port_rss(struct tern_port *p, const struct tern_port_conf *c,
 	port_rss_key(p, c, info, conf);
 }
 
-/* Checksum offloads: TX only as the pair (replies need both), RX each. */
+/* Checksum offloads, each that the device has: a reply's UDP checksum
+ * goes to the device with UDP, its IPv4 header's with IPv4 (virtio has
+ * UDP only: the header is summed in software). */
 static void
 port_offloads(struct tern_port *p, const struct rte_eth_dev_info *info,
 	      struct rte_eth_conf *conf)
 {
-	if ((info->tx_offload_capa & tx_cksum) == tx_cksum)
-		p->tx_offloads = tx_cksum;
-	else
-		printf("port %u (%s): no IPv4+UDP TX checksum offload: checksums in software\n",
+	p->tx_offloads = info->tx_offload_capa & tx_cksum;
+	if (!(p->tx_offloads & RTE_ETH_TX_OFFLOAD_UDP_CKSUM))
+		printf("port %u (%s): no UDP TX checksum offload: checksums in software\n",
 		       p->port_id, p->name);
+	else if (!(p->tx_offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM))
+		printf("port %u (%s): UDP TX checksum offload, no IPv4 one: IPv4 header "
+		       "checksums in software\n", p->port_id, p->name);
 	p->rx_offloads = info->rx_offload_capa & rx_cksum;
 	conf->txmode.offloads = p->tx_offloads;
 	conf->rxmode.offloads = p->rx_offloads;

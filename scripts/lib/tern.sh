@@ -16,6 +16,8 @@ TERN_TMP=
 TERN_PREFIX=
 TERN_PREFIXES=()
 TERN_DRIVER=
+TERN_HUGE_DIR=
+TERN_HUGE_ADDED=0
 
 tern_say() { printf '%s: %s\n' "$TERN_PROG" "$*"; }
 tern_err() { printf '%s: error: %s\n' "$TERN_PROG" "$*" >&2; }
@@ -358,8 +360,41 @@ tern_cleanup() {
 		rm -f /dev/hugepages/"$p"map_* 2>/dev/null
 	done
 	TERN_PREFIXES=()
+	tern_huge_give_back
 	if [ -n "$TERN_TMP" ]; then
 		rm -rf "$TERN_TMP"
 		TERN_TMP=
+	fi
+}
+
+# tern_huge_take N: N more free 2 MB hugepages for this test, and a
+# hugetlbfs of its own (TERN_HUGE_DIR, under TERN_TMP: give EAL --huge-dir).
+# Returns 1 if the kernel could not provide them. tern_cleanup gives them
+# back (tern_huge_give_back), so the machine ends as it began. (Not
+# setup.sh's tern_hugepages_reserve, which sets the machine's total for
+# scripts/run.sh and test.sh.)
+tern_huge_take() {
+	local want=$1 nr=/proc/sys/vm/nr_hugepages total free
+	TERN_HUGE_DIR="$TERN_TMP/huge"
+	mkdir -p "$TERN_HUGE_DIR"
+	mount -t hugetlbfs -o pagesize=2M none "$TERN_HUGE_DIR" || { TERN_HUGE_DIR=; return 1; }
+	total=$(cat "$nr")
+	echo $((total + want)) >"$nr" 2>/dev/null
+	TERN_HUGE_ADDED=$(($(cat "$nr") - total))
+	free=$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)
+	[ "$TERN_HUGE_ADDED" -ge "$want" ] && [ "${free:-0}" -ge "$want" ]
+}
+
+# tern_huge_give_back: unmount the test's hugetlbfs (its files go with it)
+# and give back the pages tern_huge_take added.
+tern_huge_give_back() {
+	local nr=/proc/sys/vm/nr_hugepages
+	if [ -n "$TERN_HUGE_DIR" ]; then
+		umount "$TERN_HUGE_DIR" 2>/dev/null || umount -l "$TERN_HUGE_DIR" 2>/dev/null
+		TERN_HUGE_DIR=
+	fi
+	if [ "$TERN_HUGE_ADDED" -gt 0 ]; then
+		echo $(($(cat "$nr") - TERN_HUGE_ADDED)) >"$nr" 2>/dev/null
+		TERN_HUGE_ADDED=0
 	fi
 }

@@ -26,6 +26,7 @@
 #include <rte_udp.h>
 
 #include "check.h"
+#include "cksum.h"
 #include "eal_runtime.h"
 #include "engine.h"
 #include "engine_addrs.h"
@@ -669,6 +670,38 @@ test_tx_offload_request(void)
 		CHECK_EQ(udp->dgram_cksum, rte_ipv4_phdr_cksum(ip, r->ol_flags));
 		/* What the device would do gives a valid datagram. */
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		udp->dgram_cksum = 0;
+		udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+		CHECK_EQ(rte_ipv4_udptcp_cksum_verify(ip, udp), 0);
+		rte_pktmbuf_free(r);
+	}
+}
+
+/* A device with UDP TX checksum offload but no IPv4 one (virtio): the
+ * device gets the UDP sum to finish, the IPv4 header is summed here. */
+static void
+test_tx_offload_udp_only(void)
+{
+	struct tern_reply_port *rp = &eng.workers[0].reply_port[port];
+	uint64_t saved = rp->tx_offloads;
+	static const char pl[] = "virtio";
+	struct frame f;
+	struct rte_mbuf *r;
+
+	rp->tx_offloads = RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+	udp4_frame(&f, ECHO_PORT, pl, sizeof(pl));
+	r = one(&f, TERN_CTR_TX);
+	rp->tx_offloads = saved;
+	if (r != NULL) {
+		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(r, struct rte_ipv4_hdr *, 14);
+		struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+
+		CHECK_EQ(r->ol_flags & RTE_MBUF_F_TX_OFFLOAD_MASK,
+			 RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_UDP_CKSUM);
+		CHECK_EQ(r->l2_len, 14);
+		CHECK_EQ(r->l3_len, 20);
+		CHECK(tern_cksum_ipv4_hdr_ok(ip, sizeof(*ip)));
+		CHECK_EQ(udp->dgram_cksum, rte_ipv4_phdr_cksum(ip, r->ol_flags));
 		udp->dgram_cksum = 0;
 		udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
 		CHECK_EQ(rte_ipv4_udptcp_cksum_verify(ip, udp), 0);
@@ -1534,6 +1567,7 @@ main(int argc, char **argv)
 	test_drops();
 	test_mixed_burst();
 	test_tx_offload_request();
+	test_tx_offload_udp_only();
 	test_tx_full();
 	test_amplification();
 	test_bad_source();
