@@ -30,7 +30,7 @@ Prepares this host for ternd on a NIC:
   3. loads the $DRIVER module;
   4. checks the IOMMU (/sys/kernel/iommu_groups, dmesg);
   5. binds each --bind device to $DRIVER with dpdk-devbind.py (taking its
-     kernel interface down first).
+     kernel interface down first; one with addresses or routes is refused).
 
 options:
   --pages N          2 MB hugepages to reserve (default $PAGES)
@@ -197,9 +197,16 @@ step_bind() {
 			continue
 		fi
 		say "bind: $dev (driver ${drv:-none}) to $DRIVER; back with: dpdk-devbind.py --bind=${drv:-DRIVER} $dev"
-		for ifc in "$sys"/net/*; do
+		for ifc in "$sys"/net/* "$sys"/virtio*/net/*; do
 			[ -e "$ifc" ] || continue
-			run ip link set "$(basename "$ifc")" down
+			ifc=$(basename "$ifc")
+			# Like dpdk-devbind.py, leave an interface in use alone (it
+			# may be how this host is reached).
+			if [ -n "$(ip -o addr show dev "$ifc" scope global 2>/dev/null)" ] ||
+				[ -n "$(ip -o route show dev "$ifc" 2>/dev/null)" ]; then
+				problem "$dev is $ifc, which has addresses or routes (in use?): if it is the NIC for tern, 'ip addr flush dev $ifc; ip link set $ifc down' first"
+			fi
+			run ip link set "$ifc" down
 		done
 		run dpdk-devbind.py "--bind=$DRIVER" "$dev"
 	done

@@ -226,5 +226,15 @@ for bad in "--pages x" "--bind 3:0" "--frob"; do
 	grep -q '^setup-host.sh: error: ' "$TERN_TMP/bad.out" || tern_fail "setup-host.sh $bad: no error line"
 done
 [ ! -e "$TERN_TMP/ran" ] || tern_fail "a refused command line ran: $(cat "$TERN_TMP/ran")"
+# A real run needs root: as nobody it stops with status 1 before any step.
+if command -v runuser >/dev/null && runuser -u nobody -- test -r "$ROOT/scripts/setup-host.sh"; then
+	out=$(runuser -u nobody -- bash "$ROOT/scripts/setup-host.sh" --pages 1 2>&1)
+	rc=$?
+	if [ "$rc" != 1 ] || ! grep -q '^setup-host.sh: error: needs root' <<<"$out"; then
+		tern_fail "setup-host.sh as nobody: status $rc, not 1 with 'needs root': $out"
+	fi
+else
+	tern_say "note: no runuser, or nobody cannot read the script: the non-root case is not checked"
+fi
 tern_say "ok: setup-host.sh --dry-run plans hugepages, hugetlbfs, vfio-pci, IOMMU, dpdk-devbind.py"
 tern_say "PASS"
