@@ -76,11 +76,12 @@ run() {
 	"$@" || die "failed: $*"
 }
 
-# write_file PATH LINE: print it, then write LINE as PATH's whole content.
+# write_file PATH LINE: print it, then write LINE as PATH's whole content
+# (through tee: every change to the host is a command, as with run).
 write_file() {
 	printf "+ echo '%s' > %s\n" "$2" "$1"
 	[ "$DRY_RUN" -eq 1 ] && return 0
-	printf '%s\n' "$2" >"$1" || die "cannot write $1"
+	printf '%s\n' "$2" | tee "$1" >/dev/null || die "cannot write $1"
 }
 
 parse_args() {

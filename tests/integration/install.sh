@@ -193,10 +193,18 @@ tern_say "ok: the unit's ExecStart with example.cmds starts, answers ternctl -p,
 # change a host are stubs that record any call.
 stubs=$TERN_TMP/stubs
 mkdir -p "$stubs"
-for c in sysctl mount umount mkdir modprobe dpdk-devbind.py ip tee rm; do
+for c in sysctl mount umount mkdir modprobe dpdk-devbind.py tee rm; do
 	printf '#!/bin/sh\necho "%s $*" >>"%s"\n' "$c" "$TERN_TMP/ran" >"$stubs/$c"
 	chmod +x "$stubs/$c"
 done
+# ip: reading (addr show, route show) is allowed; changing is recorded.
+real_ip=$(command -v ip) || tern_fail "ip not found"
+cat >"$stubs/ip" <<EOF
+#!/bin/sh
+case " \$* " in *" show "*) exec "$real_ip" "\$@" ;; esac
+echo "ip \$*" >>"$TERN_TMP/ran"
+EOF
+chmod +x "$stubs/ip"
 pages_before=$(cat /proc/sys/vm/nr_hugepages)
 sysctl_file=/etc/sysctl.d/80-tern-hugepages.conf
 had_sysctl_file=0
@@ -217,6 +225,27 @@ for want in "+ sysctl -w vm.nr_hugepages=4000000" "+ echo 'vm.nr_hugepages = 400
 done
 grep -qE -- '^\+ mount -t hugetlbfs nodev /dev/hugepages$|hugetlbfs: /dev/hugepages is mounted' <<<"$plan" ||
 	tern_fail "the dry run's plan says nothing about hugetlbfs on /dev/hugepages"
+# The NIC this host is reached by (the default route's), if it is a PCI
+# device: the plan must refuse to take its interface down.
+gw_if=$(ip -o route show default 2>/dev/null | awk '{ for (i = 1; i < NF; i++) if ($i == "dev") { print $(i + 1); exit } }')
+gw_dev=
+if [ -n "$gw_if" ] && [ -e "/sys/class/net/$gw_if/device" ]; then
+	gw_dev=$(readlink -f "/sys/class/net/$gw_if/device")
+	case $(basename "$gw_dev") in virtio*) gw_dev=$(dirname "$gw_dev") ;; esac
+	gw_dev=$(basename "$gw_dev")
+	[[ $gw_dev =~ ^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$ ]] || gw_dev=
+fi
+if [ -n "$gw_dev" ]; then
+	plan=$(PATH=$stubs:$PATH "$ROOT/scripts/setup-host.sh" --dry-run --bind "$gw_dev" 2>&1) ||
+		tern_fail "setup-host.sh --dry-run --bind $gw_dev failed: $plan"
+	grep -qF "$gw_dev is $gw_if, which has addresses or routes" <<<"$plan" ||
+		tern_fail "the plan for $gw_dev ($gw_if, the default route's) does not say it is in use: $plan"
+	tern_say "ok: setup-host.sh --dry-run --bind $gw_dev warns that $gw_if is in use"
+else
+	tern_say "note: the default route's interface is not a PCI NIC: the in-use case is not checked"
+fi
+[ ! -e "$TERN_TMP/ran" ] || tern_fail "the dry run ran: $(cat "$TERN_TMP/ran")"
+
 # A bad command line: status 2 and a message, nothing run.
 for bad in "--pages x" "--bind 3:0" "--frob"; do
 	# shellcheck disable=SC2086 # the words of the bad command line
