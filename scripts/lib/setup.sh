@@ -6,12 +6,14 @@
 
 # Packages tern needs to build, test and run (Debian 12 names).
 TERN_PACKAGES=(
+	bsdextrautils
 	clang
 	dpdk
 	dpdk-dev
 	ethtool
 	g++
 	gcc
+	groff-base
 	iproute2
 	iputils-ping
 	jq
@@ -23,6 +25,7 @@ TERN_PACKAGES=(
 	liburcu-dev
 	libxdp-dev
 	libmemcached-tools
+	man-db
 	memcached
 	meson
 	ninja-build
@@ -30,6 +33,7 @@ TERN_PACKAGES=(
 	python3
 	python3-scapy
 	sockperf
+	systemd
 	tshark
 )
 
