@@ -18,6 +18,7 @@ TERN_PREFIXES=()
 TERN_DRIVER=
 TERN_HUGE_DIR=
 TERN_HUGE_ADDED=0
+TERN_MEM_ARGS=(--no-huge -m 512)
 
 tern_say() { printf '%s: %s\n' "$TERN_PROG" "$*"; }
 tern_err() { printf '%s: error: %s\n' "$TERN_PROG" "$*" >&2; }
@@ -383,6 +384,32 @@ tern_huge_take() {
 	TERN_HUGE_ADDED=$(($(cat "$nr") - total))
 	free=$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)
 	[ "$TERN_HUGE_ADDED" -ge "$want" ] && [ "${free:-0}" -ge "$want" ]
+}
+
+# tern_mem_setup: the EAL memory options of a test's ternd in TERN_MEM_ARGS:
+# --no-huge -m 512, or with TERN_HUGE=1, 512 MB of 2 MB hugepages on a
+# hugetlbfs of the test's own (tern_huge_take; given back by tern_cleanup).
+# Call after tern_mktemp, in the test's own shell (it sets globals).
+tern_mem_setup() {
+	if [ "${TERN_HUGE:-0}" != 1 ]; then
+		TERN_MEM_ARGS=(--no-huge -m 512)
+		return 0
+	fi
+	tern_huge_take 256 || tern_fail "TERN_HUGE=1: could not reserve 256 free 2 MB hugepages"
+	TERN_MEM_ARGS=(--huge-dir "$TERN_HUGE_DIR" -m 512)
+	tern_say "TERN_HUGE=1: ternd on 2 MB hugepages at $TERN_HUGE_DIR"
+}
+
+# tern_huge_check_used: with TERN_HUGE=1, fail unless ternd's memory is on
+# the test's hugetlbfs (its files take blocks there while it runs).
+tern_huge_check_used() {
+	local files used
+	[ "${TERN_HUGE:-0}" = 1 ] || return 0
+	files=$(find "$TERN_HUGE_DIR" -type f 2>/dev/null | wc -l)
+	used=$(awk '/^HugePages_Total:/ { t = $2 } /^HugePages_Free:/ { f = $2 } END { print t - f }' /proc/meminfo)
+	tern_say "TERN_HUGE=1: $files hugepage files under $TERN_HUGE_DIR, $used pages in use on the machine"
+	[ "$files" -gt 0 ] && [ "${used:-0}" -gt 0 ] ||
+		tern_fail "TERN_HUGE=1, yet ternd uses no hugepage of $TERN_HUGE_DIR"
 }
 
 # tern_huge_give_back: unmount the test's hugetlbfs (its files go with it)

@@ -11,8 +11,10 @@
 # cannot wake, sleeps in steps (idle_wait=steps, idle_sleeps grows), and
 # still answers every request, losing none across its sleeps.
 #
+# TERN_HUGE=1 (the test memif_huge) runs ternd on 2 MB hugepages.
+#
 # Environment (set by meson): TERND, TERNCTL, RESPONDER, MEMIF_PEER;
-# MEMIF_IDLE (busy).
+# MEMIF_IDLE (busy), TERN_HUGE (0).
 set -u
 
 # shellcheck source=SCRIPTDIR/../../scripts/lib/tern.sh
@@ -30,6 +32,7 @@ trap tern_cleanup EXIT
 trap 'exit 130' INT TERM
 
 tern_mktemp
+tern_mem_setup
 # ev FIELD: worker 0's FIELD in `show events json`.
 ev() {
 	"$TERNCTL" -p "$TERN_PREFIX" show events json 2>/dev/null | jq -r --arg f "$1" '.workers[0][$f] // empty'
@@ -37,7 +40,8 @@ ev() {
 
 tern_say "starting ternd (memif server, --idle $MEMIF_IDLE)"
 TERND_EXTRA_ARGS=(--idle "$MEMIF_IDLE")
-ternd_start_memif memif_d --no-huge -m 512 || tern_fail "ternd did not start"
+ternd_start_memif memif_d "${TERN_MEM_ARGS[@]}" || tern_fail "ternd did not start"
+tern_huge_check_used
 TERND_PREFIX=$TERN_PREFIX
 grep '^port ' "$TERN_TMP/ternd.log"
 if [ "$MEMIF_IDLE" != busy ]; then

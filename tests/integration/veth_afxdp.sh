@@ -13,7 +13,8 @@
 #   - SIGTERM: exit 0, no bad checksums counted, no leaked mbufs.
 #
 # Environment (set by meson): TERND, RESPONDER, UDP_CLIENT.
-# TERN_FORCE_AF_PACKET=1 runs it over af_packet instead.
+# TERN_FORCE_AF_PACKET=1 runs it over af_packet instead; TERN_HUGE=1 (the
+# test veth_afxdp_huge) on 2 MB hugepages instead of --no-huge.
 set -u
 
 # shellcheck source=SCRIPTDIR/../../scripts/lib/tern.sh
@@ -33,6 +34,7 @@ trap tern_cleanup EXIT
 trap 'exit 130' INT TERM
 
 tern_mktemp
+tern_mem_setup
 ns="tern_veth_$$"
 hif="tvh$$"
 nif="tvn$$"
@@ -52,7 +54,7 @@ EOF
 # start_ternd VDEV: starts ternd on the host end through VDEV; 0 when ready.
 start_ternd() {
 	tern_prefix veth
-	ternd_start "$TERN_TMP/ternd.log" -l 0,1 --no-huge -m 512 --no-pci \
+	ternd_start "$TERN_TMP/ternd.log" -l 0,1 "${TERN_MEM_ARGS[@]}" --no-pci \
 		--file-prefix "$TERN_PREFIX" --vdev "$1" \
 		-- --ip "$TERN_ADDR/24" --ip "$TERN_ADDR6/64" --app-dir "$(dirname "$RESPONDER")" \
 		--exec "$TERN_TMP/start.cmds"
@@ -70,6 +72,7 @@ else
 		tern_fail "ternd did not start with AF_XDP (TERN_FORCE_AF_PACKET=1 tries af_packet)"
 fi
 tern_say "ternd is up on $hif through $driver"
+tern_huge_check_used
 grep '^port ' "$TERN_TMP/ternd.log"
 mac=$(grep -m1 '^port 0 .*: mac ' "$TERN_TMP/ternd.log" | grep -o 'mac [0-9a-fA-F:]\{17\}' | cut -d' ' -f2)
 [ -n "$mac" ] || tern_fail "no 'port 0 ...: mac XX:XX:XX:XX:XX:XX' line from ternd"
