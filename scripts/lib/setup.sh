@@ -27,6 +27,7 @@ TERN_PACKAGES=(
 	meson
 	ninja-build
 	pkg-config
+	prometheus
 	python3
 	python3-scapy
 	sockperf

@@ -262,8 +262,9 @@ test_help(void)
 		 "trust local on|off\n"
 		 "show latency [apps|interval] [json]\n"
 		 "show flow SRC DST SPORT DPORT [udp|tcp] [json]\n"
+		 "show metrics\n"
 		 "show stats|apps|bindings|ports|lcores|events|canary|memory|trust|version [json] "
-		 "(and show latency, show flow)\n"
+		 "(and show latency, show flow, show metrics)\n"
 		 "clear stats\n"
 		 "clear latency\n");
 	exec_expect("help bind", -E2BIG, "help: too many arguments (at most 0; from 'bind')");
@@ -400,7 +401,7 @@ test_show_empty(void)
 	exec_expect("show foo", -EINVAL,
 		    "show: unknown view 'foo'; usage: "
 		    "show stats|apps|bindings|ports|lcores|events|canary|memory|trust|version [json] "
-		    "(and show latency, show flow)");
+		    "(and show latency, show flow, show metrics)");
 	exec_expect("show stats xml", -EINVAL, "unexpected 'xml'");
 	exec_expect("show stats json x", -E2BIG, "too many arguments");
 }
