@@ -12,7 +12,10 @@
 #     latency histogram's _count with show latency, the app counters with
 #     show apps; histograms are cumulative, +Inf = _count; drop reason
 #     no_handler counts the datagrams to port 9;
-#   - clear stats does not reset the metrics' counters.
+#   - clear stats does not reset the metrics' counters;
+#   - with --metrics (when ternd has libmicrohttpd): GET /metrics answers the
+#     same text (promtool, Content-Type version=0.0.4, the same rx), other
+#     paths 404, other methods 405.
 #
 # Environment (set by meson): TERND, TERNCTL, RESPONDER, UDP_CLIENT, CHECK_METRICS.
 set -u
@@ -38,8 +41,14 @@ printf 'app load echo %s mode=echo\nbind udp 7 echo\n' "$(basename "$RESPONDER")
 ns="tern_met_$$"
 hif="tmh$$"
 tern_veth_setup "$ns" "$hif" "tmn$$" 198.18.0.2/24 || tern_fail "could not set up veth $hif <-> $ns"
+# A free TCP port for --metrics (another process may take it meanwhile: rare).
+http_port=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+http_args=(--metrics "127.0.0.1:$http_port")
+if "$TERND" --no-huge --no-pci -- --help 2>/dev/null | grep -q -- 'not in this build (no libmicrohttpd)'; then
+	http_args=()
+fi
 ternd_start_veth met "$TERN_TMP/ternd.log" "$hif" --ip 198.18.0.1/24 \
-	--app-dir "$(dirname "$RESPONDER")" --exec "$TERN_TMP/start.cmds" ||
+	--app-dir "$(dirname "$RESPONDER")" --exec "$TERN_TMP/start.cmds" ${http_args[@]+"${http_args[@]}"} ||
 	tern_fail "ternd did not start"
 
 # promtool_ok FILE: the exposition text must pass promtool's parser and lint.
@@ -115,6 +124,44 @@ for bad in bad1 bad2; do
 done
 grep -E '^tern_port_(rx|tx)_frames_total|reason="no_handler"|^tern_worker_latency_seconds_count' \
 	"$TERN_TMP/m1.prom"
+
+# HTTP: the same text at /metrics, nothing elsewhere.
+if grep -q "^metrics: http://127.0.0.1:$http_port/metrics" "$TERN_TMP/ternd.log"; then
+	"$PY" - "$http_port" "$TERN_TMP/http.prom" <<'EOF' || tern_fail "GET /metrics is wrong"
+import sys, urllib.error, urllib.request
+port, out = sys.argv[1:]
+base = "http://127.0.0.1:%s" % port
+with urllib.request.urlopen(base + "/metrics", timeout=5) as r:
+    ctype = r.headers["Content-Type"]
+    if r.status != 200 or not ctype.startswith("text/plain; version=0.0.4"):
+        sys.exit("GET /metrics: status %d, Content-Type %s" % (r.status, ctype))
+    open(out, "wb").write(r.read())
+for path, method, want in (("/", "GET", 404), ("/metricsx", "GET", 404), ("/metrics", "POST", 405)):
+    try:
+        urllib.request.urlopen(urllib.request.Request(base + path, method=method,
+                                                      data=b"x" if method == "POST" else None),
+                               timeout=5)
+        sys.exit("%s %s answered 200, expected %d" % (method, path, want))
+    except urllib.error.HTTPError as e:
+        if e.code != want:
+            sys.exit("%s %s answered %d, expected %d" % (method, path, e.code, want))
+EOF
+	promtool_ok "$TERN_TMP/http.prom"
+	# a frame of chatter may come in between: HTTP's rx between two ternctl's
+	tern_ctl show metrics >"$TERN_TMP/m1b.prom" || tern_fail "ternctl show metrics failed"
+	a=$(sed -n 's/^tern_port_rx_frames_total{port="0",[^}]*} //p' "$TERN_TMP/m1.prom")
+	b=$(sed -n 's/^tern_port_rx_frames_total{port="0",[^}]*} //p' "$TERN_TMP/http.prom")
+	c=$(sed -n 's/^tern_port_rx_frames_total{port="0",[^}]*} //p' "$TERN_TMP/m1b.prom")
+	[ -n "$b" ] && [ "$a" -le "$b" ] && [ "$b" -le "$c" ] ||
+		tern_fail "HTTP's rx '$b' is not between ternctl's before ($a) and after ($c)"
+	[ "$(grep -c '^# TYPE' "$TERN_TMP/http.prom")" = "$(grep -c '^# TYPE' "$TERN_TMP/m1.prom")" ] ||
+		tern_fail "HTTP and ternctl give different families"
+	tern_say "ok: GET /metrics on 127.0.0.1:$http_port passes promtool and agrees with ternctl's; 404, 405"
+elif [ ${#http_args[@]} -gt 0 ]; then
+	tern_fail "ternd did not say it serves metrics on 127.0.0.1:$http_port"
+else
+	tern_say "note: ternd built without libmicrohttpd: --metrics not tested"
+fi
 
 # clear stats resets show stats, not the metrics' counters.
 rx=$(sed -n 's/^tern_port_rx_frames_total{port="0",[^}]*} //p' "$TERN_TMP/m1.prom")
