@@ -23,6 +23,7 @@ TERN_PACKAGES=(
 	liburcu-dev
 	libxdp-dev
 	libmemcached-tools
+	libmicrohttpd-dev
 	memcached
 	meson
 	ninja-build
