@@ -8,6 +8,7 @@
  */
 #include <inttypes.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,9 +28,10 @@
 /* An app's stats hook writes at most this much (as in show apps). */
 #define APP_STATS_MAX 1024
 
-/* The histograms' upper bounds, in ns: 50 ns to 1 s, 1-2.5-5 steps. Below
- * 64 cycles tern_hist is exact, above within 1/32, so a bound places each
- * value within that of where it belongs. */
+/* The histograms' upper bounds (le), in ns: 50 ns to 1 s, 1-2.5-5 steps. A
+ * tern_hist bucket (exact below 64 cycles, 1/32 wide above) counts at the
+ * first bound its high end does not exceed: a value up to 1/32 below a
+ * bound may be counted at the next one. */
 static const uint64_t hist_bounds_ns[] = {
 	50, 100, 250, 500,
 	1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000,
@@ -110,11 +112,23 @@ sample_f(struct tern_out *o, const char *name, const char *labels, double v)
 		tern_out_printf(o, "%s %.9g\n", name, v);
 }
 
+/* Add bucket i of h to the running count and sum (cycles, at the bucket's
+ * midpoint: within 1/64 of the values in it). */
+static void
+hist_take(const struct tern_hist *h, unsigned i, uint64_t *cum, double *sum)
+{
+	double mid = ((double)tern_hist_bucket_low(i) + (double)tern_hist_bucket_high(i)) / 2;
+
+	*cum += h->count[i];
+	*sum += (double)h->count[i] * mid;
+}
+
 void
 tern_metrics_hist(struct tern_out *o, const char *name, const char *labels,
 		  const struct tern_hist *h, uint64_t hz)
 {
 	const char *sep = labels[0] != '\0' ? "," : "";
+	char sample[128];
 	double sum = 0; /* cycles */
 	uint64_t cum = 0;
 	unsigned i = 0;
@@ -123,25 +137,19 @@ tern_metrics_hist(struct tern_out *o, const char *name, const char *labels,
 	for (size_t b = 0; b < RTE_DIM(hist_bounds_ns); b++) {
 		double bound = (double)hist_bounds_ns[b] * (double)hz / 1e9; /* cycles */
 
-		for (; i < TERN_HIST_BUCKETS && (double)tern_hist_bucket_high(i) <= bound; i++) {
-			cum += h->count[i];
-			sum += (double)h->count[i] *
-			       ((double)tern_hist_bucket_low(i) + (double)tern_hist_bucket_high(i)) / 2;
-		}
+		for (; i < TERN_HIST_BUCKETS && (double)tern_hist_bucket_high(i) <= bound; i++)
+			hist_take(h, i, &cum, &sum);
 		tern_out_printf(o, "%s_bucket{%s%sle=\"%g\"} %" PRIu64 "\n", name, labels, sep,
 				(double)hist_bounds_ns[b] / 1e9, cum);
 	}
-	for (; i < TERN_HIST_BUCKETS; i++) {
-		cum += h->count[i];
-		sum += (double)h->count[i] *
-		       ((double)tern_hist_bucket_low(i) + (double)tern_hist_bucket_high(i)) / 2;
-	}
+	for (; i < TERN_HIST_BUCKETS; i++)
+		hist_take(h, i, &cum, &sum);
 	/* +Inf and _count from the same buckets (h->n may be read apart from them). */
 	tern_out_printf(o, "%s_bucket{%s%sle=\"+Inf\"} %" PRIu64 "\n", name, labels, sep, cum);
-	tern_out_printf(o, "%s_sum", name);
-	sample_f(o, "", labels, sum / (double)hz);
-	tern_out_printf(o, "%s_count", name);
-	sample_u64(o, "", labels, cum);
+	snprintf(sample, sizeof(sample), "%s_sum", name);
+	sample_f(o, sample, labels, sum / (double)hz);
+	snprintf(sample, sizeof(sample), "%s_count", name);
+	sample_u64(o, sample, labels, cum);
 }
 
 static void
@@ -343,59 +351,90 @@ metrics_pool(struct tern_out *o, const struct tern_engine *e)
 		 (double)v[TERN_POOL_FIG_EXHAUSTED_MS] / 1e3);
 }
 
-#define APP_TOTALS_LIST(X) \
-	X(requests, "tern_app_requests_total", "Requests the instance's udp_burst got (seen)") \
-	X(replies, "tern_app_replies_total", "Requests the instance replied to (replied)") \
-	X(drops, "tern_app_drops_total", "Requests the instance gave the verdict DROP (dropped)") \
-	X(bad, "tern_app_invalid_total", \
-	  "Requests with an invalid verdict or reply length from the instance (invalid)") \
-	X(held, "tern_app_held_total", \
-	  "Requests the instance ran after an app replace held them (held)") \
-	X(log_suppressed, "tern_app_log_suppressed_total", \
-	  "Log lines of the instance suppressed by the rate limit (log_suppressed)")
+/* What show apps counts per instance (struct tern_app_totals), as counters. */
+static const struct {
+	size_t off;
+	const char *name;
+	const char *help;
+} app_counters[] = {
+	{ offsetof(struct tern_app_totals, requests), "tern_app_requests_total",
+	  "Requests the instance's udp_burst got (show apps seen)" },
+	{ offsetof(struct tern_app_totals, replies), "tern_app_replies_total",
+	  "Requests the instance replied to (replied)" },
+	{ offsetof(struct tern_app_totals, drops), "tern_app_drops_total",
+	  "Requests the instance gave the verdict DROP (dropped)" },
+	{ offsetof(struct tern_app_totals, bad), "tern_app_invalid_total",
+	  "Requests with an invalid verdict or reply length from the instance (invalid)" },
+	{ offsetof(struct tern_app_totals, held), "tern_app_held_total",
+	  "Requests the instance ran after an app replace held them (held)" },
+	{ offsetof(struct tern_app_totals, log_suppressed), "tern_app_log_suppressed_total",
+	  "Log lines of the instance suppressed by the rate limit (log_suppressed)" },
+};
+
+/* Words of an app's stats text kept at most (1024 bytes: 512 "k=" words). */
+#define APP_STAT_WORDS_MAX (APP_STATS_MAX / 2)
+
+static void
+app_labels(const struct tern_app_instance *app, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	label_add(buf, len, "app", app->name);
+}
+
+/* One "key=digits" word of an app's stats text, or NULL: a word without
+ * '=', a value that is not a number, a key seen before (keys[0..n-1]; a
+ * second sample of one series would make the whole scrape fail). */
+static const char *
+app_stat_value(char *tok, char **keys, unsigned n)
+{
+	char *eq = strchr(tok, '=');
+	size_t vlen;
+
+	if (eq == NULL || eq == tok)
+		return NULL;
+	vlen = strlen(eq + 1);
+	if (vlen == 0 || vlen > 20 || strspn(eq + 1, "0123456789") != vlen)
+		return NULL;
+	*eq = '\0';
+	for (unsigned i = 0; i < n; i++)
+		if (strcmp(keys[i], tok) == 0)
+			return NULL;
+	return eq + 1;
+}
 
 /* The app's own numeric counters from its stats hook, as tern_app_stat{key}. */
 static void
 samples_app_stat(struct tern_out *o, const struct tern_app_instance *app)
 {
 	char buf[APP_STATS_MAX], labels[LABELS_MAX];
+	char *keys[APP_STAT_WORDS_MAX];
 	char *tok, *save = NULL;
+	const char *v;
+	unsigned n = 0;
 
 	if (app->desc == NULL || app->desc->stats == NULL)
 		return;
 	buf[0] = '\0';
 	app->desc->stats(app->state, buf, sizeof(buf));
 	buf[sizeof(buf) - 1] = '\0';
-	for (tok = strtok_r(buf, " \t\n", &save); tok != NULL;
+	for (tok = strtok_r(buf, " \t\n", &save); tok != NULL && n < RTE_DIM(keys);
 	     tok = strtok_r(NULL, " \t\n", &save)) {
-		char *eq = strchr(tok, '=');
-
-		if (eq == NULL || eq == tok || eq[1] == '\0' ||
-		    strspn(eq + 1, "0123456789") != strlen(eq + 1) || strlen(eq + 1) > 20)
+		v = app_stat_value(tok, keys, n);
+		if (v == NULL)
 			continue;
-		*eq = '\0';
-		labels[0] = '\0';
-		label_add(labels, sizeof(labels), "app", app->name);
+		keys[n++] = tok;
+		app_labels(app, labels, sizeof(labels));
 		label_add(labels, sizeof(labels), "key", tok);
-		tern_out_printf(o, "tern_app_stat{%s} %s\n", labels, eq + 1);
+		tern_out_printf(o, "tern_app_stat{%s} %s\n", labels, v);
 	}
 }
 
-/* Per loaded instance: what show apps counts, its own counters, its latency. */
+/* tern_app_info: one series per instance, its kind and image. */
 static void
-metrics_apps(struct tern_out *o, const struct tern_engine *e, struct tern_hist *h,
-	     uint64_t hz)
+metrics_app_info(struct tern_out *o, const struct tern_engine *e)
 {
-	struct tern_app_totals *t = calloc(TERN_MAX_APPS + 1, sizeof(*t));
 	char labels[LABELS_MAX];
 
-	if (t == NULL) {
-		o->oom = true;
-		return;
-	}
-	for (unsigned s = 0; s <= TERN_MAX_APPS; s++)
-		if (e->apps[s] != NULL)
-			tern_app_totals_read(e->apps[s]->ws, e->apps[s]->n_ws, &t[s]);
 	family(o, "tern_app_info", "gauge",
 	       "A loaded app instance (always 1): its kind and the SHA-256 of its library", NULL);
 	for (unsigned s = 0; s <= TERN_MAX_APPS; s++) {
@@ -403,38 +442,51 @@ metrics_apps(struct tern_out *o, const struct tern_engine *e, struct tern_hist *
 
 		if (a == NULL)
 			continue;
-		labels[0] = '\0';
-		label_add(labels, sizeof(labels), "app", a->name);
+		app_labels(a, labels, sizeof(labels));
 		label_add(labels, sizeof(labels), "kind",
 			  a->desc != NULL && a->desc->name != NULL ? a->desc->name : "unknown");
 		label_add(labels, sizeof(labels), "sha256", a->img.sha256);
 		sample_u64(o, "tern_app_info", labels, 1);
 	}
-#define APP_FAMILY_(field, mname, help) \
-	family(o, mname, "counter", help, NULL); \
-	for (unsigned s = 0; s <= TERN_MAX_APPS; s++) { \
-		if (e->apps[s] == NULL) \
-			continue; \
-		labels[0] = '\0'; \
-		label_add(labels, sizeof(labels), "app", e->apps[s]->name); \
-		sample_u64(o, mname, labels, t[s].field); \
+}
+
+/* Per instance: show apps' counters (t, by slot) and the stats hook's. */
+static void
+metrics_app_counters(struct tern_out *o, const struct tern_engine *e,
+		     const struct tern_app_totals *t)
+{
+	char labels[LABELS_MAX];
+
+	for (size_t c = 0; c < RTE_DIM(app_counters); c++) {
+		family(o, app_counters[c].name, "counter", app_counters[c].help, NULL);
+		for (unsigned s = 0; s <= TERN_MAX_APPS; s++) {
+			if (e->apps[s] == NULL)
+				continue;
+			app_labels(e->apps[s], labels, sizeof(labels));
+			sample_u64(o, app_counters[c].name, labels,
+				   *(const uint64_t *)((const char *)&t[s] + app_counters[c].off));
+		}
 	}
-	APP_TOTALS_LIST(APP_FAMILY_)
-#undef APP_FAMILY_
 	family(o, "tern_app_stat", "untyped",
 	       "The app's own counters from its stats hook, by key (show apps)", NULL);
 	for (unsigned s = 0; s <= TERN_MAX_APPS; s++)
 		if (e->apps[s] != NULL)
 			samples_app_stat(o, e->apps[s]);
-	if (hz == 0)
-		goto out_free; /* no TSC rate (unit tests): no seconds to give */
+}
+
+/* Per instance, in seconds: the longest hold, the latency histogram. */
+static void
+metrics_app_times(struct tern_out *o, const struct tern_engine *e,
+		  const struct tern_app_totals *t, struct tern_hist *h, uint64_t hz)
+{
+	char labels[LABELS_MAX];
+
 	family(o, "tern_app_held_wait_max_seconds", "gauge",
 	       "The longest a held request of the instance waited", NULL);
 	for (unsigned s = 0; s <= TERN_MAX_APPS; s++) {
 		if (e->apps[s] == NULL)
 			continue;
-		labels[0] = '\0';
-		label_add(labels, sizeof(labels), "app", e->apps[s]->name);
+		app_labels(e->apps[s], labels, sizeof(labels));
 		sample_f(o, "tern_app_held_wait_max_seconds", labels,
 			 (double)t[s].held_wait_max / (double)hz);
 	}
@@ -444,13 +496,32 @@ metrics_apps(struct tern_out *o, const struct tern_engine *e, struct tern_hist *
 	for (unsigned s = 0; s <= TERN_MAX_APPS; s++) {
 		if (e->apps[s] == NULL)
 			continue;
-		labels[0] = '\0';
-		label_add(labels, sizeof(labels), "app", e->apps[s]->name);
+		app_labels(e->apps[s], labels, sizeof(labels));
 		memset(h, 0, sizeof(*h));
 		tern_app_latency_read(e->apps[s]->ws, e->apps[s]->n_ws, h);
 		tern_metrics_hist(o, "tern_app_latency_seconds", labels, h, hz);
 	}
-out_free:
+}
+
+/* Per loaded instance: what show apps counts, its own counters, its latency
+ * (not without a TSC rate: unit tests). */
+static void
+metrics_apps(struct tern_out *o, const struct tern_engine *e, struct tern_hist *h,
+	     uint64_t hz)
+{
+	struct tern_app_totals *t = calloc(TERN_MAX_APPS + 1, sizeof(*t));
+
+	if (t == NULL) {
+		o->oom = true;
+		return;
+	}
+	for (unsigned s = 0; s <= TERN_MAX_APPS; s++)
+		if (e->apps[s] != NULL)
+			tern_app_totals_read(e->apps[s]->ws, e->apps[s]->n_ws, &t[s]);
+	metrics_app_info(o, e);
+	metrics_app_counters(o, e, t);
+	if (hz != 0)
+		metrics_app_times(o, e, t, h, hz);
 	free(t);
 }
 
