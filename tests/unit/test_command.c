@@ -834,6 +834,32 @@ test_exec_read_line(void)
 		     "one per line)") == 0);
 }
 
+/* The buckets of series prefix ("NAME_bucket{LABELS,") in text: le bounds
+ * increase, counts never decrease, and there are n of them. */
+static void
+check_buckets(const char *text, const char *prefix, unsigned n)
+{
+	double le, prev_le = -1;
+	uint64_t v, prev = 0;
+	unsigned seen = 0;
+
+	for (const char *p = strstr(text, prefix); p != NULL; p = strstr(p + 1, prefix)) {
+		const char *q = p + strlen(prefix);
+
+		if (strncmp(q, "le=\"+Inf\"} ", 10) == 0)
+			le = 1e300;
+		else
+			CHECK(sscanf(q, "le=\"%lf\"}", &le) == 1);
+		CHECK(sscanf(strchr(q, ' '), "%" SCNu64, &v) == 1);
+		CHECK(le > prev_le);
+		CHECK(v >= prev);
+		prev_le = le;
+		prev = v;
+		seen++;
+	}
+	CHECK_EQ(seen, n);
+}
+
 /* show metrics on the fake engine, EAL up (hz known): every want[] line is
  * in the answer, and the histogram of worker 0 (40 cycles and hz cycles)
  * is cumulative with +Inf = _count = 2 and _sum about 1 s. */
@@ -875,6 +901,8 @@ test_show_metrics(void)
 			fprintf(stderr, "show metrics: missing '%s'\n", want[i]);
 		CHECK(strstr(out.buf, want[i]) != NULL);
 	}
+	if (out.buf != NULL) /* 23 bounds and +Inf */
+		check_buckets(out.buf, "tern_worker_latency_seconds_bucket{worker=\"0\",lcore=\"1\",", 24);
 	p = out.buf != NULL ? strstr(out.buf, "tern_worker_latency_seconds_sum{worker=\"0\"") : NULL;
 	CHECK(p != NULL && sscanf(strchr(p, ' '), "%lf", &sum) == 1 && sum > 0.98 && sum < 1.02);
 	/* the app's stats: numbers only (mode=echo, empty= and q=a"b are not) */
