@@ -32,6 +32,7 @@
 #include "show_views.h"
 #include "stats_base.h"
 #include "latency_hist.h"
+#include "metrics.h"
 #include "worker.h"
 
 /* Words per line: well above any command's maximum (app load: 4 + TERN_APP_MAX_KV),
@@ -452,6 +453,16 @@ cmd_show(struct cmd_ctx *c, unsigned argc, char **argv)
 	return cmd_usage_err(c, EINVAL, "unknown view '%.64s'", argv[0]);
 }
 
+/* show metrics: the Prometheus text exposition format (metrics.h). */
+static int
+cmd_show_metrics(struct cmd_ctx *c, unsigned argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	tern_metrics_write(c->out, c->e);
+	return 0;
+}
+
 /* SRC and DST of `show flow` into f (both IPv4 or both IPv6). */
 static int
 parse_flow_addrs(struct cmd_ctx *c, const char *src, const char *dst,
@@ -555,9 +566,10 @@ static const struct cmd_def cmd_table[] = {
 	{ { "show", "latency" }, 0, 2, cmd_show_latency, "show latency [apps|interval] [json]" },
 	{ { "show", "flow" }, 4, 6, cmd_show_flow,
 	  "show flow SRC DST SPORT DPORT [udp|tcp] [json]" },
+	{ { "show", "metrics" }, 0, 0, cmd_show_metrics, "show metrics" },
 	{ { "show", NULL }, 1, 2, cmd_show,
 	  "show stats|apps|bindings|ports|lcores|events|canary|memory|trust|version [json] "
-	  "(and show latency, show flow)" },
+	  "(and show latency, show flow, show metrics)" },
 	{ { "clear", "stats" }, 0, 0, cmd_clear_stats, "clear stats" },
 	{ { "clear", "latency" }, 0, 0, cmd_clear_latency, "clear latency" },
 };
@@ -610,7 +622,7 @@ cmd_unknown(struct tern_err *err, unsigned argc, char **argv)
 	bool two = false;
 
 	for (size_t i = 0; i < RTE_DIM(cmd_table); i++) {
-		/* "show latency" and "show flow" are listed as "show" */
+		/* "show latency", "show flow", "show metrics" are listed as "show" */
 		if (cmd_table[i].words[1] == NULL || strcmp(cmd_table[i].words[0], "show") != 0)
 			len += snprintf(list + len, sizeof(list) - len, "%s%s", len > 0 ? ", " : "",
 					cmd_verb(&cmd_table[i], verb, sizeof(verb)));

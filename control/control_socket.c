@@ -38,6 +38,7 @@ struct tern_ctl_server {
 	dev_t dev;                          /**< the socket file we made, to remove */
 	ino_t ino;                          /**< only that one at exit */
 	unsigned idle_ms;                   /**< a client without progress this long is closed */
+	int wake_fd;                        /**< tern_ctl_wake_on's, or -1 */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct ctl_client c[MAX_CLIENTS];
 };
@@ -235,6 +236,7 @@ tern_ctl_open(const char *path, gid_t gid, unsigned idle_s, struct tern_err *err
 		return NULL;
 	}
 	s->fd = -1;
+	s->wake_fd = -1;
 	s->idle_ms = idle_s * 1000u;
 	for (unsigned i = 0; i < MAX_CLIENTS; i++)
 		s->c[i].fd = -1;
@@ -459,9 +461,9 @@ close_idle(struct tern_ctl_server *s)
 int
 tern_ctl_poll(struct tern_ctl_server *s, struct tern_engine *e, int timeout_ms)
 {
-	struct pollfd pfd[MAX_CLIENTS + 1];
-	unsigned slot[MAX_CLIENTS + 1];
-	unsigned n = 0;
+	struct pollfd pfd[MAX_CLIENTS + 2];
+	unsigned slot[MAX_CLIENTS + 2];
+	unsigned n = 0, nc;
 
 	pfd[n++] = (struct pollfd){ .fd = s->fd, .events = POLLIN };
 	for (unsigned i = 0; i < MAX_CLIENTS; i++) {
@@ -473,9 +475,12 @@ tern_ctl_poll(struct tern_ctl_server *s, struct tern_engine *e, int timeout_ms)
 			.events = POLLIN | (s->c[i].out_len != 0 ? POLLOUT : 0),
 		};
 	}
+	nc = n; /* the clients are pfd[1..nc-1]; wake_fd, the caller's, after them */
+	if (s->wake_fd >= 0)
+		pfd[n++] = (struct pollfd){ .fd = s->wake_fd, .events = POLLIN };
 	if (poll(pfd, n, timeout_ms) < 0)
 		return errno == EINTR ? 0 : -errno;
-	for (unsigned k = 1; k < n; k++) {
+	for (unsigned k = 1; k < nc; k++) {
 		struct ctl_client *c = &s->c[slot[k]];
 
 		if (pfd[k].revents & POLLOUT && client_flush(c) < 0)
@@ -487,6 +492,12 @@ tern_ctl_poll(struct tern_ctl_server *s, struct tern_engine *e, int timeout_ms)
 		accept_clients(s);
 	close_idle(s);
 	return 0;
+}
+
+void
+tern_ctl_wake_on(struct tern_ctl_server *s, int fd)
+{
+	s->wake_fd = fd;
 }
 
 void

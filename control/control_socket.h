@@ -49,6 +49,11 @@ struct tern_ctl_server *tern_ctl_open(const char *path, gid_t gid, unsigned idle
  */
 int tern_ctl_poll(struct tern_ctl_server *s, struct tern_engine *e, int timeout_ms);
 
+/** Make tern_ctl_poll also return when fd is readable (another server of
+ * the control thread, e.g. metrics_http.h's); -1 for none. The caller
+ * serves it after the poll. */
+void tern_ctl_wake_on(struct tern_ctl_server *s, int fd);
+
 /** Close every client and the socket, and remove the socket file if it is
  * still the one tern_ctl_open made (not something put there since). */
 void tern_ctl_close(struct tern_ctl_server *s);

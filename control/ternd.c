@@ -17,6 +17,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <malloc.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -39,6 +40,7 @@
 #include "engine_limits.h"
 #include "idle.h"
 #include "rss.h"
+#include "metrics_http.h"
 #include "telemetry.h"
 
 #define MAX_IPS TERN_MAX_ADDRS
@@ -56,6 +58,7 @@ struct ternd_opts {
 	const char *control;     /**< socket path; NULL = default, "none" = no socket */
 	gid_t control_gid;       /**< (gid_t)-1 = owner only */
 	unsigned control_idle_s; /**< idle clients are closed after this */
+	const char *metrics;     /**< --metrics ADDR:PORT, or NULL */
 	unsigned n_ips;
 	struct tern_addr ips[MAX_IPS];
 };
@@ -129,13 +132,16 @@ usage(FILE *f)
 		"  --control PATH           control socket (default %s/<file-prefix>.sock; 'none': no socket)\n"
 		"  --control-group GROUP    let GROUP use the control socket (mode 0660, not 0600)\n"
 		"  --control-timeout S      close a control client idle for S seconds, 1-%u (default %u)\n"
+		"  --metrics ADDR:PORT      serve 'show metrics' over HTTP at /metrics (e.g. 127.0.0.1:9469)%s\n"
 		"  --app-dir DIR            load apps only from DIR (default %s)\n"
 		"  --allow-any-app-path     load apps from any path\n"
 		"  --help                   this text ('ternd --help' adds EAL's options)\n"
 		"example: ternd -l 0,1 --no-pci --vdev net_af_xdp0,iface=veth0 -- \\\n"
 		"           --ip 198.18.0.1/24 --exec start.cmds\n",
 		TERN_BURST_MAX, TERN_BURST_DEFAULT, MBUFS_MIN, MBUFS_MAX, TERN_CTL_DIR,
-		TERN_CTL_IDLE_MAX_S, TERN_CTL_IDLE_DEFAULT_S, TERN_APP_DIR);
+		TERN_CTL_IDLE_MAX_S, TERN_CTL_IDLE_DEFAULT_S,
+		tern_metrics_http_available() ? "" : "; not in this build (no libmicrohttpd)",
+		TERN_APP_DIR);
 }
 
 /* EAL prints its usage (ternd --help, or a bad EAL option), then this. */
@@ -211,6 +217,9 @@ parse_opt(int opt, struct ternd_opts *o, struct tern_err *err)
 					    "1-%u seconds)", optarg, TERN_CTL_IDLE_MAX_S);
 		o->control_idle_s = (unsigned)v;
 		return 0;
+	case 'M':
+		o->metrics = optarg;
+		return 0;
 	case 'a':
 		o->conf.app_dir = optarg;
 		return 0;
@@ -238,6 +247,7 @@ parse_args(int argc, char **argv, struct ternd_opts *o, struct tern_err *err)
 		{ "control", required_argument, NULL, 'c' },
 		{ "control-group", required_argument, NULL, 'g' },
 		{ "control-timeout", required_argument, NULL, 'T' },
+		{ "metrics", required_argument, NULL, 'M' },
 		{ "app-dir", required_argument, NULL, 'a' },
 		{ "allow-any-app-path", no_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
@@ -326,6 +336,43 @@ control_open(const struct ternd_opts *o, struct tern_ctl_server **out, struct te
 		return -errno;
 	printf("control socket: %s (ternctl -s %s ...)\n", path, path);
 	return 0;
+}
+
+/* Serve show metrics over HTTP with --metrics; the control socket's poll
+ * wakes for it too. 0 or -errno. */
+static int
+metrics_open(const struct ternd_opts *o, const struct tern_engine *e,
+	     struct tern_ctl_server *ctl, struct tern_metrics_http **out, struct tern_err *err)
+{
+	*out = NULL;
+	if (o->metrics == NULL)
+		return 0;
+	*out = tern_metrics_http_open(o->metrics, e, err);
+	if (*out == NULL)
+		return -errno;
+	if (ctl != NULL)
+		tern_ctl_wake_on(ctl, tern_metrics_http_fd(*out));
+	printf("metrics: http://%s/metrics\n", o->metrics);
+	return 0;
+}
+
+/* One control tick's wait: on the control socket (and the metrics server's
+ * descriptor through it), on the metrics server alone, or a sleep. Then
+ * the metrics server answers what is ready. */
+static void
+control_wait(struct tern_ctl_server *ctl, struct tern_metrics_http *http, struct tern_engine *e)
+{
+	if (ctl != NULL) {
+		tern_ctl_poll(ctl, e, CONTROL_TICK_MS);
+	} else if (http != NULL) {
+		struct pollfd pfd = { .fd = tern_metrics_http_fd(http), .events = POLLIN };
+
+		poll(&pfd, 1, CONTROL_TICK_MS);
+	} else {
+		usleep(CONTROL_TICK_MS * 1000);
+	}
+	if (http != NULL)
+		tern_metrics_http_run(http); /* also every tick: its timeouts */
 }
 
 /* Multi-process capture (dpdk-dumpcap); not fatal without it. */
@@ -443,6 +490,7 @@ main(int argc, char **argv)
 	};
 	struct tern_err err = { "" };
 	struct tern_ctl_server *ctl = NULL;
+	struct tern_metrics_http *http = NULL;
 	int eal_argc, tern_argc, ret;
 	char **tern_argv;
 	unsigned in_use;
@@ -489,13 +537,17 @@ main(int argc, char **argv)
 		ret = configure(&engine, &opts, &err);
 	if (ret == 0 && quit_signal == 0)
 		ret = control_open(&opts, &ctl, &err);
+	if (ret == 0 && quit_signal == 0)
+		ret = metrics_open(&opts, &engine, ctl, &http, &err);
 	if (quit_signal != 0) {
+		tern_metrics_http_close(http);
 		tern_ctl_close(ctl);
 		return stopped_early(&engine, true, capture);
 	}
 	if (ret == 0)
 		ret = tern_engine_start(&engine, &err);
 	if (ret < 0) {
+		tern_metrics_http_close(http);
 		tern_ctl_close(ctl);
 		return fail(&engine, true, capture, &err);
 	}
@@ -507,10 +559,7 @@ main(int argc, char **argv)
 	while (quit_signal == 0) {
 		uint16_t pid;
 
-		if (ctl != NULL)
-			tern_ctl_poll(ctl, &engine, CONTROL_TICK_MS);
-		else
-			usleep(CONTROL_TICK_MS * 1000);
+		control_wait(ctl, http, &engine);
 		TERN_ENGINE_FOREACH_PORT(&engine, pid) {
 			tern_port_watch_link(&engine.ports[pid], stdout);
 			tern_kernel_drops_poll(&engine.ports[pid].kdrops);
@@ -527,6 +576,7 @@ main(int argc, char **argv)
 	}
 
 	printf("ternd: %s, stopping\n", strsignal(quit_signal));
+	tern_metrics_http_close(http);
 	tern_ctl_close(ctl);
 	tern_engine_stop(&engine);
 	tern_engine_log_drain(&engine, stdout);

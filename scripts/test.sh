@@ -27,7 +27,7 @@ ASAN_BUILD=${ASAN_BUILD:-$BUILD-asan}
 # All but idle, overload and soak (their CPU and memory thresholds would
 # measure the sanitizer's overhead, not ternd's) and kv_diff_loopback
 # (kv_memcached runs the same code inside ternd).
-ASAN_INTEGRATION=(canary control_abuse control_socket events hostile hotswap kv_clients kv_memcached kv_replace memif pdump pool_exhaust
+ASAN_INTEGRATION=(canary control_abuse control_socket events hostile hotswap kv_clients kv_memcached kv_replace memif metrics pdump pool_exhaust
 	startup_errors steering swap_exact tap_offload telemetry veth_afxdp)
 HUGEPAGES=${HUGEPAGES:-256}
 

@@ -25,11 +25,13 @@ TERN_PACKAGES=(
 	liburcu-dev
 	libxdp-dev
 	libmemcached-tools
+	libmicrohttpd-dev
 	man-db
 	memcached
 	meson
 	ninja-build
 	pkg-config
+	prometheus
 	python3
 	python3-scapy
 	sockperf

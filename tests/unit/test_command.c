@@ -262,8 +262,9 @@ test_help(void)
 		 "trust local on|off\n"
 		 "show latency [apps|interval] [json]\n"
 		 "show flow SRC DST SPORT DPORT [udp|tcp] [json]\n"
+		 "show metrics\n"
 		 "show stats|apps|bindings|ports|lcores|events|canary|memory|trust|version [json] "
-		 "(and show latency, show flow)\n"
+		 "(and show latency, show flow, show metrics)\n"
 		 "clear stats\n"
 		 "clear latency\n");
 	exec_expect("help bind", -E2BIG, "help: too many arguments (at most 0; from 'bind')");
@@ -400,7 +401,7 @@ test_show_empty(void)
 	exec_expect("show foo", -EINVAL,
 		    "show: unknown view 'foo'; usage: "
 		    "show stats|apps|bindings|ports|lcores|events|canary|memory|trust|version [json] "
-		    "(and show latency, show flow)");
+		    "(and show latency, show flow, show metrics)");
 	exec_expect("show stats xml", -EINVAL, "unexpected 'xml'");
 	exec_expect("show stats json x", -E2BIG, "too many arguments");
 }
@@ -833,6 +834,84 @@ test_exec_read_line(void)
 		     "one per line)") == 0);
 }
 
+/* The buckets of series prefix ("NAME_bucket{LABELS,") in text: le bounds
+ * increase, counts never decrease, and there are n of them. */
+static void
+check_buckets(const char *text, const char *prefix, unsigned n)
+{
+	double le, prev_le = -1;
+	uint64_t v, prev = 0;
+	unsigned seen = 0;
+
+	for (const char *p = strstr(text, prefix); p != NULL; p = strstr(p + 1, prefix)) {
+		const char *q = p + strlen(prefix);
+
+		if (strncmp(q, "le=\"+Inf\"} ", 10) == 0)
+			le = 1e300;
+		else
+			CHECK(sscanf(q, "le=\"%lf\"}", &le) == 1);
+		CHECK(sscanf(strchr(q, ' '), "%" SCNu64, &v) == 1);
+		CHECK(le > prev_le);
+		CHECK(v >= prev);
+		prev_le = le;
+		prev = v;
+		seen++;
+	}
+	CHECK_EQ(seen, n);
+}
+
+/* show metrics on the fake engine, EAL up (hz known): every want[] line is
+ * in the answer, and the histogram of worker 0 (40 cycles and hz cycles)
+ * is cumulative with +Inf = _count = 2 and _sum about 1 s. */
+static void
+test_show_metrics(void)
+{
+	static const char *const want[] = {
+		"# HELP tern_port_rx_frames_total Frames per port; a frame counted here was received\n"
+		"# TYPE tern_port_rx_frames_total counter\n"
+		"tern_port_rx_frames_total{port=\"0\",name=\"net_null0\"} 10\n"
+		"tern_port_rx_frames_total{port=\"1\",name=\"net_null1\"} 5\n",
+		"tern_port_dropped_frames_total{port=\"1\",name=\"net_null1\",reason=\"app\"} 5\n",
+		"# TYPE tern_worker_loops_total counter\n",
+		"# TYPE tern_worker_idle_slept_seconds_total counter\n",
+		"tern_mbuf_pool_size_mbufs 4096\n",
+		"# TYPE tern_worker_latency_seconds histogram\n"
+		"tern_worker_latency_seconds_bucket{worker=\"0\",lcore=\"1\",le=\"5e-08\"} 1\n",
+		"tern_worker_latency_seconds_bucket{worker=\"0\",lcore=\"1\",le=\"0.5\"} 1\n",
+		"tern_worker_latency_seconds_bucket{worker=\"0\",lcore=\"1\",le=\"+Inf\"} 2\n"
+		"tern_worker_latency_seconds_sum{worker=\"0\",lcore=\"1\"} ",
+		"tern_worker_latency_seconds_count{worker=\"0\",lcore=\"1\"} 2\n",
+		"tern_worker_latency_seconds_count{worker=\"1\",lcore=\"2\"} 0\n",
+		"tern_app_info{app=\"echo\",kind=\"udp_responder\",sha256=\"\"} 1\n",
+		"tern_app_requests_total{app=\"echo\"} 0\n",
+		"tern_app_stat{app=\"echo\",key=\"requests\"} 12\n",
+		"tern_app_latency_seconds_count{app=\"echo\"} 0\n",
+	};
+	struct tern_err err = { "" };
+	struct tern_out out;
+	const char *p;
+	double sum;
+
+	tern_out_init(&out);
+	CHECK_EQ(tern_cmd_exec(&eng, "show metrics", &out, &err), 0);
+	CHECK(out.buf != NULL && strncmp(out.buf, "# HELP tern_build_info ", 23) == 0);
+	CHECK(out.buf != NULL && out.buf[out.len - 1] == '\n' && out.buf[out.len - 2] != '\n');
+	for (size_t i = 0; out.buf != NULL && i < RTE_DIM(want); i++) {
+		if (strstr(out.buf, want[i]) == NULL)
+			fprintf(stderr, "show metrics: missing '%s'\n", want[i]);
+		CHECK(strstr(out.buf, want[i]) != NULL);
+	}
+	if (out.buf != NULL) /* 23 bounds and +Inf */
+		check_buckets(out.buf, "tern_worker_latency_seconds_bucket{worker=\"0\",lcore=\"1\",", 24);
+	p = out.buf != NULL ? strstr(out.buf, "tern_worker_latency_seconds_sum{worker=\"0\"") : NULL;
+	CHECK(p != NULL && sscanf(strchr(p, ' '), "%lf", &sum) == 1 && sum > 0.98 && sum < 1.02);
+	/* the app's stats: numbers only (mode=echo, empty= and q=a"b are not) */
+	CHECK(out.buf != NULL && strstr(out.buf, "key=\"mode\"") == NULL);
+	CHECK(out.buf != NULL && strstr(out.buf, "key=\"empty\"") == NULL);
+	tern_out_free(&out);
+	exec_expect("show metrics json", -E2BIG, "show metrics: too many arguments");
+}
+
 /* With EAL up the TSC rate is known: show latency converts to nanoseconds.
  * Worker 0 holds 1 x 40 cycles and 1 x hz cycles (one second exactly). */
 static void
@@ -867,6 +946,8 @@ test_show_latency_ns(void)
 	exec_json("show latency json", "{\"unit\":\"ns\",\"lcores\":[{\"lcore\":1,");
 	exec_json("show latency json", "\"total\":{\"count\":2,");
 	exec_json("show latency json", "\"max\":1000000000}}");
+	fake_app.desc = &fake_desc_stats;
+	test_show_metrics();
 	fake_engine_teardown();
 	snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
 	CHECK_EQ(rte_eal_cleanup(), 0);
