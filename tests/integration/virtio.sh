@@ -20,8 +20,12 @@
 #     virtio driver keeps transmitted mbufs until its ring wraps: ternd
 #     stops its ports before it counts);
 #   - the hugepages it reserved are given back.
+# With VIRTIO_IDLE=adaptive (the test virtio_adaptive), ternd runs --idle
+# adaptive: idle, both workers sleep on their queue's RX interrupt
+# (idle_wait=frame); after the loop stops they sleep again, and a new burst
+# from testpmd wakes them (idle_woken_rx grows) and is answered.
 #
-# Environment (set by meson): TERND, TERNCTL, RESPONDER.
+# Environment (set by meson): TERND, TERNCTL, RESPONDER; VIRTIO_IDLE (busy).
 set -u
 
 # shellcheck source=SCRIPTDIR/../../scripts/lib/tern.sh
@@ -31,6 +35,7 @@ LOOP_S=${LOOP_S:-3}
 HUGEPAGES=${HUGEPAGES:-512} # 1 GiB: 512 MB for each process
 TERNCTL=${TERNCTL:-$(dirname "$TERND")/ternctl}
 MAC=02:00:00:00:00:01
+VIRTIO_IDLE=${VIRTIO_IDLE:-busy}
 TP_PID=
 TP_FD=
 
@@ -82,7 +87,8 @@ TERND_PREFIX=$TERN_PREFIX
 ternd_start "$TERN_TMP/ternd.log" --lcores 0@0,1@1,2@1 --no-pci --file-prefix "$TERND_PREFIX" \
 	--huge-dir "$TERN_HUGE_DIR" --single-file-segments -m 512 \
 	--vdev "net_virtio_user0,path=$TERN_TMP/vhost.sock,queues=2,mac=$MAC" \
-	-- --ip 198.18.0.1/24 --app-dir "$(dirname "$RESPONDER")" --exec "$TERN_TMP/start.cmds"
+	-- --ip 198.18.0.1/24 --app-dir "$(dirname "$RESPONDER")" --exec "$TERN_TMP/start.cmds" \
+	--idle "$VIRTIO_IDLE"
 ternd_wait_ready "$TERN_TMP/ternd.log" 60 || tern_fail "ternd did not start on virtio-user"
 grep '^port \|^  queue' "$TERN_TMP/ternd.log"
 grep -q "2 queue(s)" "$TERN_TMP/ternd.log" || tern_fail "ternd's virtio port does not have 2 queues"
@@ -92,11 +98,35 @@ for ((i = 0; i < 50; i++)); do
 	"$TERNCTL" -p "$TERND_PREFIX" show ports 2>/dev/null | grep -q 'link=up' && break
 	sleep 0.1
 done
+# woken_rx: the sleeps frames ended, both workers together.
+woken_rx() {
+	"$TERNCTL" -p "$TERND_PREFIX" show events json | jq '[.workers[].idle_woken_rx] | add'
+}
+if [ "$VIRTIO_IDLE" != busy ]; then
+	sleep 1
+	waits=$("$TERNCTL" -p "$TERND_PREFIX" show events json | jq -r '[.workers[].idle_wait] | join(",")')
+	tern_say "idle: the workers wait for: $waits"
+	[ "$waits" = frame,frame ] || tern_fail "--idle $VIRTIO_IDLE on virtio: the workers wait by '$waits'," \
+		"not on their queues' RX interrupts"
+fi
 tp "start tx_first 8"
 sleep "$LOOP_S"
 lcores=$("$TERNCTL" -p "$TERND_PREFIX" show lcores json)
 tp "stop"
 sleep 1
+if [ "$VIRTIO_IDLE" != busy ]; then
+	w0=$(woken_rx)
+	rx0=$("$TERNCTL" -p "$TERND_PREFIX" show stats json | jq '.total.rx')
+	tp "start tx_first 1" # to sleeping workers
+	sleep 1
+	tp "stop"
+	sleep 0.5
+	w1=$(woken_rx)
+	rx1=$("$TERNCTL" -p "$TERND_PREFIX" show stats json | jq '.total.rx')
+	tern_say "idle: a burst to sleeping workers: rx +$((rx1 - rx0)), sleeps ended by a frame $w0 -> $w1"
+	[ "$((rx1 - rx0))" -gt 0 ] || tern_fail "the burst to sleeping workers was not answered"
+	[ "$w1" -gt "$w0" ] || tern_fail "no sleep ended by a frame (RX interrupt) after the burst"
+fi
 for w in 0 1; do
 	rx=$(jq -r --argjson w "$w" '.[] | select(.worker == $w) | .rx' <<<"$lcores")
 	tern_say "worker $w: rx=$rx in ${LOOP_S} s"
