@@ -251,10 +251,10 @@ memif_bench_run() {
 		  others: $o}' <<<"$b" >>"$RUNS"
 }
 
-# memif_policy_run POLICY ROUND: idle (no client), each rate, the flood.
-memif_policy_run() {
-	local pol=$1 round=$2 n0 t0 cpu o rate
-	memif_ternd "$pol"
+# idle_run POLICY ROUND: ternd left alone for --settle seconds, then its CPU
+# over --idle-time seconds.
+idle_run() {
+	local pol=$1 round=$2 n0 t0 cpu o
 	sleep "$SETTLE"
 	n0=$(proc_ticks "$TERND_PID")
 	t0=$(date +%s%N)
@@ -265,6 +265,13 @@ memif_policy_run() {
 		"$round" "$pol" "$cpu" "$IDLE_TIME" "${o:+  WARNING: shared with $o}"
 	jq -cn --arg p "$pol" --argjson r "$round" --argjson cpu "$cpu" --arg o "$o" \
 		'{policy: $p, round: $r, load: "idle", cpu_pct: $cpu, others: $o}' >>"$RUNS"
+}
+
+# memif_policy_run POLICY ROUND: idle (no client), each rate, the flood.
+memif_policy_run() {
+	local pol=$1 round=$2 rate
+	memif_ternd "$pol"
+	idle_run "$pol" "$round"
 	memif_stop
 	for rate in ${RATES//,/ }; do
 		memif_bench_run "$pol" "$round" "$rate" --mode open --rate "$rate"
@@ -275,22 +282,13 @@ memif_policy_run() {
 # policy_run POLICY ROUND: a fresh ternd with --idle POLICY: idle CPU, then
 # each rate, then the flood.
 policy_run() {
-	local pol=$1 round=$2 t0 n0 cpu rate o
+	local pol=$1 round=$2 rate
 	cmp_ternd_veth ic --idle "$pol"
 	[ "$TERN_DRIVER" = af_xdp ] || [ -n "$DRIVER" ] ||
 		tern_say "WARNING: ternd runs on $TERN_DRIVER, not AF_XDP (the docs' figures are for both)"
 	DRIVER=$TERN_DRIVER
 	cmp_reach "$pol"
-	sleep "$SETTLE"
-	n0=$(proc_ticks "$TERND_PID")
-	t0=$(date +%s%N)
-	sleep "$IDLE_TIME"
-	cpu=$(cpu_since "$TERND_PID" "$n0" "$t0")
-	o=$(others)
-	printf '  round %d  %-28s   idle  ternd CPU %5.1f%% of one CPU over %s s%s\n' \
-		"$round" "$pol" "$cpu" "$IDLE_TIME" "${o:+  WARNING: shared with $o}"
-	jq -cn --arg p "$pol" --argjson r "$round" --argjson cpu "$cpu" --arg o "$o" \
-		'{policy: $p, round: $r, load: "idle", cpu_pct: $cpu, others: $o}' >>"$RUNS"
+	idle_run "$pol" "$round"
 	for rate in ${RATES//,/ }; do
 		load_run "$pol" "$round" "$rate"
 	done
