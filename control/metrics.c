@@ -291,39 +291,55 @@ metrics_worker_gauges(struct tern_out *o, const struct tern_engine *e, struct te
 	}
 }
 
-/* The workers' histograms (TSC cycles): in-engine latency, timer lateness,
- * wake-up lateness. */
+/* One worker's histograms, read into h (TSC cycles). */
+static void
+read_latency(const struct tern_engine *e, unsigned w, struct tern_hist *h)
+{
+	tern_engine_worker_latency(e, w, h);
+}
+
+static void
+read_timer_late(const struct tern_engine *e, unsigned w, struct tern_hist *h)
+{
+	tern_engine_worker_timers(e, w, h);
+}
+
+static void
+read_wake_late(const struct tern_engine *e, unsigned w, struct tern_hist *h)
+{
+	tern_hist_merge(h, &e->workers[w].wake_late); /* its worker writes it */
+}
+
+/* The workers' histograms: in-engine latency, timer lateness, wake-up
+ * lateness; one family each, one histogram per worker. */
 static void
 metrics_worker_hists(struct tern_out *o, const struct tern_engine *e, struct tern_hist *h,
 		     uint64_t hz)
 {
+	static const struct {
+		const char *name, *help;
+		void (*read)(const struct tern_engine *, unsigned, struct tern_hist *);
+	} fams[] = {
+		{ "tern_worker_latency_seconds",
+		  "Time a frame spent inside tern, from the RX burst that received its request "
+		  "to the TX burst that sent it (show latency)", read_latency },
+		{ "tern_worker_timer_lateness_seconds",
+		  "How late timers fired after their deadline (show events timer_late_*)",
+		  read_timer_late },
+		{ "tern_worker_wake_lateness_seconds",
+		  "How late an idle worker ran after it should have woken (show events "
+		  "wake_late_*)", read_wake_late },
+	};
 	char labels[LABELS_MAX];
 
-	family(o, "tern_worker_latency_seconds", "histogram",
-	       "Time a frame spent inside tern, from the RX burst that received its request to "
-	       "the TX burst that sent it (show latency)", NULL);
-	for (unsigned w = 0; w < e->n_workers; w++) {
-		worker_labels(e, w, labels, sizeof(labels));
-		memset(h, 0, sizeof(*h));
-		tern_engine_worker_latency(e, w, h);
-		tern_metrics_hist(o, "tern_worker_latency_seconds", labels, h, hz);
-	}
-	family(o, "tern_worker_timer_lateness_seconds", "histogram",
-	       "How late timers fired after their deadline (show events timer_late_*)", NULL);
-	for (unsigned w = 0; w < e->n_workers; w++) {
-		worker_labels(e, w, labels, sizeof(labels));
-		memset(h, 0, sizeof(*h));
-		tern_engine_worker_timers(e, w, h);
-		tern_metrics_hist(o, "tern_worker_timer_lateness_seconds", labels, h, hz);
-	}
-	family(o, "tern_worker_wake_lateness_seconds", "histogram",
-	       "How late an idle worker ran after it should have woken (show events "
-	       "wake_late_*)", NULL);
-	for (unsigned w = 0; w < e->n_workers; w++) {
-		worker_labels(e, w, labels, sizeof(labels));
-		memset(h, 0, sizeof(*h));
-		tern_hist_merge(h, &e->workers[w].wake_late); /* its worker writes it */
-		tern_metrics_hist(o, "tern_worker_wake_lateness_seconds", labels, h, hz);
+	for (size_t f = 0; f < sizeof(fams) / sizeof(fams[0]); f++) {
+		family(o, fams[f].name, "histogram", fams[f].help, NULL);
+		for (unsigned w = 0; w < e->n_workers; w++) {
+			worker_labels(e, w, labels, sizeof(labels));
+			memset(h, 0, sizeof(*h));
+			fams[f].read(e, w, h);
+			tern_metrics_hist(o, fams[f].name, labels, h, hz);
+		}
 	}
 }
 
